@@ -1,0 +1,57 @@
+// swift-tools-version:6.1
+import Foundation
+import PackageDescription
+
+// Benchmarks pull in package-benchmark, whose first build takes ~3.5 min on 2 cores; every CI run
+// rebuilds from scratch, so its targets exist only when ENABLE_BENCHMARKS is set.
+let benchmarksEnabled = ProcessInfo.processInfo.environment["ENABLE_BENCHMARKS"] != nil
+
+var package = Package(
+    name: "tokenbudget",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Tokenizer", targets: ["Tokenizer"]),
+        .executable(name: "tokenbudget", targets: ["tokenbudget"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CPCRE2",
+            pkgConfig: "libpcre2-8",
+            providers: [.apt(["libpcre2-dev"])]
+        ),
+        .systemLibrary(
+            name: "CXXHash",
+            pkgConfig: "libxxhash",
+            providers: [.apt(["libxxhash-dev"])]
+        ),
+        .target(
+            name: "Tokenizer",
+            dependencies: ["CPCRE2", "CXXHash"]
+        ),
+        .executableTarget(
+            name: "tokenbudget",
+            dependencies: [
+                "Tokenizer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),
+    ]
+)
+
+if benchmarksEnabled {
+    package.dependencies.append(
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"])
+    )
+    package.targets.append(
+        .executableTarget(
+            name: "TokenizerBenchmarks",
+            dependencies: ["Tokenizer", .product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/TokenizerBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    )
+}

@@ -1,0 +1,210 @@
+/// Byte-pair merging of one piece, exactly as tiktoken's `_byte_pair_merge`: repeatedly merge the
+/// adjacent pair whose concatenation has the lowest rank, the leftmost one among equal ranks, until
+/// no adjacent pair is a token.
+///
+/// Two implementations with the same result: a linear scan over a small array for short pieces
+/// (what tiktoken does; pieces average 5.4 bytes) and a binary heap over a linked list for long ones,
+/// so that 1 MB of one repeated character is O(n log n), not O(n²).
+struct BytePairMerger {
+    /// Pieces up to this many bytes use the linear scan. Above ~64 bytes the O(n²) scan loses to
+    /// the heap's O(n log n) with its bookkeeping.
+    static let linearScanLimit = 64
+
+    // Scratch reused across pieces: no allocation per piece once warmed up.
+    private var starts: [Int32] = []
+    private var pairRanks: [Rank] = []
+    private var tokens: [Rank] = []
+    private var next: [Int32] = []
+    private var previous: [Int32] = []
+    private var heap: [UInt64] = []
+
+    init() {}
+
+    /// Merges `piece` and appends the resulting token ranks to `output`.
+    ///
+    /// - Precondition: every single byte is a token (true for tiktoken's byte-level vocabularies).
+    mutating func merge(_ piece: UnsafeRawBufferPointer, table: RankTable, into output: inout [Rank]) {
+        if piece.count <= BytePairMerger.linearScanLimit {
+            mergeByScan(piece, table: table, into: &output)
+        } else {
+            mergeByHeap(piece, table: table, into: &output)
+        }
+    }
+
+    // MARK: - Linear scan (tiktoken's algorithm)
+
+    mutating func mergeByScan(_ piece: UnsafeRawBufferPointer, table: RankTable, into output: inout [Rank]) {
+        let count = piece.count
+        if count == 1 {
+            output.append(table.byteRanks[Int(piece[0])])
+            return
+        }
+        // Move the scratch out of `self` so that the loop below borrows locals, not `self`.
+        var starts = self.starts, pairRanks = self.pairRanks, tokens = self.tokens
+        self.starts = []
+        self.pairRanks = []
+        self.tokens = []
+        defer {
+            self.starts = starts
+            self.pairRanks = pairRanks
+            self.tokens = tokens
+        }
+        starts.removeAll(keepingCapacity: true)
+        pairRanks.removeAll(keepingCapacity: true)
+        tokens.removeAll(keepingCapacity: true)
+        for index in 0 ..< count {
+            starts.append(Int32(index))
+            tokens.append(table.byteRanks[Int(piece[index])])
+            pairRanks.append(
+                index + 1 < count
+                    ? table.rank(of: UnsafeRawBufferPointer(rebasing: piece[index ..< index + 2])) : RankTable.none)
+        }
+        starts.append(Int32(count))
+        starts.withUnsafeMutableBufferPointer { starts in
+            pairRanks.withUnsafeMutableBufferPointer { pairRanks in
+                tokens.withUnsafeMutableBufferPointer { tokens in
+                    // Parts 0 ..< parts; part i spans starts[i] ..< starts[i + 1].
+                    var parts = count
+                    @inline(__always) func rankOfPair(_ index: Int) -> Rank {
+                        guard index + 1 < parts else { return RankTable.none }
+                        let range = Int(starts[index]) ..< Int(starts[index + 2])
+                        return table.rank(of: UnsafeRawBufferPointer(rebasing: piece[range]))
+                    }
+                    while true {
+                        var best = RankTable.none
+                        var at = -1
+                        for index in 0 ..< parts - 1 where pairRanks[index] < best {
+                            best = pairRanks[index]
+                            at = index
+                        }
+                        if at < 0 { break }
+                        // Part `at` absorbs part `at + 1` and becomes the token `best`.
+                        tokens[at] = best
+                        var index = at + 1
+                        while index < parts - 1 {
+                            tokens[index] = tokens[index + 1]
+                            pairRanks[index] = pairRanks[index + 1]
+                            starts[index] = starts[index + 1]
+                            index += 1
+                        }
+                        starts[parts - 1] = starts[parts]
+                        parts -= 1
+                        pairRanks[at] = rankOfPair(at)
+                        if at > 0 { pairRanks[at - 1] = rankOfPair(at - 1) }
+                    }
+                    for index in 0 ..< parts { output.append(tokens[index]) }
+                }
+            }
+        }
+    }
+
+    // MARK: - Heap (long pieces)
+
+    /// Nodes are identified by their start offset; a heap entry is `rank << 32 | start`, so the
+    /// heap's minimum is the lowest rank and, among equal ranks, the leftmost pair — the same choice
+    /// as the linear scan. Entries go stale when a neighbour merges; they are skipped when popped.
+    mutating func mergeByHeap(_ piece: UnsafeRawBufferPointer, table: RankTable, into output: inout [Rank]) {
+        let count = piece.count
+        var next = self.next, previous = self.previous, tokens = self.tokens, pairRanks = self.pairRanks
+        var heap = self.heap
+        self.next = []
+        self.previous = []
+        self.tokens = []
+        self.pairRanks = []
+        self.heap = []
+        defer {
+            self.next = next
+            self.previous = previous
+            self.tokens = tokens
+            self.pairRanks = pairRanks
+            self.heap = heap
+        }
+        next.removeAll(keepingCapacity: true)
+        previous.removeAll(keepingCapacity: true)
+        tokens.removeAll(keepingCapacity: true)
+        pairRanks.removeAll(keepingCapacity: true)
+        heap.removeAll(keepingCapacity: true)
+        for index in 0 ..< count {
+            next.append(Int32(index + 1))
+            previous.append(Int32(index - 1))
+            tokens.append(table.byteRanks[Int(piece[index])])
+            let rank =
+                index + 1 < count
+                ? table.rank(of: UnsafeRawBufferPointer(rebasing: piece[index ..< index + 2])) : RankTable.none
+            pairRanks.append(rank)
+            if rank != RankTable.none { heap.append(UInt64(rank) << 32 | UInt64(index)) }
+        }
+        heap.sort()  // a sorted array is a valid min-heap, built in one O(n log n) pass
+        next.withUnsafeMutableBufferPointer { next in
+            previous.withUnsafeMutableBufferPointer { previous in
+                tokens.withUnsafeMutableBufferPointer { tokens in
+                    pairRanks.withUnsafeMutableBufferPointer { pairRanks in
+                        // Rank of node `start` merged with its successor, from the current links.
+                        func rankAfter(_ start: Int) -> Rank {
+                            let second = Int(next[start])
+                            guard second < count else { return RankTable.none }
+                            let end = Int(next[second])
+                            return table.rank(of: UnsafeRawBufferPointer(rebasing: piece[start ..< end]))
+                        }
+                        while let entry = BytePairMerger.popMin(&heap) {
+                            let start = Int(entry & 0xFFFF_FFFF)
+                            let rank = Rank(entry >> 32)
+                            // Stale: the node was absorbed (rank reset to none) or its pair changed.
+                            guard pairRanks[start] == rank else { continue }
+                            let absorbed = Int(next[start])
+                            tokens[start] = rank
+                            pairRanks[absorbed] = RankTable.none
+                            let after = Int(next[absorbed])
+                            next[start] = Int32(after)
+                            if after < count { previous[after] = Int32(start) }
+                            let newRank = rankAfter(start)
+                            pairRanks[start] = newRank
+                            if newRank != RankTable.none { BytePairMerger.push(UInt64(newRank) << 32 | UInt64(start), &heap) }
+                            let before = Int(previous[start])
+                            if before >= 0 {
+                                let beforeRank = rankAfter(before)
+                                pairRanks[before] = beforeRank
+                                if beforeRank != RankTable.none { BytePairMerger.push(UInt64(beforeRank) << 32 | UInt64(before), &heap) }
+                            }
+                        }
+                        var node = 0
+                        while node < count {
+                            output.append(tokens[node])
+                            node = Int(next[node])
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static func push(_ value: UInt64, _ heap: inout [UInt64]) {
+        heap.append(value)
+        var child = heap.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            if heap[parent] <= heap[child] { break }
+            heap.swapAt(parent, child)
+            child = parent
+        }
+    }
+
+    private static func popMin(_ heap: inout [UInt64]) -> UInt64? {
+        guard let last = heap.popLast() else { return nil }
+        if heap.isEmpty { return last }
+        let top = heap[0]
+        heap[0] = last
+        var parent = 0
+        let count = heap.count
+        while true {
+            let left = 2 * parent + 1
+            if left >= count { break }
+            var smallest = left
+            if left + 1 < count && heap[left + 1] < heap[left] { smallest = left + 1 }
+            if heap[parent] <= heap[smallest] { break }
+            heap.swapAt(parent, smallest)
+            parent = smallest
+        }
+        return top
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+
+/// A tiktoken-compatible byte-level BPE encoding (o200k_base, cl100k_base): ids equal tiktoken's.
+///
+/// Load once, share everywhere: the vocabulary and the compiled pattern are immutable; per-thread
+/// state (match data, merge scratch, piece cache) lives in `Encoder`s that the methods borrow from a
+/// pool, so any thread may call any method.
+///
+/// ```swift
+/// let o200k = try BPEEncoding.named("o200k_base")
+/// o200k.encodeOrdinary("hello world")   // [24912, 2375]
+/// o200k.count("hello world")            // 2
+/// ```
+public final class BPEEncoding: TextTokenizer, @unchecked Sendable {
+    // @unchecked: every stored property is immutable except `pool`, which `lock` guards.
+    public let spec: EncodingSpec
+    public let table: RankTable
+    let pattern: RegexPattern
+    /// Special tokens as UTF-8, longest first so that a longer one wins at the same position.
+    let specials: [(bytes: [UInt8], rank: Rank, text: String)]
+    private let lock = NSLock()
+    private var pool: [Encoder] = []
+
+    public var name: String { spec.name }
+
+    /// Builds an encoding from a parsed vocabulary.
+    public init(spec: EncodingSpec, table: RankTable) throws {
+        self.spec = spec
+        self.table = table
+        self.pattern = try RegexPattern(spec.pattern, extraOptions: spec.patternOptions)
+        self.specials = spec.specialTokens
+            .map { (Array($0.key.utf8), $0.value, $0.key) }
+            .sorted { $0.0.count > $1.0.count }
+    }
+
+    /// Loads `spec`'s vocabulary from `directory` (default: `VocabularyLocator.defaultDirectory`).
+    ///
+    /// - Throws: `TokenizerError` `.vocabularyMissing`, `.vocabularyCorrupt` or `.vocabularyMalformed`,
+    ///   with a message naming the file and the fix.
+    public static func load(_ spec: EncodingSpec, directory: URL? = nil) throws -> BPEEncoding {
+        let file = try VocabularyLocator.read(spec.vocabularyFile, expectedXXH3: spec.xxh3, directory: directory)
+        return try BPEEncoding(spec: spec, table: TiktokenFile.parse(file.bytes, path: file.path))
+    }
+
+    private static let loadedLock = NSLock()
+    nonisolated(unsafe) private static var loaded: [String: BPEEncoding] = [:]
+
+    /// The named encoding from the default directory, loaded once per process and shared.
+    ///
+    /// - Throws: `.unknownEncoding` for a name this build does not know; otherwise as `load`.
+    public static func named(_ name: String) throws -> BPEEncoding {
+        guard let spec = EncodingSpec.all[name] else {
+            let known = EncodingSpec.all.keys.sorted().joined(separator: ", ")
+            throw TokenizerError(.unknownEncoding, "unknown encoding \"\(name)\"; known: \(known)")
+        }
+        loadedLock.lock()
+        defer { loadedLock.unlock() }
+        if let encoding = loaded[name] { return encoding }
+        let encoding = try load(spec)
+        loaded[name] = encoding
+        return encoding
+    }
+
+    // MARK: - Encoders
+
+    /// A fresh encoder for one thread's exclusive use (keeps its piece cache warm across calls).
+    public func makeEncoder() -> Encoder { Encoder(encoding: self) }
+
+    @inline(__always)
+    func withEncoder<Result>(_ body: (Encoder) throws -> Result) rethrows -> Result {
+        lock.lock()
+        let encoder = pool.popLast() ?? Encoder(encoding: self)
+        lock.unlock()
+        defer {
+            lock.lock()
+            pool.append(encoder)
+            lock.unlock()
+        }
+        return try body(encoder)
+    }
+
+    // MARK: - Encoding
+
+    public func encodeOrdinary(_ text: String) -> [Rank] {
+        var output = [Rank]()
+        output.reserveCapacity(text.utf8.count / 3)
+        withUTF8(text) { bytes in withEncoder { $0.encodeOrdinary(bytes, into: &output) } }
+        return output
+    }
+
+    /// The ids of `text`, where the special tokens in `allowedSpecial` become their ids.
+    ///
+    /// Like tiktoken's `encode(text, allowed_special=…)` with the default `disallowed_special="all"`:
+    /// a special token in the text that is not allowed is an error, not silently text.
+    ///
+    /// - Throws: `.disallowedSpecialToken` naming the token and its byte offset.
+    public func encode(_ text: String, allowedSpecial: Set<String> = []) throws -> [Rank] {
+        var output = [Rank]()
+        output.reserveCapacity(text.utf8.count / 3)
+        try withUTF8(text) { bytes in
+            try withEncoder { encoder in
+                var start = 0
+                while let (position, special) = nextSpecial(in: bytes, from: start) {
+                    guard allowedSpecial.contains(special.text) else {
+                        throw TokenizerError(
+                            .disallowedSpecialToken,
+                            "text contains the special token \(special.text) at byte \(position); "
+                                + "allow it, or encode the text as ordinary text")
+                    }
+                    encoder.encodeOrdinary(UnsafeBufferPointer(rebasing: bytes[start ..< position]), into: &output)
+                    output.append(special.rank)
+                    start = position + special.bytes.count
+                }
+                encoder.encodeOrdinary(UnsafeBufferPointer(rebasing: bytes[start...]), into: &output)
+            }
+        }
+        return output
+    }
+
+    /// The first special token at or after `start`.
+    private func nextSpecial(
+        in bytes: UnsafeBufferPointer<UInt8>, from start: Int
+    ) -> (Int, (bytes: [UInt8], rank: Rank, text: String))? {
+        guard !specials.isEmpty, start < bytes.count else { return nil }
+        let lead = specials[0].bytes[0]  // every tiktoken special starts with "<|"
+        var position = start
+        while position < bytes.count {
+            if bytes[position] == lead {
+                for special in specials where position + special.bytes.count <= bytes.count {
+                    if special.bytes.withUnsafeBufferPointer({
+                        memcmp($0.baseAddress!, bytes.baseAddress! + position, $0.count) == 0
+                    }) {
+                        return (position, special)
+                    }
+                }
+            }
+            position += 1
+        }
+        return nil
+    }
+
+    // MARK: - Counting
+
+    public func count(_ text: String) -> Int {
+        withUTF8(text) { bytes in withEncoder { $0.countOrdinary(bytes)! } }
+    }
+
+    public func count(_ text: String, upTo limit: Int) -> Int? {
+        withUTF8(text) { bytes in withEncoder { $0.countOrdinary(bytes, limit: limit) } }
+    }
+
+    // MARK: - Decoding
+
+    /// - Throws: `.unknownTokenID` naming the first id the vocabulary does not have.
+    public func decodeBytes(_ ids: [Rank]) throws -> [UInt8] {
+        var output = [UInt8]()
+        output.reserveCapacity(ids.count * 4)
+        for (index, id) in ids.enumerated() where !table.appendBytes(of: id, to: &output) {
+            guard let special = specials.first(where: { $0.rank == id }) else {
+                throw TokenizerError(.unknownTokenID, "id \(id) at position \(index) is not in \(name)")
+            }
+            output.append(contentsOf: special.bytes)
+        }
+        return output
+    }
+}
+
+/// Runs `body` on the UTF-8 bytes of `text` without copying them when the string is native.
+@inline(__always)
+func withUTF8<Result>(_ text: String, _ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+    if let result = try text.utf8.withContiguousStorageIfAvailable(body) { return result }
+    return try Array(text.utf8).withUnsafeBufferPointer(body)
+}

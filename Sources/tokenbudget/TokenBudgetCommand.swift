@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct TokenBudgetCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tokenbudget",
+        abstract: "Context-window and token-budget engine for real-time voice agents.",
+        subcommands: [CountCommand.self, EncodeCommand.self, DecodeCommand.self]
+    )
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import Tokenizer
+
+/// Options shared by `count`, `encode` and `decode`.
+struct EncodingOptions: ParsableArguments {
+    @Option(name: .shortAndLong, help: "Encoding: o200k_base or cl100k_base.")
+    var encoding: String = "o200k_base"
+
+    @Argument(help: "Input file, or - (the default) for standard input.")
+    var input: String = "-"
+
+    func loadEncoding() throws -> BPEEncoding {
+        do {
+            return try BPEEncoding.named(encoding)
+        } catch let error as TokenizerError {
+            throw CLIError(error.message)
+        }
+    }
+
+    /// The whole input as bytes.
+    func readInput() throws -> [UInt8] {
+        if input == "-" {
+            return [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+        }
+        guard let data = FileManager.default.contents(atPath: input) else {
+            throw CLIError("cannot read \(input): no such file or not readable")
+        }
+        return [UInt8](data)
+    }
+}
+
+/// A user-facing failure: printed to stderr as `Error: <message>`, exit status 1.
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+    init(_ message: String) { description = message }
+}
+
+/// Writes `bytes` to standard output in one call: `decode` writes the exact bytes, valid UTF-8 or not.
+func writeStandardOutput(_ bytes: [UInt8]) {
+    FileHandle.standardOutput.write(Data(bytes))
+}
+
+/// Writes `text` to standard output in one call.
+func writeStandardOutput(_ text: String) {
+    FileHandle.standardOutput.write(Data(text.utf8))
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian machine for tokenbudget: system libraries and verified vocabularies.
+# Idempotent: every step checks first and does nothing when already done.
+#
+# Vocabularies go to $TOKENBUDGET_VOCAB_DIR (default ~/.cache/tokenbudget/vocab). They are taken from
+# ../shared/vocab when present, otherwise from the PyPI wheel litellm==1.91.5 (pure Python, MIT),
+# and always checked against the SHA-256 of tiktoken's published files.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+vocab_dir="${TOKENBUDGET_VOCAB_DIR:-$HOME/.cache/tokenbudget/vocab}"
+shared_vocab="$here/../shared/vocab"
+
+log() { printf 'bootstrap: %s\n' "$*" >&2; }
+
+# --- system packages ------------------------------------------------------------------------------
+install_packages() {
+    local missing=()
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    log "installing ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+install_packages libpcre2-dev libxxhash-dev pkg-config
+
+# --- vocabularies ---------------------------------------------------------------------------------
+# name|sha256|member inside the litellm wheel
+vocabs=(
+    "o200k_base.tiktoken|446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d|litellm/litellm_core_utils/tokenizers/fb374d419588a4632f3f557e76b4b70aebbca790"
+    "cl100k_base.tiktoken|223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7|litellm/litellm_core_utils/tokenizers/9b5ad71b2ce5302211f9c61530b329a4922fc6a4"
+)
+wheel_name="litellm==1.91.5"
+wheel_file="litellm-1.91.5-py3-none-any.whl"
+
+sha_ok() { [ -f "$1" ] && [ "$(sha256sum "$1" | cut -d' ' -f1)" = "$2" ]; }
+
+mkdir -p "$vocab_dir"
+wheel_dir=""
+for entry in "${vocabs[@]}"; do
+    IFS='|' read -r name sha member <<<"$entry"
+    target="$vocab_dir/$name"
+    sha_ok "$target" "$sha" && continue
+    if sha_ok "$shared_vocab/$name" "$sha"; then
+        log "copying $name from $shared_vocab"
+        cp "$shared_vocab/$name" "$target.tmp"
+    else
+        if [ -z "$wheel_dir" ]; then
+            wheel_dir="$(mktemp -d)"
+            log "downloading $wheel_name from PyPI"
+            python3 -m pip download --quiet --no-deps --only-binary=:all: "$wheel_name" -d "$wheel_dir"
+        fi
+        python3 - "$wheel_dir/$wheel_file" "$member" "$target.tmp" <<'PY'
+import sys, zipfile
+wheel, member, out = sys.argv[1:]
+with zipfile.ZipFile(wheel) as z, open(out, "wb") as f:
+    f.write(z.read(member))
+PY
+    fi
+    if ! sha_ok "$target.tmp" "$sha"; then
+        rm -f "$target.tmp"
+        log "ERROR: $name does not match its SHA-256 $sha; refusing to install it"
+        exit 1
+    fi
+    mv "$target.tmp" "$target"
+    log "installed $target (sha256 verified)"
+done
+[ -n "$wheel_dir" ] && rm -rf "$wheel_dir"
+log "ready: vocabularies in $vocab_dir"

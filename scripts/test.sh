@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The README's test command: sets up the machine (idempotent), builds, and runs every test.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash scripts/bootstrap.sh
+swift build --build-tests
+# The end-to-end tests spawn the built `tokenbudget` from the same build folder.
+swift test --skip-build
