@@ -31,6 +31,10 @@ var package = Package(
             name: "Tokenizer",
             dependencies: ["CPCRE2", "CXXHash"]
         ),
+        // Ordered JSON values, a strict hand parser and a writer: the wire format of `serve`.
+        .target(name: "JSONWire"),
+        // Sessions, budget, policies, eviction, snapshots, deltas, renderers: pure logic, no I/O.
+        .target(name: "ContextEngine", dependencies: ["Tokenizer", "JSONWire"]),
         .executableTarget(
             name: "tokenbudget",
             dependencies: [
@@ -39,6 +43,8 @@ var package = Package(
             ]
         ),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),
+        .testTarget(name: "JSONWireTests", dependencies: ["JSONWire"]),
+        .testTarget(name: "ContextEngineTests", dependencies: ["ContextEngine", "Tokenizer", "JSONWire"]),
     ]
 )
 

@@ -9,4 +9,8 @@ static inline unsigned long long cxxh3_64(const void *bytes, size_t length) {
     return XXH3_64bits(bytes, length);
 }
 
+static inline unsigned long long cxxh3_64_seeded(const void *bytes, size_t length, unsigned long long seed) {
+    return XXH3_64bits_withSeed(bytes, length, seed);
+}
+
 #endif

@@ -8,6 +8,14 @@ public func xxh3(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
     UInt64(cxxh3_64(bytes.baseAddress, bytes.count))
 }
 
+/// XXH3-64 of a byte range with a seed (the same bytes under different seeds hash apart).
+///
+/// The corresponding C function is `XXH3_64bits_withSeed`.
+@inline(__always)
+public func xxh3(_ bytes: UnsafeRawBufferPointer, seed: UInt64) -> UInt64 {
+    UInt64(cxxh3_64_seeded(bytes.baseAddress, bytes.count, seed))
+}
+
 /// XXH3-64 of an array of bytes.
 public func xxh3(_ bytes: [UInt8]) -> UInt64 {
     bytes.withUnsafeBytes { xxh3($0) }

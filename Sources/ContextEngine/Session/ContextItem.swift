@@ -1,0 +1,69 @@
+import Tokenizer
+
+/// What an item of the context is.
+public enum ItemKind: String, Sendable {
+    case script, summary, turn, instruction
+}
+
+/// Who speaks in an item: `system` (script), `user` (the client; also instructions and summaries,
+/// which providers take as user parts), `model` (the agent).
+public enum ItemRole: String, Sendable {
+    case system, user, model
+}
+
+/// One item of the context, with a stable id (`script`, `t7`, `i8`, `summary-2`).
+public struct ContextItem: Sendable, Equatable {
+    public let id: String
+    public let kind: ItemKind
+    public let role: ItemRole
+    /// The text as it goes to the model (an instruction includes its tag line).
+    public internal(set) var text: String
+    public internal(set) var tokens: Int
+    /// False while a turn is still arriving as partial transcript chunks.
+    public internal(set) var final: Bool
+    /// Position key: strictly increasing in context order (the script is 0, the summary 1).
+    let ordinal: UInt64
+    /// Index of the exchange this item belongs to (turns and instructions).
+    let exchange: Int
+    /// XXH3-64 of kind, role and text, seeded with the ordinal.
+    private(set) var contentHash: UInt64
+
+    init(id: String, kind: ItemKind, role: ItemRole, text: String, tokens: Int, final: Bool, ordinal: UInt64,
+         exchange: Int) {
+        self.id = id
+        self.kind = kind
+        self.role = role
+        self.text = text
+        self.tokens = tokens
+        self.final = final
+        self.ordinal = ordinal
+        self.exchange = exchange
+        self.contentHash = 0
+        self.contentHash = computeHash()
+    }
+
+    mutating func update(text: String, tokens: Int, final: Bool) {
+        self.text = text
+        self.tokens = tokens
+        self.final = final
+        contentHash = computeHash()
+    }
+
+    private func computeHash() -> UInt64 {
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(text.utf8.count + id.utf8.count + 4)
+        bytes.append(contentsOf: id.utf8)
+        bytes.append(0)
+        bytes.append(contentsOf: kind.rawValue.utf8)
+        bytes.append(0)
+        bytes.append(contentsOf: role.rawValue.utf8)
+        bytes.append(0)
+        bytes.append(contentsOf: text.utf8)
+        return bytes.withUnsafeBytes { xxh3($0, seed: ordinal) }
+    }
+
+    public static func == (lhs: ContextItem, rhs: ContextItem) -> Bool {
+        lhs.id == rhs.id && lhs.kind == rhs.kind && lhs.role == rhs.role && lhs.text == rhs.text
+            && lhs.tokens == rhs.tokens && lhs.final == rhs.final
+    }
+}

@@ -1,0 +1,267 @@
+/// The events a relay reports, in the order a call produces them.
+extension ContextSession {
+    /// A turn, or a chunk of one: a chunk extends the last turn while it has the same role and is not
+    /// final; a turn of the other role finalizes the previous one.
+    ///
+    /// A user turn after a model turn starts a new exchange; eviction makes room by whole exchanges.
+    ///
+    /// - Parameters:
+    ///   - text: the chunk's text, appended to a turn still arriving.
+    ///   - final: false while more chunks of this turn will follow.
+    ///   - tokens: the token count of the whole turn text so far when the caller already knows it
+    ///     (replaying stored sessions, token-count profiles); counted with the tokenizer otherwise.
+    /// - Throws: `.overBudget` when the turn cannot fit even after eviction; nothing changes.
+    public mutating func appendTurn(_ role: TurnRole, text: String, final: Bool = true, tokens: Int? = nil) throws
+        -> EventOutcome
+    {
+        var notes = [ContextNote]()
+        var transcript = [TranscriptMessage]()
+        let kind: TranscriptMessage.Kind = role == .user ? .user : .model
+        if let lastIndex = lastTurnIndex, let last = item(at: lastIndex), !last.final,
+            last.role == (role == .user ? .user : .model)
+        {
+            // A further chunk of the turn in progress.
+            let newText = last.text + text
+            let newTokens = tokens ?? tokenizer.count(newText)
+            let evict = try exchangesToEvict(
+                forExtra: newTokens - last.tokens, protectedFrom: last.exchange, what: "the \(role.rawValue) turn")
+            if let note = evictOldest(evict) { notes.append(note) }
+            updateItem(at: lastIndex, text: newText, tokens: newTokens, final: final)
+            transcript.append(TranscriptMessage(id: last.id, kind: kind, content: newText, tokens: newTokens, final: final))
+            return finish(notes, transcript)
+        }
+        let newTokens = tokens ?? tokenizer.count(text)
+        let startsExchange: Bool
+        if let current = currentExchange {
+            startsExchange = role == .user && exchange(current).hasModelTurn
+        } else {
+            startsExchange = true
+        }
+        let protectedFrom = startsExchange ? exchangeBase + exchanges.count : currentExchange!
+        let evict = try exchangesToEvict(
+            forExtra: newTokens + overhead, protectedFrom: protectedFrom, what: "the \(role.rawValue) turn")
+        // Nothing can fail from here on.
+        if let finalized = finalizeLastTurn() { transcript.append(finalized) }
+        if let note = evictOldest(evict) { notes.append(note) }
+        let exchangeIndex = startsExchange ? startExchange() : currentExchange!
+        let item = ContextItem(
+            id: makeID("t"), kind: .turn, role: role == .user ? .user : .model, text: text, tokens: newTokens,
+            final: final, ordinal: takeOrdinal(), exchange: exchangeIndex)
+        lastTurnIndex = appendItem(item)
+        if role == .model { exchanges[exchangeIndex - exchangeBase].hasModelTurn = true }
+        transcript.append(TranscriptMessage(id: item.id, kind: kind, content: text, tokens: newTokens, final: final))
+        return finish(notes, transcript)
+    }
+
+    /// A manager instruction: buffered as pending, not in the context until the client speaks.
+    ///
+    /// By default a newer pending instruction replaces an older one; with `pending: coalesce` they
+    /// join. Over the policy's `maxTokens` it is truncated or rejected, as the policy says.
+    ///
+    /// - Parameter tokens: the rendered instruction's token count when the caller knows it.
+    /// - Throws: `.instructionTooLong` when the policy rejects it; nothing changes.
+    public mutating func pushInstruction(_ text: String, tokens: Int? = nil) throws -> EventOutcome {
+        let policy = configuration.policy
+        var notes = [ContextNote]()
+        var transcript = [TranscriptMessage]()
+        var body = text
+        var replaced: PendingInstruction?
+        if let pending, policy.pending == .coalesce {
+            body = pending.text + "\n" + text
+        } else {
+            replaced = pending
+        }
+        var rendered = render(instruction: body)
+        var count = (tokens != nil && body == text) ? tokens! : tokenizer.count(rendered)
+        if count > policy.maxInstructionTokens {
+            guard policy.overLimit == .truncate else {
+                throw ContextError(
+                    .instructionTooLong,
+                    "the instruction needs \(count) tokens; the policy allows \(policy.maxInstructionTokens) "
+                        + "and rejects longer ones; nothing was changed")
+            }
+            let original = count
+            (body, rendered, count) = truncate(body, toTokens: policy.maxInstructionTokens, precounted: tokens)
+            notes.append(.instructionTruncated(id: "", fromTokens: original, toTokens: count))
+        }
+        let id: String
+        if let pending, policy.pending == .coalesce {
+            id = pending.id
+            notes.append(.instructionsCoalesced(id: id))
+        } else {
+            id = makeID("i")
+        }
+        if let replaced {
+            notes.append(.instructionReplaced(id: replaced.id))
+            transcript.append(
+                TranscriptMessage(
+                    id: replaced.id, kind: .instruction, content: replaced.text, tokens: replaced.tokens, final: true,
+                    instructionState: .replaced))
+        }
+        notes = notes.map {
+            if case .instructionTruncated(_, let from, let to) = $0 {
+                return .instructionTruncated(id: id, fromTokens: from, toTokens: to)
+            }
+            return $0
+        }
+        pending = PendingInstruction(id: id, text: body, rendered: rendered, tokens: count)
+        transcript.append(
+            TranscriptMessage(id: id, kind: .instruction, content: body, tokens: count, final: true, instructionState: .pending))
+        return finish(notes, transcript)
+    }
+
+    /// The client started speaking: the pending instruction, if any, enters the context now, ahead of
+    /// the user turn that follows. A model turn still arriving is finalized (barge-in), and an
+    /// instruction still active from before is finished as if answered.
+    ///
+    /// - Throws: `.overBudget` when the instruction cannot fit even after eviction; nothing changes.
+    public mutating func clientSpeechStarted() throws -> EventOutcome {
+        var notes = [ContextNote]()
+        var transcript = [TranscriptMessage]()
+        guard let pending else {
+            if let finalized = finalizeLastTurn() { transcript.append(finalized) }
+            return finish(notes, transcript)
+        }
+        let startsExchange = currentExchange.map { exchange($0).hasModelTurn } ?? true
+        let protectedFrom = startsExchange ? exchangeBase + exchanges.count : currentExchange!
+        // The previous active instruction (if any) leaves before the new one comes in.
+        let freedByPrevious = activeIndex.flatMap { self.item(at: $0) }.map { configuration.policy.keepLastInstructions == 0 ? $0.tokens + overhead : 0 } ?? 0
+        var probe = self
+        probe.activeIndex = nil
+        let evict = try probe.exchangesToEvict(
+            forExtra: pending.tokens + overhead - freedByPrevious, protectedFrom: protectedFrom, what: "the instruction")
+        if let finalized = finalizeLastTurn() { transcript.append(finalized) }
+        transcript.append(contentsOf: finishActiveInstruction(&notes))
+        if let note = evictOldest(evict) { notes.append(note) }
+        let exchangeIndex = startsExchange ? startExchange() : currentExchange!
+        let item = ContextItem(
+            id: pending.id, kind: .instruction, role: .user, text: pending.rendered, tokens: pending.tokens, final: true,
+            ordinal: takeOrdinal(), exchange: exchangeIndex)
+        activeIndex = appendItem(item)
+        self.pending = nil
+        notes.append(.instructionActivated(id: item.id))
+        transcript.append(
+            TranscriptMessage(
+                id: item.id, kind: .instruction, content: pending.text, tokens: pending.tokens, final: true,
+                instructionState: .active))
+        return finish(notes, transcript)
+    }
+
+    /// The model finished its turn: the turn becomes final and the active instruction is stripped
+    /// (or kept, under keep-all and keep-last-n).
+    public mutating func modelTurnComplete() -> EventOutcome {
+        var notes = [ContextNote]()
+        var transcript = [TranscriptMessage]()
+        if let finalized = finalizeLastTurn() { transcript.append(finalized) }
+        transcript.append(contentsOf: finishActiveInstruction(&notes))
+        return finish(notes, transcript)
+    }
+
+    /// Sets (or with nil removes) the summary item that stands for evicted history, placed right
+    /// after the script. The text is the caller's; the engine only counts and places it.
+    ///
+    /// - Throws: `.overBudget` when it cannot fit even after eviction; nothing changes.
+    public mutating func setSummary(_ text: String?, tokens: Int? = nil) throws -> EventOutcome {
+        var notes = [ContextNote]()
+        let newTokens = text.map { tokens ?? tokenizer.count($0) } ?? 0
+        let oldCost = summary.map { $0.tokens + overhead } ?? 0
+        let newCost = text == nil ? 0 : newTokens + overhead
+        let protectedFrom = activeIndex.flatMap { item(at: $0)?.exchange } ?? (currentExchange ?? exchangeBase)
+        let evict = try exchangesToEvict(forExtra: newCost - oldCost, protectedFrom: protectedFrom, what: "the summary")
+        if let note = evictOldest(evict) { notes.append(note) }
+        if let old = summary {
+            usage.summary -= oldCost
+            recordRemoval(old)
+            summary = nil
+        }
+        if let text {
+            let item = ContextItem(
+                id: makeID("summary-"), kind: .summary, role: .user, text: text, tokens: newTokens, final: true,
+                ordinal: 1, exchange: -1)
+            summary = item
+            usage.summary += newCost
+            hashSum &+= item.contentHash
+            liveItems += 1
+            usage.items += 1
+            delta.added.append(item)
+        }
+        let transcript = text.map {
+            [TranscriptMessage(id: summary!.id, kind: .system, content: $0, tokens: newTokens, final: true)]
+        } ?? []
+        return finish(notes, transcript)
+    }
+
+    // MARK: - Helpers
+
+    func render(instruction text: String) -> String {
+        let tag = configuration.policy.instructionTag
+        return tag.isEmpty ? text : tag + "\n" + text
+    }
+
+    /// Cuts `body` so that the rendered instruction has at most `limit` tokens, at a token boundary
+    /// and never inside a UTF-8 sequence.
+    func truncate(_ body: String, toTokens limit: Int, precounted: Int?) -> (String, String, Int) {
+        let ids = tokenizer.encodeOrdinary(body)
+        let tagTokens = tokenizer.count(render(instruction: ""))
+        var keep = max(0, min(ids.count, limit - tagTokens))
+        while true {
+            var bytes = (try? tokenizer.decodeBytes(Array(ids.prefix(keep)))) ?? []
+            while !bytes.isEmpty, String(validating: bytes, as: UTF8.self) == nil { bytes.removeLast() }
+            let text = String(decoding: bytes, as: UTF8.self)
+            let rendered = render(instruction: text)
+            let count = tokenizer.count(rendered)
+            if count <= limit || keep == 0 { return (text, rendered, count) }
+            keep -= max(1, count - limit)
+        }
+    }
+
+    /// Marks the last turn final if it was still arriving; returns its transcript record.
+    mutating func finalizeLastTurn() -> TranscriptMessage? {
+        guard let index = lastTurnIndex, let last = item(at: index), !last.final else { return nil }
+        updateItem(at: index, text: last.text, tokens: last.tokens, final: true)
+        return TranscriptMessage(
+            id: last.id, kind: last.role == .user ? .user : .model, content: last.text, tokens: last.tokens, final: true)
+    }
+
+    /// The active instruction has been answered: strip it, or keep it as the policy says.
+    mutating func finishActiveInstruction(_ notes: inout [ContextNote]) -> [TranscriptMessage] {
+        guard let index = activeIndex, let active = item(at: index) else {
+            activeIndex = nil
+            return []
+        }
+        activeIndex = nil
+        var records = [TranscriptMessage]()
+        let keep = configuration.policy.keepLastInstructions
+        if keep == 0 {
+            removeItem(at: index)
+            notes.append(.instructionStripped(id: active.id))
+            records.append(stateRecord(active, .stripped))
+            return records
+        }
+        keptInstructions.append(index)
+        notes.append(.instructionKept(id: active.id))
+        records.append(stateRecord(active, .kept))
+        if let keep, keptInstructions.count > keep {
+            for old in keptInstructions.prefix(keptInstructions.count - keep) {
+                guard let item = item(at: old) else { continue }
+                removeItem(at: old)
+                notes.append(.instructionStripped(id: item.id))
+                records.append(stateRecord(item, .stripped))
+            }
+            keptInstructions.removeFirst(keptInstructions.count - keep)
+        }
+        return records
+    }
+
+    private func stateRecord(_ item: ContextItem, _ state: TranscriptMessage.InstructionState) -> TranscriptMessage {
+        let tag = configuration.policy.instructionTag
+        let content = !tag.isEmpty && item.text.hasPrefix(tag + "\n") ? String(item.text.dropFirst(tag.count + 1)) : item.text
+        return TranscriptMessage(
+            id: item.id, kind: .instruction, content: content, tokens: item.tokens, final: true, instructionState: state)
+    }
+
+    mutating func finish(_ notes: [ContextNote], _ transcript: [TranscriptMessage]) -> EventOutcome {
+        version += 1
+        return EventOutcome(delta: takeDelta(), usage: usage, hash: hash, notes: notes, transcript: transcript)
+    }
+}

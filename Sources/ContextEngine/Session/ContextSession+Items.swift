@@ -1,0 +1,83 @@
+/// Adding, changing and removing items while keeping usage, exchange costs, the hash and the
+/// pending delta in step.
+extension ContextSession {
+    /// Appends a turn or instruction item to exchange `exchange`; returns its absolute index.
+    mutating func appendItem(_ item: ContextItem) -> Int {
+        items.append(item)
+        let index = itemBase + items.count - 1
+        let cost = item.tokens + overhead
+        exchanges[item.exchange - exchangeBase].cost += cost
+        addToSegment(item.kind, cost)
+        hashSum &+= item.contentHash
+        liveItems += 1
+        usage.items += 1
+        delta.added.append(item)
+        return index
+    }
+
+    /// Replaces the text of the live item at `index` (a partial turn growing, or becoming final).
+    mutating func updateItem(at index: Int, text: String, tokens: Int, final: Bool) {
+        var item = items[index - itemBase]!
+        let change = tokens - item.tokens
+        hashSum &-= item.contentHash
+        item.update(text: text, tokens: tokens, final: final)
+        hashSum &+= item.contentHash
+        items[index - itemBase] = item
+        exchanges[item.exchange - exchangeBase].cost += change
+        addToSegment(item.kind, change)
+        if let added = delta.added.lastIndex(where: { $0.id == item.id }) {
+            delta.added[added] = item
+        } else if let updated = delta.updated.lastIndex(where: { $0.id == item.id }) {
+            delta.updated[updated] = item
+        } else {
+            delta.updated.append(item)
+        }
+    }
+
+    /// Removes the live item at `index` from the context (it stays in the transcript).
+    mutating func removeItem(at index: Int) {
+        guard let item = items[index - itemBase] else { return }
+        items[index - itemBase] = nil
+        let cost = item.tokens + overhead
+        exchanges[item.exchange - exchangeBase].cost -= cost
+        addToSegment(item.kind, -cost)
+        recordRemoval(item)
+    }
+
+    mutating func recordRemoval(_ item: ContextItem) {
+        hashSum &-= item.contentHash
+        liveItems -= 1
+        usage.items -= 1
+        delta.updated.removeAll { $0.id == item.id }
+        if let added = delta.added.firstIndex(where: { $0.id == item.id }) {
+            delta.added.remove(at: added)  // added and removed within one delta: never seen
+        } else {
+            delta.removed.append(item.id)
+        }
+    }
+
+    mutating func addToSegment(_ kind: ItemKind, _ tokens: Int) {
+        switch kind {
+        case .turn: usage.history += tokens
+        case .instruction: usage.instruction += tokens
+        case .summary: usage.summary += tokens
+        case .script: usage.script += tokens
+        }
+    }
+
+    /// Starts a new exchange at the next item.
+    mutating func startExchange() -> Int {
+        exchanges.append(Exchange(firstItem: itemBase + items.count, cost: 0, hasModelTurn: false))
+        return exchangeBase + exchanges.count - 1
+    }
+
+    mutating func makeID(_ prefix: String) -> String {
+        defer { nextID += 1 }
+        return prefix + String(nextID)
+    }
+
+    mutating func takeOrdinal() -> UInt64 {
+        defer { nextOrdinal += 1 }
+        return nextOrdinal
+    }
+}
