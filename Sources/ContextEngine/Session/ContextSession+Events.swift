@@ -124,12 +124,16 @@ extension ContextSession {
         }
         let startsExchange = currentExchange.map { exchange($0).hasModelTurn } ?? true
         let protectedFrom = startsExchange ? exchangeBase + exchanges.count : currentExchange!
-        // The previous active instruction (if any) leaves before the new one comes in.
-        let freedByPrevious = activeIndex.flatMap { self.item(at: $0) }.map { configuration.policy.keepLastInstructions == 0 ? $0.tokens + overhead : 0 } ?? 0
-        var probe = self
-        probe.activeIndex = nil
-        let evict = try probe.exchangesToEvict(
-            forExtra: pending.tokens + overhead - freedByPrevious, protectedFrom: protectedFrom, what: "the instruction")
+        // The previous active instruction (if any) is finished before the new one comes in; when
+        // eviction may be needed, measure on a copy with it finished (O(n), as eviction itself is).
+        let extra = pending.tokens + overhead
+        var evict = 0
+        if usage.total + extra > usage.limit {
+            var probe = self
+            var ignored = [ContextNote]()
+            _ = probe.finishActiveInstruction(&ignored)
+            evict = try probe.exchangesToEvict(forExtra: extra, protectedFrom: protectedFrom, what: "the instruction")
+        }
         if let finalized = finalizeLastTurn() { transcript.append(finalized) }
         transcript.append(contentsOf: finishActiveInstruction(&notes))
         if let note = evictOldest(evict) { notes.append(note) }
