@@ -35,10 +35,12 @@ var package = Package(
         .target(name: "JSONWire"),
         // Sessions, budget, policies, eviction, snapshots, deltas, renderers: pure logic, no I/O.
         .target(name: "ContextEngine", dependencies: ["Tokenizer", "JSONWire"]),
+        // JSON-RPC over stdin/stdout: framing, limits, dispatch, ordering, backpressure, shutdown.
+        .target(name: "EngineServer", dependencies: ["ContextEngine", "Tokenizer", "JSONWire"]),
         .executableTarget(
             name: "tokenbudget",
             dependencies: [
-                "Tokenizer",
+                "Tokenizer", "EngineServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -5,6 +5,6 @@ struct TokenBudgetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokenbudget",
         abstract: "Context-window and token-budget engine for real-time voice agents.",
-        subcommands: [CountCommand.self, EncodeCommand.self, DecodeCommand.self]
+        subcommands: [ServeCommand.self, CountCommand.self, EncodeCommand.self, DecodeCommand.self]
     )
 }

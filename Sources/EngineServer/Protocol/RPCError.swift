@@ -1,0 +1,39 @@
+import JSONWire
+
+/// A JSON-RPC 2.0 error object. Codes are stable: relays switch on them (docs/protocol.md).
+public struct RPCError: Error, Equatable, Sendable {
+    public var code: Int
+    public var message: String
+    public var data: JSONValue?
+
+    public init(_ code: Int, _ message: String, data: JSONValue? = nil) {
+        self.code = code
+        self.message = message
+        self.data = data
+    }
+
+    // JSON-RPC 2.0's own.
+    public static let parseError = -32700
+    public static let invalidRequest = -32600
+    public static let methodNotFound = -32601
+    public static let invalidParams = -32602
+    public static let internalError = -32603
+
+    // The engine's, in -32000 ... -32099.
+    public static let unknownSession = -32001
+    public static let sessionNotActive = -32002
+    public static let sessionExists = -32003
+    public static let scriptOverBudget = -32004
+    public static let overBudget = -32005
+    public static let instructionTooLong = -32006
+    public static let invalidPolicy = -32007
+    public static let tokenizerUnavailable = -32008
+    public static let scriptUnreadable = -32009
+    public static let invalidConfiguration = -32010
+
+    public var json: JSONValue {
+        var object: JSONObject = ["code": .int(Int64(code)), "message": .string(message)]
+        if let data { object["data"] = data }
+        return .object(object)
+    }
+}
