@@ -49,6 +49,8 @@ var package = Package(
             name: "ContextEngineLoad", dependencies: ["ContextEngine", "Tokenizer"], path: "Benchmarks/ContextEngineLoad"),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),
         .testTarget(name: "JSONWireTests", dependencies: ["JSONWire"]),
+        // Spawns the built `tokenbudget` on real pipes and files.
+        .testTarget(name: "EndToEndTests", dependencies: ["JSONWire"]),
         .testTarget(name: "ContextEngineTests", dependencies: ["ContextEngine", "Tokenizer", "JSONWire"]),
     ]
 )

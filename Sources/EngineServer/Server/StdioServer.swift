@@ -51,6 +51,12 @@ public struct StdioServer {
         sigemptyset(&action.sa_mask)
         action.sa_flags = 0  // no SA_RESTART: a blocked poll/read returns EINTR and the loop sees the flag
         sigaction(SIGTERM, &action, nil)
+        // A parent may hand us a blocked SIGTERM (seen: children of the test runner inherit its
+        // threads' mask), and then `kill -TERM` would never reach the loop.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
     }
 
     public mutating func run() -> Exit {
@@ -66,6 +72,7 @@ public struct StdioServer {
                 }
                 if ready == 0 {
                     try emitNotifications()
+                    try output.flush()  // news must not wait for the next request
                     continue
                 }
                 let count = chunk.withUnsafeMutableBytes { read(input, $0.baseAddress!, $0.count) }
