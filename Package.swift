@@ -47,6 +47,8 @@ var package = Package(
         // Load benchmark of the engine alone (no package-benchmark: builds in seconds, runs anywhere).
         .executableTarget(
             name: "ContextEngineLoad", dependencies: ["ContextEngine", "Tokenizer"], path: "Benchmarks/ContextEngineLoad"),
+        // Throughput and latency of the real `serve` process on pipes.
+        .executableTarget(name: "ServeLoad", path: "Benchmarks/ServeLoad"),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),
         .testTarget(name: "JSONWireTests", dependencies: ["JSONWire"]),
         // Spawns the built `tokenbudget` on real pipes and files.
