@@ -9,26 +9,47 @@
 import Foundation
 
 // MARK: Options
-var binary = ".build/release/tokenbudget"
-var sessions = 1_000
-var events = 200_000
-var rate = 1_000.0
-var latencyEvents = 20_000
-var serveArguments = ["serve"]
-var arguments = Array(CommandLine.arguments.dropFirst())
-while !arguments.isEmpty {
-    let flag = arguments.removeFirst()
-    let value = arguments.isEmpty ? "" : arguments.removeFirst()
-    switch flag {
-    case "--binary": binary = value
-    case "--sessions": sessions = Int(value)!
-    case "--events": events = Int(value)!
-    case "--rate": rate = Double(value)!
-    case "--latency-events": latencyEvents = Int(value)!
-    case "--serve-arg": serveArguments.append(value)
-    default: fatalError("unknown option \(flag)")
+struct Options: Sendable {
+    var binary = ".build/release/tokenbudget"
+    var sessions = 1_000
+    var events = 200_000
+    var rate = 1_000.0
+    var latencyEvents = 20_000
+    var serveArguments = ["serve"]
+
+    static func parse() -> Options {
+        var options = Options()
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        while !arguments.isEmpty {
+            let flag = arguments.removeFirst()
+            let value = arguments.isEmpty ? "" : arguments.removeFirst()
+            switch flag {
+            case "--binary": options.binary = value
+            case "--sessions": options.sessions = Int(value)!
+            case "--events": options.events = Int(value)!
+            case "--rate": options.rate = Double(value)!
+            case "--latency-events": options.latencyEvents = Int(value)!
+            case "--serve-arg": options.serveArguments.append(value)
+            default: fatalError("unknown option \(flag)")
+            }
+        }
+        return options
     }
 }
+
+/// State shared with the reader thread.
+final class Shared: @unchecked Sendable {
+    let lock = NSLock()
+    var received = 0
+    var latencies: [Double] = []
+    var sentAt: [UInt64] = []
+}
+
+let options = Options.parse()
+let sessions = options.sessions
+let events = options.events
+let rate = options.rate
+let latencyEvents = options.latencyEvents
 
 // MARK: Texts: real utterances of 50–500 bytes
 func loadTexts() -> [String] {
@@ -78,8 +99,8 @@ func appendLine(_ index: Int) -> String {
 // MARK: Process
 func startServe() throws -> (Process, FileHandle, FileHandle) {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: binary)
-    process.arguments = serveArguments
+    process.executableURL = URL(fileURLWithPath: options.binary)
+    process.arguments = options.serveArguments
     let input = Pipe(), output = Pipe()
     process.standardInput = input
     process.standardOutput = output
@@ -96,24 +117,34 @@ do {
     let opens = payload.count
     for index in 0 ..< events { payload.append(contentsOf: (appendLine(index) + "\n").utf8) }
     let (process, input, output) = try startServe()
-    var received = 0
-    let reader = Thread {
+    let shared = Shared()
+    let finished = DispatchSemaphore(value: 0)
+    Thread.detachNewThread {
         while true {
             let chunk = output.availableData
             if chunk.isEmpty { break }
-            received += chunk.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+            let lines = chunk.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+            shared.lock.lock()
+            shared.received += lines
+            shared.lock.unlock()
         }
+        finished.signal()
     }
-    reader.start()
+    func received() -> Int {
+        shared.lock.lock()
+        defer { shared.lock.unlock() }
+        return shared.received
+    }
     // Opening (and the one-time vocabulary load) is not part of the measured events.
     input.write(payload.prefix(opens))
-    while received < sessions { usleep(1_000) }
+    while received() < sessions { usleep(1_000) }
     let start = now()
     input.write(payload.dropFirst(opens))
     try input.close()
     process.waitUntilExit()
+    finished.wait()
     let seconds = Double(now() - start) / 1e9
-    let errorsCheck = received == sessions + events ? "all answered" : "ANSWERED \(received) of \(sessions + events)"
+    let errorsCheck = received() == sessions + events ? "all answered" : "ANSWERED \(received()) of \(sessions + events)"
     print(String(format: "throughput: %d turn.append over %d sessions in %.3f s = %.0f events/s (%@; %.1f MB in)",
                  events, sessions, seconds, Double(events) / seconds, errorsCheck, Double(payload.count - opens) / 1e6))
 }
@@ -121,14 +152,13 @@ do {
 // MARK: Latency at a fixed rate
 do {
     let (process, input, output) = try startServe()
-    let lock = NSLock()
-    var sentAt = [UInt64](repeating: 0, count: latencyEvents)
-    var latencies = [Double]()
-    latencies.reserveCapacity(latencyEvents)
+    let shared = Shared()
+    let lock = shared.lock
+    shared.sentAt = [UInt64](repeating: 0, count: latencyEvents)
+    shared.latencies.reserveCapacity(latencyEvents)
     let done = DispatchSemaphore(value: 0)
     Thread.detachNewThread {
         var buffer = Data()
-        var opened = 0
         while true {
             let chunk = output.availableData
             let arrived = now()
@@ -142,12 +172,11 @@ do {
                     let digits = line[range.upperBound...].prefix { $0 >= 0x30 && $0 <= 0x39 }
                     if let id = Int(String(decoding: digits, as: UTF8.self)) {
                         lock.lock()
-                        latencies.append(Double(arrived - sentAt[id]) / 1e3)
+                        shared.latencies.append(Double(arrived - shared.sentAt[id]) / 1e3)
                         lock.unlock()
                         continue
                     }
                 }
-                opened += 1
             }
         }
         done.signal()
@@ -157,10 +186,15 @@ do {
     let interval = UInt64(1e9 / rate)
     var next = now()
     for index in 0 ..< latencyEvents {
-        while now() < next {}
+        // Sleep most of the gap: a spinning client would take one of the machine's two cores.
+        while true {
+            let current = now()
+            if current >= next { break }
+            if next - current > 150_000 { usleep(UInt32((next - current - 100_000) / 1_000)) }
+        }
         let line = Data((appendLine(index) + "\n").utf8)
         lock.lock()
-        sentAt[index] = now()
+        shared.sentAt[index] = now()
         lock.unlock()
         input.write(line)
         next += interval
@@ -168,7 +202,7 @@ do {
     try input.close()
     process.waitUntilExit()
     done.wait()
-    let sorted = latencies.sorted()
+    let sorted = shared.latencies.sorted()
     func percentile(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
     print(String(format: "latency at %.0f events/s over %d turn.append: p50 %.0f µs, p90 %.0f µs, p99 %.0f µs, max %.0f µs (%d answered)",
                  rate, latencyEvents, percentile(0.5), percentile(0.9), percentile(0.99), sorted.last ?? 0, sorted.count))

@@ -45,7 +45,7 @@ public enum JSONWriter {
     }
 
     @inline(__always)
-    static func writeInteger(_ value: Int64, into output: inout [UInt8]) {
+    public static func writeInteger(_ value: Int64, into output: inout [UInt8]) {
         if value == 0 {
             output.append(UInt8(ascii: "0"))
             return

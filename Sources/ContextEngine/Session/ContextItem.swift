@@ -3,12 +3,29 @@ import Tokenizer
 /// What an item of the context is.
 public enum ItemKind: String, Sendable {
     case script, summary, turn, instruction
+
+    var hashCode: UInt8 {
+        switch self {
+        case .script: return 1
+        case .summary: return 2
+        case .turn: return 3
+        case .instruction: return 4
+        }
+    }
 }
 
 /// Who speaks in an item: `system` (script), `user` (the client; also instructions and summaries,
 /// which providers take as user parts), `model` (the agent).
 public enum ItemRole: String, Sendable {
     case system, user, model
+
+    var hashCode: UInt8 {
+        switch self {
+        case .system: return 1
+        case .user: return 2
+        case .model: return 3
+        }
+    }
 }
 
 /// One item of the context, with a stable id (`script`, `t7`, `i8`, `summary-2`).
@@ -49,17 +66,14 @@ public struct ContextItem: Sendable, Equatable {
         contentHash = computeHash()
     }
 
+    /// Hashes the text in place (no copy) with a seed that mixes the ordinal, kind and role, then
+    /// folds in the id: no allocation per item.
     private func computeHash() -> UInt64 {
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(text.utf8.count + id.utf8.count + 4)
-        bytes.append(contentsOf: id.utf8)
-        bytes.append(0)
-        bytes.append(contentsOf: kind.rawValue.utf8)
-        bytes.append(0)
-        bytes.append(contentsOf: role.rawValue.utf8)
-        bytes.append(0)
-        bytes.append(contentsOf: text.utf8)
-        return bytes.withUnsafeBytes { xxh3($0, seed: ordinal) }
+        var text = self.text
+        var id = self.id
+        let kindRole = UInt64(kind.hashCode) << 8 | UInt64(role.hashCode)
+        let textHash = text.withUTF8 { xxh3(UnsafeRawBufferPointer($0), seed: ordinal &* 0x9E37_79B9_7F4A_7C15 ^ kindRole) }
+        return id.withUTF8 { xxh3(UnsafeRawBufferPointer($0), seed: textHash) }
     }
 
     public static func == (lhs: ContextItem, rhs: ContextItem) -> Bool {

@@ -148,12 +148,15 @@ public struct StdioServer {
         if output.needsFlush { try output.flush() }
     }
 
-    mutating func respond(id: JSONValue?, result: JSONValue) {
+    mutating func respond(id: JSONValue?, result: RPCResult) {
         output.append { bytes in
             bytes.append(contentsOf: #"{"jsonrpc":"2.0","id":"#.utf8)
             JSONWriter.write(id ?? .null, into: &bytes)
             bytes.append(contentsOf: #","result":"#.utf8)
-            JSONWriter.write(result, into: &bytes)
+            switch result {
+            case .value(let value): JSONWriter.write(value, into: &bytes)
+            case .encoded(let encoded): bytes.append(contentsOf: encoded)
+            }
             bytes.append(UInt8(ascii: "}"))
         }
     }

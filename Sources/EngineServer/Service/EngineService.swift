@@ -3,6 +3,12 @@ import Foundation
 import JSONWire
 import Tokenizer
 
+/// A method's result: a value, or bytes already encoded as JSON (the hot path).
+public enum RPCResult {
+    case value(JSONValue)
+    case encoded([UInt8])
+}
+
 /// The protocol's methods over in-memory sessions. Single-threaded: the server calls it from its
 /// one loop, so requests are answered in the order they arrive.
 public final class EngineService {
@@ -15,6 +21,10 @@ public final class EngineService {
 
     let options: Options
     var sessions: [String: ServedSession] = [:]
+    /// Last activity of each active session, for idle expiry without touching the sessions.
+    var activity: [String: Double] = [:]
+    /// No active session can expire before this (monotonic seconds): the idle scan runs only then.
+    var earliestExpiry = Double.infinity
     let scripts = ScriptRegistry()
     /// Monotonic seconds; injectable for tests of the idle timeout.
     let monotonicNow: () -> Double
@@ -29,10 +39,10 @@ public final class EngineService {
     }
 
     /// Handles one request; returns its result or throws the error to answer with.
-    public func handle(_ request: Request) throws(RPCError) -> JSONValue {
+    public func handle(_ request: Request) throws(RPCError) -> RPCResult {
         let params = Params(request)
         switch request.method {
-        case "session.open": return try open(params)
+        case "session.open": return .value(try open(params))
         case "turn.append": return try append(params)
         case "instruction.push":
             let text = try params.string("text")
@@ -45,9 +55,9 @@ public final class EngineService {
                                data: ["param": "text"])
             }
             return try change(params) { try $0.setSummary(value.stringValue) }
-        case "context.snapshot": return try snapshot(params)
-        case "session.ping": return try ping(params)
-        case "session.close": return try close(params)
+        case "context.snapshot": return .value(try snapshot(params))
+        case "session.ping": return .value(try ping(params))
+        case "session.close": return .value(try close(params))
         default:
             throw RPCError(RPCError.methodNotFound, "unknown method \"\(request.method)\"", data: ["method": .string(request.method)])
         }
@@ -105,13 +115,14 @@ public final class EngineService {
             throw RPCError(RPCError.internalError, "\(error)")
         }
         let now = monotonicNow()
-        var served = ServedSession(
+        let served = ServedSession(
             context: context, renderer: renderer, business: try params.optionalString("business"),
             location: try params.optionalString("location"), user: try params.optionalString("user"),
             metadata: try params.optionalObject("metadata"), createdAt: wallNow(), lastActivity: now)
         let snapshot = served.context.snapshot()
         _ = served.context.takeDelta()
         sessions[id] = served
+        touch(served, id: id, at: now)
         let usage = snapshot.usage
         return [
             "session": .string(id),
@@ -129,7 +140,7 @@ public final class EngineService {
         ]
     }
 
-    func append(_ params: Params) throws(RPCError) -> JSONValue {
+    func append(_ params: Params) throws(RPCError) -> RPCResult {
         let role = TurnRole(rawValue: try params.oneOf("role", ["user", "model"]))!
         let text = try params.string("text")
         let final = try params.optionalBool("final") ?? true
@@ -140,6 +151,7 @@ public final class EngineService {
     func snapshot(_ params: Params) throws(RPCError) -> JSONValue {
         let id = try params.string("session")
         guard let session = sessions[id] else { throw Self.unknown(id) }
+        if session.status == .active { touch(session, id: id, at: monotonicNow()) }
         let renderer: Renderer
         if let name = try params.optionalString("renderer") {
             renderer = Renderer(rawValue: try params.oneOf("renderer", Renderer.allCases.map(\.rawValue)))!
@@ -147,7 +159,6 @@ public final class EngineService {
         } else {
             renderer = session.renderer
         }
-        sessions[id]!.lastActivity = monotonicNow()
         let snapshot = session.context.snapshot()
         return [
             "session": .string(id), "status": .string(session.status.rawValue), "usage": snapshot.usage.json,
@@ -157,19 +168,17 @@ public final class EngineService {
 
     func ping(_ params: Params) throws(RPCError) -> JSONValue {
         let id = try params.string("session")
-        guard sessions[id] != nil else { throw Self.unknown(id) }
-        try requireActive(id)
-        sessions[id]!.lastActivity = monotonicNow()
+        let session = try activeSession(id)
+        touch(session, id: id, at: monotonicNow())
         return ["session": .string(id), "status": "active", "idleTimeoutSeconds": .double(options.idleTimeout)]
     }
 
     func close(_ params: Params) throws(RPCError) -> JSONValue {
         let id = try params.string("session")
         let status = ServedSession.Status(rawValue: try params.oneOf("status", ["closed", "resolved"], default: "closed"))!
-        guard sessions[id] != nil else { throw Self.unknown(id) }
-        try requireActive(id)
-        sessions[id]!.status = status
-        let session = sessions[id]!
+        let session = try activeSession(id)
+        session.status = status
+        activity[id] = nil
         return [
             "session": .string(id), "status": .string(status.rawValue),
             "figures": [
@@ -180,13 +189,13 @@ public final class EngineService {
     }
 
     /// Applies a state-changing event to an active session; the result carries usage, delta, hash.
-    func change(_ params: Params, _ event: (inout ContextSession) throws -> EventOutcome) throws(RPCError) -> JSONValue {
+    /// Written straight to bytes: this is the hot path of a call.
+    func change(_ params: Params, _ event: (inout ContextSession) throws -> EventOutcome) throws(RPCError) -> RPCResult {
         let id = try params.string("session")
-        guard sessions[id] != nil else { throw Self.unknown(id) }
-        try requireActive(id)
+        let session = try activeSession(id)
         let outcome: EventOutcome
         do {
-            outcome = try event(&sessions[id]!.context)
+            outcome = try event(&session.context)
         } catch let error as ContextError {
             throw Self.rpcError(error, session: id)
         } catch let error as RPCError {
@@ -194,49 +203,87 @@ public final class EngineService {
         } catch {
             throw RPCError(RPCError.internalError, "\(error)")
         }
-        sessions[id]!.lastActivity = monotonicNow()
-        sessions[id]!.messages += outcome.transcript.count
-        var result: JSONObject = [
-            "session": .string(id), "version": JSONValue(sessions[id]!.context.version), "usage": outcome.usage.json,
-            "delta": outcome.delta.json, "hash": .string(outcome.hash),
-        ]
-        if !outcome.notes.isEmpty { result["notes"] = .array(outcome.notes.map(\.json)) }
-        if let pending = sessions[id]!.context.pendingInstruction { result["pendingInstruction"] = .string(pending.id) }
-        if let active = sessions[id]!.context.activeInstructionID { result["activeInstruction"] = .string(active) }
-        return .object(result)
+        touch(session, id: id, at: monotonicNow())
+        session.messages += outcome.transcript.count
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(384)
+        bytes.append(contentsOf: #"{"session":"#.utf8)
+        JSONWriter.writeString(id, into: &bytes)
+        bytes.append(contentsOf: #","version":"#.utf8)
+        JSONWriter.writeInteger(Int64(session.context.version), into: &bytes)
+        bytes.append(contentsOf: #","usage":"#.utf8)
+        outcome.usage.writeJSON(into: &bytes)
+        bytes.append(contentsOf: #","delta":"#.utf8)
+        outcome.delta.writeJSON(into: &bytes)
+        bytes.append(contentsOf: #","hash":""#.utf8)
+        bytes.append(contentsOf: outcome.hash.utf8)
+        bytes.append(UInt8(ascii: "\""))
+        if !outcome.notes.isEmpty {
+            bytes.append(contentsOf: #","notes":"#.utf8)
+            JSONWriter.write(.array(outcome.notes.map(\.json)), into: &bytes)
+        }
+        if let pending = session.context.pendingInstruction {
+            bytes.append(contentsOf: #","pendingInstruction":"#.utf8)
+            JSONWriter.writeString(pending.id, into: &bytes)
+        }
+        if let active = session.context.activeInstructionID {
+            bytes.append(contentsOf: #","activeInstruction":"#.utf8)
+            JSONWriter.writeString(active, into: &bytes)
+        }
+        bytes.append(UInt8(ascii: "}"))
+        return .encoded(bytes)
     }
 
     // MARK: - Lifecycle
 
+    /// Records activity; O(1). The earliest-expiry bound only ever moves later on a rescan.
+    func touch(_ session: ServedSession, id: String, at now: Double) {
+        session.lastActivity = now
+        activity[id] = now
+        earliestExpiry = min(earliestExpiry, now + options.idleTimeout)
+    }
+
     /// Sessions idle past the timeout become abandoned; returns the notifications to send.
+    ///
+    /// - Complexity: O(1) until some session may have expired; then one scan over the active
+    ///   sessions' timestamps, which also finds the next earliest expiry.
     public func expireIdleSessions() -> [JSONValue] {
         let now = monotonicNow()
-        var notifications = [JSONValue]()
-        for (id, session) in sessions where session.status == .active && now - session.lastActivity >= options.idleTimeout {
-            sessions[id]!.status = .abandoned
-            notifications.append([
-                "jsonrpc": "2.0", "method": "session.abandoned",
-                "params": ["session": .string(id), "idleSeconds": .double((now - session.lastActivity).rounded())],
-            ])
+        guard now >= earliestExpiry else { return [] }
+        var expired = [(String, Double)]()
+        var earliest = Double.infinity
+        for (id, last) in activity {
+            if now - last >= options.idleTimeout {
+                expired.append((id, now - last))
+            } else {
+                earliest = min(earliest, last + options.idleTimeout)
+            }
         }
-        return notifications.sorted { ($0["params"]?["session"]?.stringValue ?? "") < ($1["params"]?["session"]?.stringValue ?? "") }
+        earliestExpiry = earliest
+        return expired.sorted { $0.0 < $1.0 }.map { id, idle in
+            sessions[id]?.status = .abandoned
+            activity[id] = nil
+            return [
+                "jsonrpc": "2.0", "method": "session.abandoned",
+                "params": ["session": .string(id), "idleSeconds": .double(idle.rounded())],
+            ]
+        }
     }
 
     /// Seconds until the next session could expire (for the server's poll timeout), nil if none is active.
     public func secondsUntilNextExpiry() -> Double? {
-        let now = monotonicNow()
-        return sessions.values.filter { $0.status == .active }
-            .map { max(0, $0.lastActivity + options.idleTimeout - now) }.min()
+        activity.isEmpty ? nil : max(0, earliestExpiry - monotonicNow())
     }
 
     // MARK: - Errors
 
-    func requireActive(_ id: String) throws(RPCError) {
-        let status = sessions[id]!.status
-        guard status == .active else {
-            throw RPCError(RPCError.sessionNotActive, "session \"\(id)\" is \(status.rawValue)",
-                           data: ["session": .string(id), "status": .string(status.rawValue)])
+    func activeSession(_ id: String) throws(RPCError) -> ServedSession {
+        guard let session = sessions[id] else { throw Self.unknown(id) }
+        guard session.status == .active else {
+            throw RPCError(RPCError.sessionNotActive, "session \"\(id)\" is \(session.status.rawValue)",
+                           data: ["session": .string(id), "status": .string(session.status.rawValue)])
         }
+        return session
     }
 
     static func unknown(_ id: String) -> RPCError {

@@ -2,7 +2,9 @@ import ContextEngine
 import JSONWire
 
 /// A session as the server holds it: the context plus who it belongs to and its lifecycle.
-struct ServedSession {
+/// A class so that an event mutates it in place: as a struct inside a dictionary, each access
+/// re-hashed the id and risked copying the context's arrays.
+final class ServedSession {
     enum Status: String { case active, closed, resolved, abandoned }
 
     var context: ContextSession
@@ -17,4 +19,16 @@ struct ServedSession {
     /// Monotonic seconds of the last request naming this session (idle detection).
     var lastActivity: Double
     var messages = 0
+
+    init(context: ContextSession, renderer: Renderer, business: String?, location: String?, user: String?,
+         metadata: JSONObject?, createdAt: Double, lastActivity: Double) {
+        self.context = context
+        self.renderer = renderer
+        self.business = business
+        self.location = location
+        self.user = user
+        self.metadata = metadata
+        self.createdAt = createdAt
+        self.lastActivity = lastActivity
+    }
 }
