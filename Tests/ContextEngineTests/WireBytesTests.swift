@@ -1,0 +1,27 @@
+import ContextEngine
+import JSONWire
+import Testing
+
+/// The direct byte encodings write exactly what the `JSONValue` forms write.
+@Suite struct WireBytesTests {
+    @Test func directEncodingEqualsTheValueForm() throws {
+        var session = try TestSupport.session(scriptTokens: 900, window: 1_000)
+        var outcomes = [EventOutcome]()
+        outcomes.append(try session.appendTurn(.user, text: "quote \"this\"\n\ttab é 😀 \u{01}", final: false))
+        outcomes.append(try session.appendTurn(.user, text: " more", final: true))
+        outcomes.append(try session.pushInstruction("coach", tokens: 20))
+        outcomes.append(try session.clientSpeechStarted())
+        outcomes.append(try session.appendTurn(.model, text: "answer", tokens: 60))
+        outcomes.append(session.modelTurnComplete())
+        for _ in 0 ..< 5 { outcomes.append(try session.appendTurn(.user, text: "u", tokens: 30)) }
+        #expect(outcomes.contains { !$0.delta.removed.isEmpty })
+        for outcome in outcomes {
+            var direct = [UInt8]()
+            outcome.delta.writeJSON(into: &direct)
+            #expect(direct == Array(JSONWriter.string(outcome.delta.json).utf8))
+            var usage = [UInt8]()
+            outcome.usage.writeJSON(into: &usage)
+            #expect(usage == Array(JSONWriter.string(outcome.usage.json).utf8))
+        }
+    }
+}
