@@ -47,6 +47,9 @@ var package = Package(
         // Load benchmark of the engine alone (no package-benchmark: builds in seconds, runs anywhere).
         .executableTarget(
             name: "ContextEngineLoad", dependencies: ["ContextEngine", "Tokenizer"], path: "Benchmarks/ContextEngineLoad"),
+        // The Swift side of Benchmarks/tokenizer_side_by_side.py.
+        .executableTarget(
+            name: "TokenizerThroughput", dependencies: ["Tokenizer"], path: "Benchmarks/TokenizerThroughput"),
         // Throughput and latency of the real `serve` process on pipes.
         .executableTarget(name: "ServeLoad", path: "Benchmarks/ServeLoad"),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),

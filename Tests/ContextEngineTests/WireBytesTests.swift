@@ -5,7 +5,7 @@ import Testing
 /// The direct byte encodings write exactly what the `JSONValue` forms write.
 @Suite struct WireBytesTests {
     @Test func directEncodingEqualsTheValueForm() throws {
-        var session = try TestSupport.session(scriptTokens: 900, window: 1_000)
+        var session = try TestSupport.session(scriptTokens: 900, window: 1_200)
         var outcomes = [EventOutcome]()
         outcomes.append(try session.appendTurn(.user, text: "quote \"this\"\n\ttab é 😀 \u{01}", final: false))
         outcomes.append(try session.appendTurn(.user, text: " more", final: true))

@@ -52,12 +52,15 @@ struct BytePairMerger {
         starts.removeAll(keepingCapacity: true)
         pairRanks.removeAll(keepingCapacity: true)
         tokens.removeAll(keepingCapacity: true)
-        for index in 0 ..< count {
-            starts.append(Int32(index))
-            tokens.append(table.byteRanks[Int(piece[index])])
-            pairRanks.append(
-                index + 1 < count
-                    ? table.rank(of: UnsafeRawBufferPointer(rebasing: piece[index ..< index + 2])) : RankTable.none)
+        table.byteRanks.withUnsafeBufferPointer { byteRanks in
+            table.bytePairRanks.withUnsafeBufferPointer { bytePairRanks in
+                for index in 0 ..< count {
+                    starts.append(Int32(index))
+                    tokens.append(byteRanks[Int(piece[index])])
+                    pairRanks.append(
+                        index + 1 < count ? bytePairRanks[Int(piece[index]) << 8 | Int(piece[index + 1])] : RankTable.none)
+                }
+            }
         }
         starts.append(Int32(count))
         starts.withUnsafeMutableBufferPointer { starts in
@@ -128,9 +131,7 @@ struct BytePairMerger {
             next.append(Int32(index + 1))
             previous.append(Int32(index - 1))
             tokens.append(table.byteRanks[Int(piece[index])])
-            let rank =
-                index + 1 < count
-                ? table.rank(of: UnsafeRawBufferPointer(rebasing: piece[index ..< index + 2])) : RankTable.none
+            let rank = index + 1 < count ? table.bytePairRanks[Int(piece[index]) << 8 | Int(piece[index + 1])] : RankTable.none
             pairRanks.append(rank)
             if rank != RankTable.none { heap.append(UInt64(rank) << 32 | UInt64(index)) }
         }

@@ -39,7 +39,13 @@ public final class BPEEncoding: TextTokenizer, @unchecked Sendable {
     ///   with a message naming the file and the fix.
     public static func load(_ spec: EncodingSpec, directory: URL? = nil) throws -> BPEEncoding {
         let file = try VocabularyLocator.read(spec.vocabularyFile, expectedXXH3: spec.xxh3, directory: directory)
-        return try BPEEncoding(spec: spec, table: TiktokenFile.parse(file.bytes, path: file.path))
+        let cache = VocabularyCache.url(for: file.path)
+        if let table = VocabularyCache.load(cache, sourceHash: file.hash) {
+            return try BPEEncoding(spec: spec, table: table)
+        }
+        let table = try TiktokenFile.parse(file.bytes, path: file.path)
+        VocabularyCache.store(table, to: cache, sourceHash: file.hash)
+        return try BPEEncoding(spec: spec, table: table)
     }
 
     private static let loadedLock = NSLock()

@@ -22,6 +22,9 @@ public struct RankTable: Sendable {
     let slotMask: Int
     /// The rank of each single byte, looked up once: every BPE starts from bytes.
     public let byteRanks: [Rank]
+    /// The rank of each two-byte token, indexed by `first << 8 | second` (256 KiB): the first round
+    /// of every merge reads these n − 1 ranks without hashing.
+    public let bytePairRanks: [Rank]
 
     /// Number of ranks, gaps included (the largest rank + 1).
     public var rankCount: Int { offsets.count - 1 }
@@ -53,6 +56,16 @@ public struct RankTable: Sendable {
         }
         offsets.append(UInt32(flat.count))
         try self.init(flatBytes: flat, offsets: offsets)
+    }
+
+    /// Reassembles a table from the parts `VocabularyCache` stored; nothing is recomputed.
+    init(flatBytes: [UInt8], offsets: [UInt32], slots: [UInt64], byteRanks: [Rank], bytePairRanks: [Rank]) {
+        self.bytes = flatBytes
+        self.offsets = offsets
+        self.slots = slots
+        self.slotMask = slots.count - 1
+        self.byteRanks = byteRanks
+        self.bytePairRanks = bytePairRanks
     }
 
     /// Builds the table from token bytes already laid out in rank order.
@@ -92,6 +105,12 @@ public struct RankTable: Sendable {
             byteRanks[Int(flatBytes[Int(offsets[rank])])] = Rank(rank)
         }
         self.byteRanks = byteRanks
+        var pairRanks = [Rank](repeating: RankTable.none, count: 65_536)
+        for rank in 0 ..< rankCount where offsets[rank + 1] - offsets[rank] == 2 {
+            let start = Int(offsets[rank])
+            pairRanks[Int(flatBytes[start]) << 8 | Int(flatBytes[start + 1])] = Rank(rank)
+        }
+        self.bytePairRanks = pairRanks
     }
 
     /// The rank of `token`, or `RankTable.none`.

@@ -15,7 +15,9 @@ public enum VocabularyLocator {
     /// Reads a vocabulary file and checks its XXH3-64 against the published file's.
     ///
     /// - Throws: `vocabularyMissing` or `vocabularyCorrupt`, naming the file and the fix.
-    static func read(_ fileName: String, expectedXXH3: UInt64?, directory: URL?) throws -> (bytes: [UInt8], path: String) {
+    static func read(_ fileName: String, expectedXXH3: UInt64?, directory: URL?) throws
+        -> (bytes: [UInt8], path: String, hash: UInt64)
+    {
         let directory = directory ?? defaultDirectory
         let path = directory.appendingPathComponent(fileName).path
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -25,8 +27,8 @@ public enum VocabularyLocator {
                     + "or set TOKENBUDGET_VOCAB_DIR to the folder that holds it")
         }
         let bytes = [UInt8](data)
+        let actual = xxh3(bytes)
         if let expected = expectedXXH3 {
-            let actual = xxh3(bytes)
             guard actual == expected else {
                 throw TokenizerError(
                     .vocabularyCorrupt,
@@ -34,7 +36,7 @@ public enum VocabularyLocator {
                         + "\(hex(expected))); delete it and run scripts/bootstrap.sh to fetch a verified copy")
             }
         }
-        return (bytes, path)
+        return (bytes, path, actual)
     }
 
     private static func hex(_ value: UInt64) -> String {

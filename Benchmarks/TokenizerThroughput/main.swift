@@ -1,0 +1,45 @@
+// The Swift side of Benchmarks/tokenizer_side_by_side.py: a long-lived process that loads the
+// encoding once, then answers timing commands on stdin, one per line:
+//   encode|count <encoding> <path> <chunkBytes>   (chunkBytes 0 = the whole file in one call)
+// and prints `<nanoseconds> <tokens>`. Chunks are cut at UTF-8 boundaries before timing starts.
+import Foundation
+import Tokenizer
+
+func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+func chunks(_ bytes: [UInt8], size: Int) -> [String] {
+    guard size > 0 else { return [String(decoding: bytes, as: UTF8.self)] }
+    var result = [String]()
+    var start = 0
+    while start < bytes.count {
+        var end = min(start + size, bytes.count)
+        while end < bytes.count && bytes[end] & 0xC0 == 0x80 { end += 1 }
+        result.append(String(decoding: bytes[start ..< end], as: UTF8.self))
+        start = end
+    }
+    return result
+}
+
+var files: [String: [UInt8]] = [:]
+var prepared: [String: [String]] = [:]
+while let line = readLine() {
+    let parts = line.split(separator: " ").map(String.init)
+    guard parts.count == 4, let size = Int(parts[3]) else {
+        FileHandle.standardOutput.write(Data("error bad command\n".utf8))
+        continue
+    }
+    let encoding = try BPEEncoding.named(parts[1])
+    if files[parts[2]] == nil { files[parts[2]] = [UInt8](FileManager.default.contents(atPath: parts[2])!) }
+    let key = "\(parts[2])#\(size)"
+    if prepared[key] == nil { prepared[key] = chunks(files[parts[2]]!, size: size) }
+    let pieces = prepared[key]!
+    var tokens = 0
+    let start = now()
+    if parts[0] == "count" {
+        for piece in pieces { tokens += encoding.count(piece) }
+    } else {
+        for piece in pieces { tokens += encoding.encodeOrdinary(piece).count }
+    }
+    let elapsed = now() - start
+    FileHandle.standardOutput.write(Data("\(elapsed) \(tokens)\n".utf8))
+}

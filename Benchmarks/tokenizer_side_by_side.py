@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""tokenbudget against tiktoken, side by side, in one run on the same files.
+
+    pip install tiktoken==0.14.0
+    swift build -c release --product TokenizerThroughput
+    python3 Benchmarks/tokenizer_side_by_side.py [--encoding o200k_base] [--reps 5] [--chunk 0|512] [--mode encode|count]
+
+tiktoken runs in this process (loading the same verified .tiktoken file); tokenbudget runs in a
+long-lived child (.build/release/TokenizerThroughput) that loads once and times calls. The two are
+interleaved per file and repetition, so machine noise hits both alike; MB/s are medians over the
+repetitions, the ratio is the median of the per-repetition ratios. Token counts must agree, or the
+script stops.
+"""
+import argparse, os, pathlib, statistics, subprocess, sys, time
+
+import tiktoken, tiktoken.load
+import tiktoken_ext.openai_public as openai_public
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+VOCAB = pathlib.Path(os.environ.get("TOKENBUDGET_VOCAB_DIR", pathlib.Path.home() / ".cache/tokenbudget/vocab"))
+p = argparse.ArgumentParser()
+p.add_argument("--encoding", default="o200k_base")
+p.add_argument("--reps", type=int, default=5)
+p.add_argument("--chunk", type=int, default=0, help="bytes per call; 0 = whole file")
+p.add_argument("--mode", default="encode", choices=["encode", "count"])
+p.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpus"))
+p.add_argument("--binary", default=str(ROOT / ".build/release/TokenizerThroughput"))
+args = p.parse_args()
+
+original = tiktoken.load.load_tiktoken_bpe
+openai_public.load_tiktoken_bpe = lambda url, expected_hash=None: original(str(VOCAB / f"{args.encoding}.tiktoken"), expected_hash)
+t0 = time.perf_counter()
+enc = tiktoken.Encoding(**getattr(openai_public, args.encoding)())
+print(f"tiktoken {tiktoken.__version__} load {1000 * (time.perf_counter() - t0):.0f} ms", file=sys.stderr)
+
+child = subprocess.Popen([args.binary], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+
+
+def ours(path):
+    child.stdin.write(f"{args.mode} {args.encoding} {path} {args.chunk}\n")
+    child.stdin.flush()
+    ns, tokens = child.stdout.readline().split()
+    return int(ns) / 1e9, int(tokens)
+
+
+def chunks(data):
+    if args.chunk == 0:
+        return [data.decode("utf-8")]
+    out, start = [], 0
+    while start < len(data):
+        end = min(start + args.chunk, len(data))
+        while end < len(data) and data[end] & 0xC0 == 0x80:
+            end += 1
+        out.append(data[start:end].decode("utf-8"))
+        start = end
+    return out
+
+
+def theirs(pieces):
+    start = time.perf_counter()
+    tokens = sum(len(enc.encode_ordinary(piece)) for piece in pieces)
+    return time.perf_counter() - start, tokens
+
+
+files = sorted(pathlib.Path(args.corpus).glob("*.txt"))
+rows, total_bytes = [], 0
+their_total, our_total = [0.0] * args.reps, [0.0] * args.reps
+for path in files:
+    data = path.read_bytes()
+    total_bytes += len(data)
+    pieces = chunks(data)
+    ours(path)  # warm-up: load, page in, prepare chunks
+    theirs(pieces)
+    t_times, o_times, ratios = [], [], []
+    for rep in range(args.reps):
+        t, t_tokens = theirs(pieces)
+        o, o_tokens = ours(path)
+        if t_tokens != o_tokens:
+            sys.exit(f"{path.name}: token counts differ: tiktoken {t_tokens}, tokenbudget {o_tokens}")
+        t_times.append(t); o_times.append(o); ratios.append(t / o)
+        their_total[rep] += t; our_total[rep] += o
+    mb = len(data) / 1e6
+    rows.append((path.name, mb / statistics.median(t_times), mb / statistics.median(o_times), statistics.median(ratios)))
+
+label = "whole file" if args.chunk == 0 else f"{args.chunk}-byte calls"
+print(f"{args.encoding}, {args.mode}, {label}, {args.reps} interleaved repetitions, medians")
+print(f"{'file':<16}{'tiktoken MB/s':>14}{'tokenbudget MB/s':>18}{'ratio':>8}")
+for name, t, o, r in rows:
+    print(f"{name:<16}{t:>14.1f}{o:>18.1f}{r:>7.2f}x")
+mb = total_bytes / 1e6
+corpus_ratios = [t / o for t, o in zip(their_total, our_total)]
+print(f"{'corpus':<16}{mb / statistics.median(their_total):>14.1f}{mb / statistics.median(our_total):>18.1f}"
+      f"{statistics.median(corpus_ratios):>7.2f}x")
+child.stdin.close()
