@@ -6,6 +6,7 @@ import Testing
     @Test(arguments: ["o200k_base", "cl100k_base"])
     func heapEqualsLinearScan(_ name: String) {
         let table = Fixtures.encoding(name).table
+        let pairs = PairTable(table)
         var generator = SeededGenerator(seed: 42)
         var merger = BytePairMerger()
         let alphabets: [[UInt8]] = [
@@ -18,8 +19,8 @@ import Testing
             let piece = (0 ..< length).map { _ in alphabet.randomElement(using: &generator)! }
             var scanned = [Rank](), heaped = [Rank]()
             piece.withUnsafeBytes {
-                merger.mergeByScan($0, table: table, into: &scanned)
-                merger.mergeByHeap($0, table: table, into: &heaped)
+                merger.mergeByScan($0, table: table, pairs: pairs, into: &scanned)
+                merger.mergeByHeap($0, table: table, pairs: pairs, into: &heaped)
             }
             #expect(scanned == heaped, "piece \(piece)")
             var joined = [UInt8]()

@@ -11,7 +11,6 @@ struct BytePairMerger {
     static let linearScanLimit = 64
 
     // Scratch reused across pieces: no allocation per piece once warmed up.
-    private var starts: [Int32] = []
     private var pairRanks: [Rank] = []
     private var tokens: [Rank] = []
     private var next: [Int32] = []
@@ -23,80 +22,70 @@ struct BytePairMerger {
     /// Merges `piece` and appends the resulting token ranks to `output`.
     ///
     /// - Precondition: every single byte is a token (true for tiktoken's byte-level vocabularies).
-    mutating func merge(_ piece: UnsafeRawBufferPointer, table: RankTable, into output: inout [Rank]) {
+    mutating func merge(_ piece: UnsafeRawBufferPointer, table: RankTable, pairs: PairTable, into output: inout [Rank]) {
         if piece.count <= BytePairMerger.linearScanLimit {
-            mergeByScan(piece, table: table, into: &output)
+            mergeByScan(piece, table: table, pairs: pairs, into: &output)
         } else {
-            mergeByHeap(piece, table: table, into: &output)
+            mergeByHeap(piece, table: table, pairs: pairs, into: &output)
         }
     }
 
     // MARK: - Linear scan (tiktoken's algorithm)
 
-    mutating func mergeByScan(_ piece: UnsafeRawBufferPointer, table: RankTable, into output: inout [Rank]) {
+    mutating func mergeByScan(
+        _ piece: UnsafeRawBufferPointer, table: RankTable, pairs: PairTable, into output: inout [Rank]
+    ) {
         let count = piece.count
         if count == 1 {
             output.append(table.byteRanks[Int(piece[0])])
             return
         }
         // Move the scratch out of `self` so that the loop below borrows locals, not `self`.
-        var starts = self.starts, pairRanks = self.pairRanks, tokens = self.tokens
-        self.starts = []
+        var pairRanks = self.pairRanks, tokens = self.tokens
         self.pairRanks = []
         self.tokens = []
         defer {
-            self.starts = starts
             self.pairRanks = pairRanks
             self.tokens = tokens
         }
-        starts.removeAll(keepingCapacity: true)
         pairRanks.removeAll(keepingCapacity: true)
         tokens.removeAll(keepingCapacity: true)
         table.byteRanks.withUnsafeBufferPointer { byteRanks in
             table.bytePairRanks.withUnsafeBufferPointer { bytePairRanks in
                 for index in 0 ..< count {
-                    starts.append(Int32(index))
                     tokens.append(byteRanks[Int(piece[index])])
                     pairRanks.append(
                         index + 1 < count ? bytePairRanks[Int(piece[index]) << 8 | Int(piece[index + 1])] : RankTable.none)
                 }
             }
         }
-        starts.append(Int32(count))
-        starts.withUnsafeMutableBufferPointer { starts in
-            pairRanks.withUnsafeMutableBufferPointer { pairRanks in
-                tokens.withUnsafeMutableBufferPointer { tokens in
-                    // Parts 0 ..< parts; part i spans starts[i] ..< starts[i + 1].
-                    var parts = count
-                    @inline(__always) func rankOfPair(_ index: Int) -> Rank {
-                        guard index + 1 < parts else { return RankTable.none }
-                        let range = Int(starts[index]) ..< Int(starts[index + 2])
-                        return table.rank(of: UnsafeRawBufferPointer(rebasing: piece[range]))
+        pairRanks.withUnsafeMutableBufferPointer { pairRanks in
+            tokens.withUnsafeMutableBufferPointer { tokens in
+                // Parts 0 ..< parts: ids[i] is part i, ranks[i] what parts i and i + 1 merge into.
+                // After the first round the bytes are not needed: a merge is a lookup of two ids.
+                let ranks = pairRanks.baseAddress!
+                let ids = tokens.baseAddress!
+                var parts = count
+                while true {
+                    var best = RankTable.none
+                    var at = -1
+                    for index in 0 ..< parts &- 1 where ranks[index] < best {
+                        best = ranks[index]
+                        at = index
                     }
-                    while true {
-                        var best = RankTable.none
-                        var at = -1
-                        for index in 0 ..< parts - 1 where pairRanks[index] < best {
-                            best = pairRanks[index]
-                            at = index
-                        }
-                        if at < 0 { break }
-                        // Part `at` absorbs part `at + 1` and becomes the token `best`.
-                        tokens[at] = best
-                        var index = at + 1
-                        while index < parts - 1 {
-                            tokens[index] = tokens[index + 1]
-                            pairRanks[index] = pairRanks[index + 1]
-                            starts[index] = starts[index + 1]
-                            index += 1
-                        }
-                        starts[parts - 1] = starts[parts]
-                        parts -= 1
-                        pairRanks[at] = rankOfPair(at)
-                        if at > 0 { pairRanks[at - 1] = rankOfPair(at - 1) }
+                    if at < 0 { break }
+                    // Part `at` absorbs part `at + 1` and becomes the token `best`.
+                    ids[at] = best
+                    let moved = parts &- at &- 2
+                    if moved > 0 {
+                        (ids + at + 1).update(from: ids + at + 2, count: moved)
+                        (ranks + at + 1).update(from: ranks + at + 2, count: moved)
                     }
-                    for index in 0 ..< parts { output.append(tokens[index]) }
+                    parts -= 1
+                    ranks[at] = at + 1 < parts ? pairs.merged(best, ids[at + 1]) : RankTable.none
+                    if at > 0 { ranks[at - 1] = pairs.merged(ids[at - 1], best) }
                 }
+                output.append(contentsOf: UnsafeBufferPointer(start: ids, count: parts))
             }
         }
     }
@@ -106,7 +95,9 @@ struct BytePairMerger {
     /// Nodes are identified by their start offset; a heap entry is `rank << 32 | start`, so the
     /// heap's minimum is the lowest rank and, among equal ranks, the leftmost pair — the same choice
     /// as the linear scan. Entries go stale when a neighbour merges; they are skipped when popped.
-    mutating func mergeByHeap(_ piece: UnsafeRawBufferPointer, table: RankTable, into output: inout [Rank]) {
+    mutating func mergeByHeap(
+        _ piece: UnsafeRawBufferPointer, table: RankTable, pairs: PairTable, into output: inout [Rank]
+    ) {
         let count = piece.count
         var next = self.next, previous = self.previous, tokens = self.tokens, pairRanks = self.pairRanks
         var heap = self.heap
@@ -144,8 +135,7 @@ struct BytePairMerger {
                         func rankAfter(_ start: Int) -> Rank {
                             let second = Int(next[start])
                             guard second < count else { return RankTable.none }
-                            let end = Int(next[second])
-                            return table.rank(of: UnsafeRawBufferPointer(rebasing: piece[start ..< end]))
+                            return pairs.merged(tokens[start], tokens[second])
                         }
                         while let entry = BytePairMerger.popMin(&heap) {
                             let start = Int(entry & 0xFFFF_FFFF)

@@ -15,6 +15,7 @@ public final class BPEEncoding: TextTokenizer, @unchecked Sendable {
     // @unchecked: every stored property is immutable except `pool`, which `lock` guards.
     public let spec: EncodingSpec
     public let table: RankTable
+    let pairs: PairTable
     let pattern: RegexPattern
     /// Special tokens as UTF-8, longest first so that a longer one wins at the same position.
     let specials: [(bytes: [UInt8], rank: Rank, text: String)]
@@ -23,10 +24,11 @@ public final class BPEEncoding: TextTokenizer, @unchecked Sendable {
 
     public var name: String { spec.name }
 
-    /// Builds an encoding from a parsed vocabulary.
-    public init(spec: EncodingSpec, table: RankTable) throws {
+    /// Builds an encoding from a parsed vocabulary (`pairs` is derived from `table` when not given).
+    public init(spec: EncodingSpec, table: RankTable, pairs: PairTable? = nil) throws {
         self.spec = spec
         self.table = table
+        self.pairs = pairs ?? PairTable(table)
         self.pattern = try RegexPattern(spec.pattern, extraOptions: spec.patternOptions)
         self.specials = spec.specialTokens
             .map { (Array($0.key.utf8), $0.value, $0.key) }
@@ -40,12 +42,13 @@ public final class BPEEncoding: TextTokenizer, @unchecked Sendable {
     public static func load(_ spec: EncodingSpec, directory: URL? = nil) throws -> BPEEncoding {
         let file = try VocabularyLocator.read(spec.vocabularyFile, expectedXXH3: spec.xxh3, directory: directory)
         let cache = VocabularyCache.url(for: file.path)
-        if let table = VocabularyCache.load(cache, sourceHash: file.hash) {
-            return try BPEEncoding(spec: spec, table: table)
+        if let (table, pairs) = VocabularyCache.load(cache, sourceHash: file.hash) {
+            return try BPEEncoding(spec: spec, table: table, pairs: pairs)
         }
         let table = try TiktokenFile.parse(file.bytes, path: file.path)
-        VocabularyCache.store(table, to: cache, sourceHash: file.hash)
-        return try BPEEncoding(spec: spec, table: table)
+        let pairs = PairTable(table)
+        VocabularyCache.store(table, pairs, to: cache, sourceHash: file.hash)
+        return try BPEEncoding(spec: spec, table: table, pairs: pairs)
     }
 
     private static let loadedLock = NSLock()

@@ -30,7 +30,7 @@ public final class Encoder {
                 return true
             }
             let first = output.count
-            merger.merge(piece, table: table, into: &output)
+            merger.merge(piece, table: table, pairs: encoding.pairs, into: &output)
             cache.insert(piece, hash: hash, tokens: output[first...])
             return true
         }
@@ -49,7 +49,7 @@ public final class Encoder {
                 total += cached.count
             } else {
                 scratch.removeAll(keepingCapacity: true)
-                merger.merge(piece, table: table, into: &scratch)
+                merger.merge(piece, table: table, pairs: encoding.pairs, into: &scratch)
                 cache.insert(piece, hash: hash, tokens: scratch[...])
                 total += scratch.count
             }
