@@ -35,12 +35,14 @@ var package = Package(
         .target(name: "JSONWire"),
         // Sessions, budget, policies, eviction, snapshots, deltas, renderers: pure logic, no I/O.
         .target(name: "ContextEngine", dependencies: ["Tokenizer", "JSONWire"]),
+        // Turn capacity of a profile, replays of recorded sessions, SVG charts.
+        .target(name: "CapacityTools", dependencies: ["ContextEngine", "Tokenizer", "JSONWire"]),
         // JSON-RPC over stdin/stdout: framing, limits, dispatch, ordering, backpressure, shutdown.
         .target(name: "EngineServer", dependencies: ["ContextEngine", "Tokenizer", "JSONWire"]),
         .executableTarget(
             name: "tokenbudget",
             dependencies: [
-                "Tokenizer", "EngineServer",
+                "Tokenizer", "EngineServer", "CapacityTools", "ContextEngine", "JSONWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -54,6 +56,7 @@ var package = Package(
         .executableTarget(name: "ServeLoad", path: "Benchmarks/ServeLoad"),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),
         .testTarget(name: "JSONWireTests", dependencies: ["JSONWire"]),
+        .testTarget(name: "CapacityToolsTests", dependencies: ["CapacityTools", "ContextEngine", "Tokenizer"]),
         // Spawns the built `tokenbudget` on real pipes and files.
         .testTarget(name: "EndToEndTests", dependencies: ["JSONWire"]),
         .testTarget(name: "ContextEngineTests", dependencies: ["ContextEngine", "Tokenizer", "JSONWire"]),

@@ -5,6 +5,9 @@ struct TokenBudgetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokenbudget",
         abstract: "Context-window and token-budget engine for real-time voice agents.",
-        subcommands: [ServeCommand.self, CountCommand.self, EncodeCommand.self, DecodeCommand.self]
+        subcommands: [
+            ServeCommand.self, CapacityCommand.self, ReplayCommand.self, CountCommand.self, EncodeCommand.self,
+            DecodeCommand.self,
+        ]
     )
 }

@@ -31,7 +31,7 @@ struct EncodingOptions: ParsableArguments {
 }
 
 /// A user-facing failure: printed to stderr as `Error: <message>`, exit status 1.
-struct CLIError: Error, CustomStringConvertible {
+struct CLIError: Error, CustomStringConvertible, Sendable {
     var description: String
     init(_ message: String) { description = message }
 }

@@ -1,0 +1,126 @@
+import ContextEngine
+import Tokenizer
+
+/// Manager instructions made up for a replay: one every `every` exchanges, of about `tokens` tokens,
+/// cut from the lines of a text.
+/// The texts repeat with the lines, so they are made once per line and shared by every session and
+/// policy (making them per use was most of a 260-session replay's time).
+public struct SyntheticInstructions: Sendable {
+    public var every: Int
+    public var tokens: Int
+    /// The k-th instruction is `texts[k % texts.count]`.
+    public let texts: [String]
+
+    public init(every: Int, tokens: Int, lines: [String], tokenizer: any TextTokenizer) {
+        self.every = every
+        self.tokens = tokens
+        let lines = lines.filter { !$0.isEmpty }
+        self.texts = lines.indices.map { SyntheticInstructions.make(from: lines, start: $0, tokens: tokens, tokenizer: tokenizer) }
+    }
+
+    /// Lines from `start` on, joined until they reach `tokens` tokens, cut there at a token boundary.
+    static func make(from lines: [String], start: Int, tokens: Int, tokenizer: any TextTokenizer) -> String {
+        var text = ""
+        var index = start
+        var count = 0
+        while count < tokens {
+            text += (text.isEmpty ? "" : " ") + lines[index % lines.count]
+            count = tokenizer.count(text)
+            index += 1
+        }
+        let ids = tokenizer.encodeOrdinary(text).prefix(tokens)
+        var bytes = (try? tokenizer.decodeBytes(Array(ids))) ?? []
+        while !bytes.isEmpty, String(validating: bytes, as: UTF8.self) == nil { bytes.removeLast() }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    func text(_ k: Int) -> String { texts.isEmpty ? "" : texts[k % texts.count] }
+}
+
+/// One row per turn of a replay.
+public struct ReplayRow: Sendable {
+    public var seq: Int
+    public var kind: RecordedEvent.Kind
+    public var tokens: Int
+    public var usage: Usage
+    public var evicted: Int
+}
+
+public struct ReplayResult: Sendable {
+    public var file: String
+    public var policy: String
+    public var rows: [ReplayRow]
+    public var series: [SegmentSample]
+    public var turns: Int
+    public var evictions: Int
+    public var instructionsInjected: Int
+    public var instructionsStripped: Int
+    public var peak: Int
+    public var contextTokensSum: Int
+    /// Events the engine refused (a turn larger than the whole budget), with the reason.
+    public var refused: [String]
+}
+
+/// Plays a recorded session through the real engine as a relay would: `client.speechStarted`
+/// before each user turn, `model.turnComplete` after each model turn, recorded or synthesized
+/// instructions pushed as they come.
+public enum Replayer {
+    public static func replay(
+        _ events: [RecordedEvent], file: String, script: Script, configuration: SessionConfiguration,
+        tokenizer: any TextTokenizer, synthetic: SyntheticInstructions? = nil, keepRows: Bool = true
+    ) throws -> ReplayResult {
+        var session = try ContextSession(id: file, script: script, configuration: configuration, tokenizer: tokenizer)
+        var result = ReplayResult(
+            file: file, policy: configuration.policy.name, rows: [], series: [], turns: 0, evictions: 0,
+            instructionsInjected: 0, instructionsStripped: 0, peak: session.currentUsage.total, contextTokensSum: 0,
+            refused: [])
+        var exchange = 0
+        func record(_ outcome: EventOutcome, _ event: RecordedEvent?) {
+            var evicted = 0
+            for note in outcome.notes {
+                switch note {
+                case .evicted(let exchanges, _, _):
+                    result.evictions += 1
+                    evicted += exchanges
+                case .instructionActivated: result.instructionsInjected += 1
+                case .instructionStripped: result.instructionsStripped += 1
+                default: break
+                }
+            }
+            result.peak = max(result.peak, outcome.usage.total)
+            if keepRows, let event {
+                let tokens = outcome.delta.added.last?.tokens ?? outcome.delta.updated.last?.tokens ?? 0
+                result.rows.append(ReplayRow(seq: event.seq, kind: event.kind, tokens: tokens, usage: outcome.usage, evicted: evicted))
+            }
+        }
+        func attempt(_ event: RecordedEvent?, _ body: (inout ContextSession) throws -> EventOutcome) throws {
+            do {
+                record(try body(&session), event)
+            } catch let error as ContextError where error.code == .overBudget || error.code == .instructionTooLong {
+                result.refused.append("seq \(event?.seq ?? -1): \(error.message)")
+            }
+        }
+        for event in events {
+            switch event.kind {
+            case .instruction:
+                try attempt(event) { try $0.pushInstruction(event.text) }
+            case .user:
+                exchange += 1
+                if let synthetic, synthetic.every > 0, exchange % synthetic.every == 0 {
+                    let text = synthetic.text(exchange / synthetic.every - 1)
+                    try attempt(nil) { try $0.pushInstruction(text) }
+                }
+                try attempt(nil) { try $0.clientSpeechStarted() }
+                try attempt(event) { try $0.appendTurn(.user, text: event.text) }
+                result.turns += 1
+            case .model:
+                try attempt(event) { try $0.appendTurn(.model, text: event.text) }
+                result.contextTokensSum += session.currentUsage.total
+                try attempt(nil) { $0.modelTurnComplete() }
+                result.series.append(SegmentSample(exchange: max(exchange, 1), usage: session.currentUsage))
+                result.turns += 1
+            }
+        }
+        return result
+    }
+}

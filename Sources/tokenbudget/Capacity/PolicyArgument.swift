@@ -1,0 +1,38 @@
+import ContextEngine
+import Foundation
+import JSONWire
+
+/// `--policy NAME|FILE`: a preset name, or a JSON policy file (docs/policies.md).
+func loadPolicy(_ argument: String) throws -> ContextPolicy {
+    if FileManager.default.fileExists(atPath: argument) {
+        guard let data = FileManager.default.contents(atPath: argument) else { throw CLIError("cannot read \(argument)") }
+        do {
+            var policy = try ContextPolicy(json: try JSONParser.parse([UInt8](data)))
+            if try JSONParser.parse([UInt8](data))["name"] == nil {
+                policy.name = URL(fileURLWithPath: argument).deletingPathExtension().lastPathComponent
+            }
+            return policy
+        } catch let error as ContextError {
+            throw CLIError("\(argument): \(error.message)")
+        } catch {
+            throw CLIError("\(argument): \(error)")
+        }
+    }
+    do {
+        return try ContextPolicy.preset(named: argument)
+    } catch let error as ContextError {
+        throw CLIError("\(error.message), or a policy file")
+    }
+}
+
+/// Left- or right-aligned cells for the text tables.
+func pad(_ text: String, _ width: Int, right: Bool = true) -> String {
+    let padding = String(repeating: " ", count: max(0, width - text.count))
+    return right ? padding + text : text + padding
+}
+
+func writeFile(_ text: String, to path: String) throws {
+    guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) else {
+        throw CLIError("cannot write \(path)")
+    }
+}
