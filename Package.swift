@@ -63,6 +63,15 @@ var package = Package(
     ]
 )
 
+// The libFuzzer target builds only with sanitizers, by scripts/fuzz-request-parser.sh.
+if ProcessInfo.processInfo.environment["ENABLE_FUZZ"] != nil {
+    package.targets.append(
+        .executableTarget(
+            name: "RequestParserFuzz", dependencies: ["EngineServer", "JSONWire"], path: "Fuzz/RequestParserFuzz"
+        )
+    )
+}
+
 if benchmarksEnabled {
     package.dependencies.append(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"])

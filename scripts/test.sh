@@ -6,3 +6,5 @@ bash scripts/bootstrap.sh
 swift build --build-tests
 # The end-to-end tests spawn the built `tokenbudget` from the same build folder.
 swift test --skip-build
+# A bounded libFuzzer run over serve's framing and request parser (docs/protocol.md).
+bash scripts/fuzz-request-parser.sh "${FUZZ_SECONDS:-30}"
