@@ -31,14 +31,21 @@ var package = Package(
             name: "Tokenizer",
             dependencies: ["CPCRE2", "CXXHash"]
         ),
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
         // Ordered JSON values, a strict hand parser and a writer: the wire format of `serve`.
         .target(name: "JSONWire"),
         // Sessions, budget, policies, eviction, snapshots, deltas, renderers: pure logic, no I/O.
         .target(name: "ContextEngine", dependencies: ["Tokenizer", "JSONWire"]),
         // Turn capacity of a profile, replays of recorded sessions, SVG charts.
         .target(name: "CapacityTools", dependencies: ["ContextEngine", "Tokenizer", "JSONWire"]),
+        // Persistence behind one protocol; SQLite (WAL) is the embedded default.
+        .target(name: "SessionStore", dependencies: ["CSQLite", "JSONWire"]),
         // JSON-RPC over stdin/stdout: framing, limits, dispatch, ordering, backpressure, shutdown.
-        .target(name: "EngineServer", dependencies: ["ContextEngine", "Tokenizer", "JSONWire"]),
+        .target(name: "EngineServer", dependencies: ["ContextEngine", "Tokenizer", "JSONWire", "SessionStore"]),
         .executableTarget(
             name: "tokenbudget",
             dependencies: [

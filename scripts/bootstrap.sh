@@ -26,7 +26,7 @@ install_packages() {
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 }
-install_packages libpcre2-dev libxxhash-dev pkg-config
+install_packages libpcre2-dev libxxhash-dev libsqlite3-dev pkg-config
 
 # --- vocabularies ---------------------------------------------------------------------------------
 # name|sha256|member inside the litellm wheel

@@ -1,14 +1,16 @@
 import ArgumentParser
 import EngineServer
 import Foundation
+import SessionStore
 
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "JSON-RPC 2.0 over newline-delimited stdin/stdout for the relay daemon (docs/protocol.md).",
         discussion: """
-            Exit status: 0 when input ended or on SIGTERM (all accepted requests answered), 3 when \
-            stdout was closed, 4 when reading stdin failed.
+            Exit status: 0 when input ended or on SIGTERM (all accepted requests answered), 2 when the \
+            store cannot be opened (locked, corrupt, foreign), 3 when stdout was closed, 4 when reading \
+            stdin failed.
             """)
 
     @Option(help: "Longest accepted input line in bytes; longer lines get -32600 and are skipped.")
@@ -20,6 +22,19 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Encoding of sessions that do not name one.")
     var encoding: String = "o200k_base"
 
+    @Option(help: """
+        SQLite file that keeps sessions across restarts (default: $TOKENBUDGET_STORE, else         ~/.local/share/tokenbudget/sessions.db); "none" keeps them in memory only.
+        """)
+    var store: String?
+
+    @Option(help: ArgumentHelp("Cap the store at this many 4 KiB pages (a testing aid for a full disk).", visibility: .hidden))
+    var storeMaxPages: Int?
+
+    static var defaultStorePath: String {
+        let home = ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()
+        return home + "/.local/share/tokenbudget/sessions.db"
+    }
+
     func validate() throws {
         guard maxLineBytes >= 64 else { throw ValidationError("--max-line-bytes must be at least 64") }
         guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be positive") }
@@ -30,8 +45,20 @@ struct ServeCommand: ParsableCommand {
         options.maxLineBytes = maxLineBytes
         options.service.idleTimeout = idleTimeout
         options.service.defaultEncoding = encoding
+        var sessionStore: SessionStore?
+        let path = store ?? ProcessInfo.processInfo.environment["TOKENBUDGET_STORE"] ?? Self.defaultStorePath
+        if path != "none" {
+            do {
+                try FileManager.default.createDirectory(
+                    atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                sessionStore = try SQLiteSessionStore(path: path, maxPageCount: storeMaxPages)
+            } catch {
+                FileHandle.standardError.write(Data("tokenbudget serve: \(error)\n".utf8))
+                throw ExitCode(2)
+            }
+        }
         StdioServer.installSignalHandlers()
-        var server = StdioServer(options: options)
+        var server = StdioServer(options: options, service: EngineService(options: options.service, store: sessionStore))
         let exit = server.run()
         if exit != .finished { throw ExitCode(exit.rawValue) }
     }

@@ -78,7 +78,7 @@ import Testing
         data.append(Data(RPC.request(3, "session.ping", ["session": "l"]).utf8 + [0x0A]))
         try data.write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        let serve = try ServeProcess(["serve", "--max-line-bytes", "1048576"], stdinFile: file)
+        let serve = try ServeProcess(["serve", "--store", "none", "--max-line-bytes", "1048576"], stdinFile: file)
         let (status, lines, _) = serve.finish()
         #expect(status == 0)
         #expect(lines.count == 3)
@@ -130,7 +130,7 @@ import Testing
     }
 
     @Test func idleSessionsAreAbandonedWithANotification() throws {
-        let serve = try ServeProcess(["serve", "--idle-timeout", "0.3"])
+        let serve = try ServeProcess(["serve", "--store", "none", "--idle-timeout", "0.3"])
         serve.send(RPC.open(1, session: "idle"))
         let lines = serve.waitForLines(2, seconds: 10)
         serve.send(RPC.request(2, "session.ping", ["session": "idle"]))

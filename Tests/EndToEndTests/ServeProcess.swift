@@ -21,7 +21,7 @@ final class ServeProcess: @unchecked Sendable {
     private var readerStarted = false
 
     /// - Parameter stdinFile: a regular file to use as stdin instead of a pipe.
-    init(_ arguments: [String] = ["serve"], stdinFile: URL? = nil, readOutput: Bool = true) throws {
+    init(_ arguments: [String] = ["serve", "--store", "none"], stdinFile: URL? = nil, readOutput: Bool = true) throws {
         precondition(FileManager.default.isExecutableFile(atPath: Self.executable.path),
                      "build first: \(Self.executable.path) is missing (swift build)")
         process.executableURL = Self.executable

@@ -13,7 +13,7 @@ public struct OutputBuffer {
     }
 
     let fd: Int32
-    let limit: Int
+    public let limit: Int
     private(set) var bytes: [UInt8] = []
 
     public init(fd: Int32, limit: Int = 256 * 1024) {

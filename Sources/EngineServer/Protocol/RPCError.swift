@@ -30,6 +30,10 @@ public struct RPCError: Error, Equatable, Sendable {
     public static let tokenizerUnavailable = -32008
     public static let scriptUnreadable = -32009
     public static let invalidConfiguration = -32010
+    /// The change could not be stored (disk full, I/O error); it was undone, nothing changed.
+    public static let notStored = -32011
+    /// The method needs a store, or the store failed to answer a query.
+    public static let storeUnavailable = -32012
 
     public var json: JSONValue {
         var object: JSONObject = ["code": .int(Int64(code)), "message": .string(message)]

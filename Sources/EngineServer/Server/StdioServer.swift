@@ -33,6 +33,9 @@ public struct StdioServer {
     let input: Int32
     var output: OutputBuffer
     var splitter: LineSplitter
+    /// Answers of the open batch, released only once the batch is committed (group commit).
+    var held: [(bytes: [UInt8], id: JSONValue?, changed: Bool)] = []
+    var heldBytes = 0
 
     public init(options: Options = Options(), input: Int32 = 0, output: Int32 = 1, service: EngineService? = nil) {
         self.options = options
@@ -85,6 +88,7 @@ public struct StdioServer {
                 try chunk.withUnsafeBufferPointer { buffer throws(OutputBuffer.Closed) in
                     try process(UnsafeBufferPointer(rebasing: buffer[0 ..< count]))
                 }
+                try output.flush()
                 try emitNotifications()
                 try output.flush()
             }
@@ -92,10 +96,12 @@ public struct StdioServer {
                 // End of input: an unterminated last line is still a request.
                 var failure: OutputBuffer.Closed?
                 var splitter = self.splitter
+                service.beginBatch()
                 splitter.finish { event in
                     do { try self.handle(event) } catch let error as OutputBuffer.Closed { failure = error } catch {}
                 }
                 self.splitter = splitter
+                releaseBatch()
                 if let failure { throw failure }
             }
             try output.flush()
@@ -106,6 +112,8 @@ public struct StdioServer {
     }
 
     mutating func process(_ bytes: UnsafeBufferPointer<UInt8>) throws(OutputBuffer.Closed) {
+        service.beginBatch()
+        defer { releaseBatch() }
         var failure: OutputBuffer.Closed?
         // Move the splitter out of `self` so that handling a line may mutate `self`.
         var splitter = self.splitter
@@ -132,43 +140,82 @@ public struct StdioServer {
             case .success(let request):
                 do {
                     let result = try service.handle(request)
-                    if let id = request.id { respond(id: id, result: result) }
+                    if let id = request.id { respond(id: id, result: result, changed: service.lastRequestChanged) }
                 } catch {
                     if let id = request.id { respond(id: id, error: error) }
                 }
             }
         }
+        // Bound what a batch holds: commit, release and start the next batch.
+        if heldBytes >= output.limit {
+            releaseBatch()
+            service.beginBatch()
+        }
         if output.needsFlush { try output.flush() }
     }
 
+    /// Commits the open batch, then releases its answers. If the commit failed, the service has
+    /// undone the batch's changes, and each answer that reported a change becomes an error.
+    mutating func releaseBatch() {
+        if let failure = service.commitBatch() {
+            let error = RPCError(
+                RPCError.notStored, "the change could not be stored (\(failure)); it was undone, nothing changed")
+            for index in held.indices where held[index].changed {
+                var bytes = [UInt8]()
+                bytes.append(contentsOf: #"{"jsonrpc":"2.0","id":"#.utf8)
+                JSONWriter.write(held[index].id ?? .null, into: &bytes)
+                bytes.append(contentsOf: #","error":"#.utf8)
+                JSONWriter.write(error.json, into: &bytes)
+                bytes.append(UInt8(ascii: "}"))
+                held[index].bytes = bytes
+            }
+        }
+        for response in held { output.append { $0.append(contentsOf: response.bytes) } }
+        held.removeAll(keepingCapacity: true)
+        heldBytes = 0
+    }
+
+    /// Idle sessions become abandoned (a stored change like any other); the news goes out once stored.
     mutating func emitNotifications() throws(OutputBuffer.Closed) {
-        for notification in service.expireIdleSessions() {
+        service.beginBatch()
+        let notifications = service.expireIdleSessions()
+        guard !notifications.isEmpty else {
+            _ = service.commitBatch()
+            return
+        }
+        guard service.commitBatch() == nil else { return }  // undone; retried at the next expiry check
+        for notification in notifications {
             output.append { JSONWriter.write(notification, into: &$0) }
         }
         if output.needsFlush { try output.flush() }
     }
 
-    mutating func respond(id: JSONValue?, result: RPCResult) {
-        output.append { bytes in
-            bytes.append(contentsOf: #"{"jsonrpc":"2.0","id":"#.utf8)
-            JSONWriter.write(id ?? .null, into: &bytes)
-            bytes.append(contentsOf: #","result":"#.utf8)
-            switch result {
-            case .value(let value): JSONWriter.write(value, into: &bytes)
-            case .encoded(let encoded): bytes.append(contentsOf: encoded)
-            }
-            bytes.append(UInt8(ascii: "}"))
+    mutating func respond(id: JSONValue?, result: RPCResult, changed: Bool) {
+        var bytes = [UInt8]()
+        bytes.append(contentsOf: #"{"jsonrpc":"2.0","id":"#.utf8)
+        JSONWriter.write(id ?? .null, into: &bytes)
+        bytes.append(contentsOf: #","result":"#.utf8)
+        switch result {
+        case .value(let value): JSONWriter.write(value, into: &bytes)
+        case .encoded(let encoded): bytes.append(contentsOf: encoded)
         }
+        bytes.append(UInt8(ascii: "}"))
+        hold(bytes, id: id, changed: changed)
     }
 
     mutating func respond(id: JSONValue?, error: RPCError) {
-        output.append { bytes in
-            bytes.append(contentsOf: #"{"jsonrpc":"2.0","id":"#.utf8)
-            JSONWriter.write(id ?? .null, into: &bytes)
-            bytes.append(contentsOf: #","error":"#.utf8)
-            JSONWriter.write(error.json, into: &bytes)
-            bytes.append(UInt8(ascii: "}"))
-        }
+        var bytes = [UInt8]()
+        bytes.append(contentsOf: #"{"jsonrpc":"2.0","id":"#.utf8)
+        JSONWriter.write(id ?? .null, into: &bytes)
+        bytes.append(contentsOf: #","error":"#.utf8)
+        JSONWriter.write(error.json, into: &bytes)
+        bytes.append(UInt8(ascii: "}"))
+        hold(bytes, id: id, changed: false)
+    }
+
+    mutating func hold(_ bytes: [UInt8], id: JSONValue?, changed: Bool) {
+        heldBytes += bytes.count
+        held.append((bytes, id, changed))
     }
 
     private func isBlank(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {

@@ -1,6 +1,7 @@
 import ContextEngine
 import Foundation
 import JSONWire
+import SessionStore
 import Tokenizer
 
 /// A method's result: a value, or bytes already encoded as JSON (the hot path).
@@ -9,17 +10,24 @@ public enum RPCResult {
     case encoded([UInt8])
 }
 
-/// The protocol's methods over in-memory sessions. Single-threaded: the server calls it from its
-/// one loop, so requests are answered in the order they arrive.
+/// The protocol's methods over sessions held in memory and, with a store, persisted. Single-threaded:
+/// the server calls it from its one loop, so requests are answered in the order they arrive.
 public final class EngineService {
     public struct Options: Sendable {
         /// A session with no request for this long becomes `abandoned` (and a notification says so).
         public var idleTimeout: Double = 30 * 60
         public var defaultEncoding = "o200k_base"
+        /// Reconnect attempts a goAway plan offers before it re-seeds.
+        public var maxReconnectAttempts = 3
+        /// Delay the plan suggests before reconnecting.
+        public var reconnectDelayMs = 1_000
+        /// How long a resumption handle stays valid (Gemini: ~2 h).
+        public var handleValiditySeconds: Double = 2 * 60 * 60
         public init() {}
     }
 
     let options: Options
+    let store: SessionStore?
     var sessions: [String: ServedSession] = [:]
     /// Last activity of each active session, for idle expiry without touching the sessions.
     var activity: [String: Double] = [:]
@@ -30,169 +38,78 @@ public final class EngineService {
     let monotonicNow: () -> Double
     let wallNow: () -> Double
 
-    public init(options: Options = Options(),
+    // Batch state (see EngineService+Persistence.swift).
+    var batchOpen = false
+    var batchFailure: Error?
+    var savedStates: [String: ServedSession.State] = [:]
+    var createdInBatch: Set<String> = []
+    /// Whether the last handled request changed state (its answer waits for the commit).
+    public internal(set) var lastRequestChanged = false
+
+    public init(options: Options = Options(), store: SessionStore? = nil,
                 monotonicNow: @escaping () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 },
                 wallNow: @escaping () -> Double = { Date().timeIntervalSince1970 }) {
         self.options = options
+        self.store = store
         self.monotonicNow = monotonicNow
         self.wallNow = wallNow
     }
 
     /// Handles one request; returns its result or throws the error to answer with.
     public func handle(_ request: Request) throws(RPCError) -> RPCResult {
+        lastRequestChanged = false
         let params = Params(request)
         switch request.method {
         case "session.open": return .value(try open(params))
         case "turn.append": return try append(params)
         case "instruction.push":
             let text = try params.string("text")
-            return try change(params) { try $0.pushInstruction(text) }
-        case "client.speechStarted": return try change(params) { try $0.clientSpeechStarted() }
-        case "model.turnComplete": return try change(params) { $0.modelTurnComplete() }
+            return try change(params, "instruction", ["text": .string(text)]) { try $0.pushInstruction(text) }
+        case "client.speechStarted": return try change(params, "speech", [:]) { try $0.clientSpeechStarted() }
+        case "model.turnComplete": return try change(params, "complete", [:]) { $0.modelTurnComplete() }
         case "summary.set":
             guard let value = params.object["text"], value == .null || value.stringValue != nil else {
                 throw RPCError(RPCError.invalidParams, "summary.set: expected a string or null for \"text\"",
                                data: ["param": "text"])
             }
-            return try change(params) { try $0.setSummary(value.stringValue) }
+            return try change(params, "summary", ["text": value]) { try $0.setSummary(value.stringValue) }
         case "context.snapshot": return .value(try snapshot(params))
         case "session.ping": return .value(try ping(params))
         case "session.close": return .value(try close(params))
+        case "session.resume": return .value(try resumeSession(params))
+        case "session.get": return .value(try getSession(params))
+        case "session.messages": return .value(try sessionMessages(params))
+        case "sessions.active": return .value(try activeSession(params))
+        case "sessions.history": return .value(try sessionHistory(params))
+        case "sessions.stats": return .value(try sessionStatistics())
+        case "resume.update": return .value(try resumeUpdate(params))
+        case "resume.goAway": return .value(try resumeGoAway(params))
+        case "resume.connected": return .value(try resumeConnected(params))
         default:
             throw RPCError(RPCError.methodNotFound, "unknown method \"\(request.method)\"", data: ["method": .string(request.method)])
         }
-    }
-
-    // MARK: - Methods
-
-    func open(_ params: Params) throws(RPCError) -> JSONValue {
-        let id = try params.string("session")
-        if let existing = sessions[id], existing.status == .active {
-            throw RPCError(RPCError.sessionExists, "session \"\(id)\" is already open", data: ["session": .string(id)])
-        }
-        let encodingName = try params.optionalString("encoding") ?? options.defaultEncoding
-        let tokenizer: BPEEncoding
-        do {
-            tokenizer = try BPEEncoding.named(encodingName)
-        } catch {
-            throw RPCError(RPCError.tokenizerUnavailable, "\(error)", data: ["encoding": .string(encodingName)])
-        }
-        let scriptText: String
-        if let text = try params.optionalString("script") {
-            scriptText = text
-        } else if let path = try params.optionalString("scriptFile") {
-            guard let data = FileManager.default.contents(atPath: path),
-                let text = String(data: data, encoding: .utf8)
-            else {
-                throw RPCError(RPCError.scriptUnreadable, "cannot read scriptFile \(path) as UTF-8 text",
-                               data: ["scriptFile": .string(path)])
-            }
-            scriptText = text
-        } else {
-            throw RPCError(RPCError.invalidParams, "session.open: give \"script\" (text) or \"scriptFile\" (a path)",
-                           data: ["param": "script"])
-        }
-        let renderer = Renderer(rawValue: try params.oneOf("renderer", Renderer.allCases.map(\.rawValue), default: "neutral"))!
-        var configuration = SessionConfiguration(renderer: renderer.rawValue)
-        configuration.window = try params.optionalInt("window", min: 1) ?? SessionConfiguration.defaultWindow
-        configuration.reserve = try params.optionalInt("reserve", min: 0) ?? 0
-        if let policy = params.object["policy"], policy != .null {
-            do {
-                configuration.policy = try ContextPolicy.from(parameter: policy)
-            } catch let error as ContextError {
-                throw RPCError(RPCError.invalidPolicy, error.message)
-            } catch {
-                throw RPCError(RPCError.invalidPolicy, "\(error)")
-            }
-        }
-        let script = scripts.script(text: scriptText, tokenizer: tokenizer)
-        let context: ContextSession
-        do {
-            context = try ContextSession(id: id, script: script, configuration: configuration, tokenizer: tokenizer)
-        } catch let error as ContextError {
-            throw Self.rpcError(error, session: id)
-        } catch {
-            throw RPCError(RPCError.internalError, "\(error)")
-        }
-        let now = monotonicNow()
-        let served = ServedSession(
-            context: context, renderer: renderer, business: try params.optionalString("business"),
-            location: try params.optionalString("location"), user: try params.optionalString("user"),
-            metadata: try params.optionalObject("metadata"), createdAt: wallNow(), lastActivity: now)
-        let snapshot = served.context.snapshot()
-        _ = served.context.takeDelta()
-        sessions[id] = served
-        touch(served, id: id, at: now)
-        let usage = snapshot.usage
-        return [
-            "session": .string(id),
-            "status": "active",
-            "encoding": .string(tokenizer.name),
-            "script": ["tokens": JSONValue(script.tokens), "hash": .string(script.hashHex)],
-            "policy": configuration.policy.json,
-            "usage": usage.json,
-            "capacity": [
-                "limit": JSONValue(usage.limit), "room": JSONValue(usage.limit - usage.script),
-                "overheadPerItem": JSONValue(configuration.policy.overhead(for: renderer.rawValue)),
-            ],
-            "hash": .string(snapshot.hash),
-            "snapshot": renderer.render(snapshot),
-        ]
     }
 
     func append(_ params: Params) throws(RPCError) -> RPCResult {
         let role = TurnRole(rawValue: try params.oneOf("role", ["user", "model"]))!
         let text = try params.string("text")
         let final = try params.optionalBool("final") ?? true
-        _ = try params.optionalObject("metadata")
-        return try change(params) { try $0.appendTurn(role, text: text, final: final) }
-    }
-
-    func snapshot(_ params: Params) throws(RPCError) -> JSONValue {
-        let id = try params.string("session")
-        guard let session = sessions[id] else { throw Self.unknown(id) }
-        if session.status == .active { touch(session, id: id, at: monotonicNow()) }
-        let renderer: Renderer
-        if let name = try params.optionalString("renderer") {
-            renderer = Renderer(rawValue: try params.oneOf("renderer", Renderer.allCases.map(\.rawValue)))!
-            _ = name
-        } else {
-            renderer = session.renderer
-        }
-        let snapshot = session.context.snapshot()
-        return [
-            "session": .string(id), "status": .string(session.status.rawValue), "usage": snapshot.usage.json,
-            "hash": .string(snapshot.hash), "renderer": .string(renderer.rawValue), "snapshot": renderer.render(snapshot),
-        ]
-    }
-
-    func ping(_ params: Params) throws(RPCError) -> JSONValue {
-        let id = try params.string("session")
-        let session = try activeSession(id)
-        touch(session, id: id, at: monotonicNow())
-        return ["session": .string(id), "status": "active", "idleTimeoutSeconds": .double(options.idleTimeout)]
-    }
-
-    func close(_ params: Params) throws(RPCError) -> JSONValue {
-        let id = try params.string("session")
-        let status = ServedSession.Status(rawValue: try params.oneOf("status", ["closed", "resolved"], default: "closed"))!
-        let session = try activeSession(id)
-        session.status = status
-        activity[id] = nil
-        return [
-            "session": .string(id), "status": .string(status.rawValue),
-            "figures": [
-                "durationSeconds": .double(max(0, wallNow() - session.createdAt)),
-                "messages": JSONValue(session.messages), "usage": session.context.currentUsage.json,
-            ],
-        ]
+        let metadata = try params.optionalObject("metadata")
+        return try change(
+            params, "turn", ["role": .string(role.rawValue), "text": .string(text), "final": .bool(final)],
+            metadata: metadata.map { .object($0) }
+        ) { try $0.appendTurn(role, text: text, final: final) }
     }
 
     /// Applies a state-changing event to an active session; the result carries usage, delta, hash.
     /// Written straight to bytes: this is the hot path of a call.
-    func change(_ params: Params, _ event: (inout ContextSession) throws -> EventOutcome) throws(RPCError) -> RPCResult {
+    func change(
+        _ params: Params, _ kind: String, _ payload: JSONObject, metadata: JSONValue? = nil,
+        _ event: (inout ContextSession) throws -> EventOutcome
+    ) throws(RPCError) -> RPCResult {
         let id = try params.string("session")
         let session = try activeSession(id)
+        remember(session, id: id)
         let outcome: EventOutcome
         do {
             outcome = try event(&session.context)
@@ -204,7 +121,7 @@ public final class EngineService {
             throw RPCError(RPCError.internalError, "\(error)")
         }
         touch(session, id: id, at: monotonicNow())
-        session.messages += outcome.transcript.count
+        persist(session, id: id, kind: kind, payload: payload, outcome: outcome, metadata: metadata)
         var bytes = [UInt8]()
         bytes.reserveCapacity(384)
         bytes.append(contentsOf: #"{"session":"#.utf8)
@@ -261,7 +178,11 @@ public final class EngineService {
         }
         earliestExpiry = earliest
         return expired.sorted { $0.0 < $1.0 }.map { id, idle in
-            sessions[id]?.status = .abandoned
+            if let session = sessions[id] {
+                remember(session, id: id)
+                session.status = .abandoned
+                persistStatus(session, id: id)
+            }
             activity[id] = nil
             return [
                 "jsonrpc": "2.0", "method": "session.abandoned",
@@ -277,13 +198,21 @@ public final class EngineService {
 
     // MARK: - Errors
 
+    /// The active session `id`, rebuilt from the store when this process has not seen it yet.
     func activeSession(_ id: String) throws(RPCError) -> ServedSession {
-        guard let session = sessions[id] else { throw Self.unknown(id) }
+        let session = try servedSession(id)
         guard session.status == .active else {
             throw RPCError(RPCError.sessionNotActive, "session \"\(id)\" is \(session.status.rawValue)",
                            data: ["session": .string(id), "status": .string(session.status.rawValue)])
         }
         return session
+    }
+
+    /// The session `id` in memory, or rebuilt from the store; unknown otherwise.
+    func servedSession(_ id: String) throws(RPCError) -> ServedSession {
+        if let session = sessions[id] { return session }
+        if store != nil, let rebuilt = try rebuild(id) { return rebuilt }
+        throw Self.unknown(id)
     }
 
     static func unknown(_ id: String) -> RPCError {

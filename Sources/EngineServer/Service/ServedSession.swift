@@ -1,5 +1,6 @@
 import ContextEngine
 import JSONWire
+import SessionStore
 
 /// A session as the server holds it: the context plus who it belongs to and its lifecycle.
 /// A class so that an event mutates it in place: as a struct inside a dictionary, each access
@@ -19,6 +20,36 @@ final class ServedSession {
     /// Monotonic seconds of the last request naming this session (idle detection).
     var lastActivity: Double
     var messages = 0
+    /// Stored message id → its sequence number in the transcript.
+    var messageSeqs: [String: Int] = [:]
+    /// Engine events logged so far (the next event's seq).
+    var eventCount = 0
+    var resume = ResumeState(handle: nil, resumable: false, updatedAt: 0, attempts: 0)
+    var record: SessionRecord?
+
+    /// The mutable state, for restoring the session when a batch fails to commit.
+    struct State {
+        var context: ContextSession
+        var status: Status
+        var messages: Int
+        var messageSeqs: [String: Int]
+        var eventCount: Int
+        var resume: ResumeState
+        var record: SessionRecord?
+    }
+
+    var state: State {
+        get { State(context: context, status: status, messages: messages, messageSeqs: messageSeqs, eventCount: eventCount, resume: resume, record: record) }
+        set {
+            context = newValue.context
+            status = newValue.status
+            messages = newValue.messages
+            messageSeqs = newValue.messageSeqs
+            eventCount = newValue.eventCount
+            resume = newValue.resume
+            record = newValue.record
+        }
+    }
 
     init(context: ContextSession, renderer: Renderer, business: String?, location: String?, user: String?,
          metadata: JSONObject?, createdAt: Double, lastActivity: Double) {

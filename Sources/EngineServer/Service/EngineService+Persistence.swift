@@ -1,0 +1,123 @@
+import ContextEngine
+import JSONWire
+import SessionStore
+
+/// Group commit: the server opens a batch per input chunk, every change of that chunk is written
+/// in one transaction, and the chunk's answers are released only after `commitBatch` succeeds. A
+/// failed commit (disk full, I/O error) rolls the transaction back *and* restores every session the
+/// batch touched, so memory never holds what the store does not.
+extension EngineService {
+    public func beginBatch() {
+        batchOpen = false
+        batchFailure = nil
+        savedStates.removeAll(keepingCapacity: true)
+        createdInBatch.removeAll(keepingCapacity: true)
+    }
+
+    /// Commits the batch; on failure undoes it in memory too and returns why.
+    public func commitBatch() -> Error? {
+        guard let store else { return nil }
+        var failure = batchFailure
+        if failure == nil && batchOpen {
+            do { try store.commit() } catch { failure = error }
+        }
+        batchOpen = false
+        guard let failure else { return nil }
+        store.rollback()
+        for (id, state) in savedStates {
+            guard let session = sessions[id] else { continue }
+            session.state = state
+            activity[id] = session.status == .active ? session.lastActivity : nil
+        }
+        for id in createdInBatch where savedStates[id] == nil {
+            sessions[id] = nil
+            activity[id] = nil
+        }
+        return failure
+    }
+
+    /// Keeps a copy of `session` before the batch first changes it.
+    func remember(_ session: ServedSession, id: String) {
+        lastRequestChanged = true
+        guard store != nil, savedStates[id] == nil, !createdInBatch.contains(id) else { return }
+        savedStates[id] = session.state
+    }
+
+    /// Runs a store write inside the batch's transaction; the first failure dooms the batch.
+    func write(_ body: (SessionStore) throws -> Void) {
+        guard let store, batchFailure == nil else { return }
+        do {
+            if !batchOpen {
+                try store.begin()
+                batchOpen = true
+            }
+            try body(store)
+        } catch {
+            batchFailure = error
+        }
+    }
+
+    func persistOpen(_ session: ServedSession, id: String, configuration: JSONValue, scriptText: String, encoding: String) {
+        lastRequestChanged = true
+        let record = SessionRecord(
+            id: id, business: session.business, location: session.location, user: session.user, status: "active",
+            createdAt: session.createdAt, metadata: session.metadata.map { .object($0) }, configuration: configuration,
+            scriptHash: session.context.script.hashHex)
+        session.record = record
+        write { store in
+            try store.saveScript(hash: record.scriptHash, encoding: encoding, text: scriptText, tokens: session.context.script.tokens)
+            try store.createSession(record)
+        }
+    }
+
+    /// Logs the engine input, upserts the transcript records and updates the session record.
+    func persist(
+        _ session: ServedSession, id: String, kind: String, payload: JSONObject, outcome: EventOutcome, metadata: JSONValue?
+    ) {
+        let now = wallNow()
+        var messages = [StoredMessage]()
+        for (index, record) in outcome.transcript.enumerated() {
+            let seq = session.messageSeqs[record.id] ?? session.messageSeqs.count
+            session.messageSeqs[record.id] = seq
+            var messageMetadata: JSONValue?
+            if let state = record.instructionState {
+                messageMetadata = ["schemaVersion": 1, "state": .string(state.rawValue)]
+            } else if let metadata, kind == "turn", index == outcome.transcript.count - 1 {
+                messageMetadata = ["schemaVersion": 1, "value": metadata]
+            }
+            messages.append(StoredMessage(
+                messageID: id + "/" + record.id, sessionID: id, seq: seq, type: record.kind.rawValue,
+                content: record.content, tokens: record.tokens, timestamp: now, metadata: messageMetadata))
+        }
+        session.messages = session.messageSeqs.count
+        guard store != nil else { return }
+        let event = StoredEvent(seq: session.eventCount, kind: kind, payload: .object(payload))
+        session.eventCount += 1
+        session.record?.updatedAt = now
+        if !messages.isEmpty { session.record?.lastMessageAt = now }
+        session.record?.messageCount = session.messages
+        session.record?.snapshotVersion = session.context.version
+        session.record?.snapshotHash = outcome.hash
+        let record = session.record
+        write { store in
+            try store.appendEvent(session: id, event)
+            for message in messages { try store.upsertMessage(message) }
+            if let record { try store.updateSession(record) }
+        }
+    }
+
+    func persistStatus(_ session: ServedSession, id: String, figures: JSONValue? = nil) {
+        lastRequestChanged = true
+        session.record?.status = session.status.rawValue
+        session.record?.updatedAt = wallNow()
+        if let figures { session.record?.figures = figures }
+        guard let record = session.record else { return }
+        write { try $0.updateSession(record) }
+    }
+
+    func persistResume(_ session: ServedSession, id: String) {
+        lastRequestChanged = true
+        let state = session.resume
+        write { try $0.saveResume(session: id, state) }
+    }
+}

@@ -1,0 +1,131 @@
+import JSONWire
+
+/// A session's lasting record (what `session.get` returns).
+public struct SessionRecord: Sendable, Equatable {
+    public var id: String
+    public var business: String?
+    public var location: String?
+    public var user: String?
+    /// `active`, `closed`, `resolved` or `abandoned`.
+    public var status: String
+    public var createdAt: Double
+    public var updatedAt: Double
+    public var lastMessageAt: Double?
+    public var expiresAt: Double?
+    public var metadata: JSONValue?
+    /// How to rebuild the engine session: encoding, window, reserve, policy, renderer.
+    public var configuration: JSONValue
+    public var scriptHash: String
+    public var messageCount: Int
+    /// Written at close: duration, message count, usage.
+    public var figures: JSONValue?
+    public var snapshotVersion: Int
+    public var snapshotHash: String?
+
+    public init(id: String, business: String?, location: String?, user: String?, status: String, createdAt: Double,
+                metadata: JSONValue?, configuration: JSONValue, scriptHash: String) {
+        self.id = id
+        self.business = business
+        self.location = location
+        self.user = user
+        self.status = status
+        self.createdAt = createdAt
+        self.updatedAt = createdAt
+        self.metadata = metadata
+        self.configuration = configuration
+        self.scriptHash = scriptHash
+        self.messageCount = 0
+        self.snapshotVersion = 0
+    }
+}
+
+/// A transcript message as stored.
+public struct StoredMessage: Sendable, Equatable {
+    public var messageID: String
+    public var sessionID: String
+    public var seq: Int
+    /// `user`, `model`, `instruction` or `system`.
+    public var type: String
+    public var content: String
+    public var tokens: Int
+    public var timestamp: Double
+    /// Free JSON, wrapped as `{"schemaVersion": 1, "value": …}`; instruction states live here too.
+    public var metadata: JSONValue?
+
+    public init(messageID: String, sessionID: String, seq: Int, type: String, content: String, tokens: Int,
+                timestamp: Double, metadata: JSONValue?) {
+        self.messageID = messageID
+        self.sessionID = sessionID
+        self.seq = seq
+        self.type = type
+        self.content = content
+        self.tokens = tokens
+        self.timestamp = timestamp
+        self.metadata = metadata
+    }
+}
+
+/// One engine input, logged in order so that a session can be rebuilt exactly by replaying it.
+public struct StoredEvent: Sendable, Equatable {
+    public var seq: Int
+    /// `turn`, `instruction`, `speech`, `complete`, `summary`.
+    public var kind: String
+    public var payload: JSONValue
+
+    public init(seq: Int, kind: String, payload: JSONValue) {
+        self.seq = seq
+        self.kind = kind
+        self.payload = payload
+    }
+}
+
+/// Per-status figures for `sessions.stats`.
+public struct StatusStatistics: Sendable, Equatable {
+    public var status: String
+    public var count: Int
+    public var averageDurationSeconds: Double
+    public var averageMessages: Double
+}
+
+/// The latest resumable connection handle of a session and its reconnect attempts.
+public struct ResumeState: Sendable, Equatable {
+    public var handle: String?
+    public var resumable: Bool
+    public var updatedAt: Double
+    public var attempts: Int
+
+    public init(handle: String?, resumable: Bool, updatedAt: Double, attempts: Int) {
+        self.handle = handle
+        self.resumable = resumable
+        self.updatedAt = updatedAt
+        self.attempts = attempts
+    }
+}
+
+/// Persistence behind one protocol, so that a PostgreSQL backend can follow the SQLite one.
+///
+/// Writes happen inside a batch (`begin` … `commit`): the server commits once per input chunk before
+/// it answers any request of that chunk (group commit). `rollback` undoes a failed batch.
+public protocol SessionStore: AnyObject {
+    func begin() throws
+    func commit() throws
+    func rollback()
+
+    func saveScript(hash: String, encoding: String, text: String, tokens: Int) throws
+    func script(hash: String) throws -> String?
+    func createSession(_ record: SessionRecord) throws
+    func updateSession(_ record: SessionRecord) throws
+    func appendEvent(session: String, _ event: StoredEvent) throws
+    func upsertMessage(_ message: StoredMessage) throws
+    func saveResume(session: String, _ state: ResumeState) throws
+
+    func session(id: String) throws -> SessionRecord?
+    func events(session: String) throws -> [StoredEvent]
+    func messages(session: String, limit: Int) throws -> [StoredMessage]
+    func activeSession(business: String?, user: String?) throws -> SessionRecord?
+    func history(business: String?, user: String?, limit: Int) throws -> [SessionRecord]
+    func statistics() throws -> [StatusStatistics]
+    func resume(session: String) throws -> ResumeState?
+    /// Sessions still `active` (to rebuild or expire after a restart).
+    func activeSessionIDs() throws -> [String]
+}
