@@ -65,7 +65,7 @@ var package = Package(
         .testTarget(name: "JSONWireTests", dependencies: ["JSONWire"]),
         .testTarget(name: "CapacityToolsTests", dependencies: ["CapacityTools", "ContextEngine", "Tokenizer"]),
         // Spawns the built `tokenbudget` on real pipes and files.
-        .testTarget(name: "EndToEndTests", dependencies: ["JSONWire"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["JSONWire", "SessionStore"]),
         .testTarget(name: "ContextEngineTests", dependencies: ["ContextEngine", "Tokenizer", "JSONWire"]),
     ]
 )

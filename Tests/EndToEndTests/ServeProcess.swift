@@ -22,6 +22,7 @@ final class ServeProcess: @unchecked Sendable {
 
     /// - Parameter stdinFile: a regular file to use as stdin instead of a pipe.
     init(_ arguments: [String] = ["serve", "--store", "none"], stdinFile: URL? = nil, readOutput: Bool = true) throws {
+        signal(SIGPIPE, SIG_IGN)  // writing to a killed child must fail, not kill the test runner
         precondition(FileManager.default.isExecutableFile(atPath: Self.executable.path),
                      "build first: \(Self.executable.path) is missing (swift build)")
         process.executableURL = Self.executable
@@ -52,8 +53,9 @@ final class ServeProcess: @unchecked Sendable {
         }
     }
 
-    func send(_ line: String) { input.fileHandleForWriting.write(Data((line + "\n").utf8)) }
-    func sendRaw(_ bytes: Data) { input.fileHandleForWriting.write(bytes) }
+    /// Writes to the child's stdin; a child that is gone (killed) makes this a no-op, not a crash.
+    func send(_ line: String) { sendRaw(Data((line + "\n").utf8)) }
+    func sendRaw(_ bytes: Data) { try? input.fileHandleForWriting.write(contentsOf: bytes) }
     func closeInput() { try? input.fileHandleForWriting.close() }
 
     /// Output lines so far, parsed.
