@@ -6,7 +6,7 @@ struct TokenBudgetCommand: ParsableCommand {
         commandName: "tokenbudget",
         abstract: "Context-window and token-budget engine for real-time voice agents.",
         subcommands: [
-            ServeCommand.self, CapacityCommand.self, ReplayCommand.self, CountCommand.self, EncodeCommand.self,
+            ServeCommand.self, SessionsCommand.self, CapacityCommand.self, ReplayCommand.self, CountCommand.self, EncodeCommand.self,
             DecodeCommand.self,
         ]
     )

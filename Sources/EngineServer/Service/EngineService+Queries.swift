@@ -74,7 +74,7 @@ extension EngineService {
         return ["byStatus": .object(byStatus)]
     }
 
-    static func json(_ record: SessionRecord) -> JSONObject {
+    public static func json(_ record: SessionRecord) -> JSONObject {
         [
             "id": .string(record.id), "businessId": record.business.map { .string($0) } ?? .null,
             "locationId": record.location.map { .string($0) } ?? .null, "userId": record.user.map { .string($0) } ?? .null,

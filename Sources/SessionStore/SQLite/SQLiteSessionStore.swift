@@ -44,6 +44,27 @@ public final class SQLiteSessionStore: SessionStore {
     let lockDescriptor: Int32
     public let path: String
 
+    /// Opens an existing store for reading only, beside a running engine (WAL lets readers in): no
+    /// lock, no migration, nothing written. For `tokenbudget sessions …`.
+    public init(readingOnly path: String) throws {
+        self.path = path
+        lockDescriptor = -1
+        guard FileManager.default.fileExists(atPath: path) else { throw StoreError("no store at \(path)") }
+        try SQLiteSessionStore.checkHeader(path)
+        do {
+            database = try SQLiteDatabase(path: path, create: false, readOnly: true)
+            let (applicationID, version, _) = try SQLiteSessionStore.identity(database)
+            guard applicationID == SQLiteSessionStore.applicationID else {
+                throw StoreError("\(path) is not a tokenbudget store (application_id \(applicationID))")
+            }
+            guard version == SQLiteSessionStore.migrations.count else {
+                throw StoreError("\(path) has schema version \(version); this build reads \(SQLiteSessionStore.migrations.count)")
+            }
+        } catch let error as SQLiteError {
+            throw StoreError("\(path) cannot be read: \(error.message)")
+        }
+    }
+
     /// Opens or creates the store.
     ///
     /// - Parameter maxPageCount: caps the file (pages of 4 KiB) — a testing aid for "disk full".
@@ -96,6 +117,7 @@ public final class SQLiteSessionStore: SessionStore {
     }
 
     deinit {
+        guard lockDescriptor >= 0 else { return }
         flock(lockDescriptor, LOCK_UN)
         close(lockDescriptor)
     }

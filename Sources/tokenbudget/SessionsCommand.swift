@@ -1,0 +1,92 @@
+import ArgumentParser
+import EngineServer
+import Foundation
+import JSONWire
+import SessionStore
+
+/// `tokenbudget sessions active|history|messages|get|stats`: the protocol's queries, read straight
+/// from the store (read-only, so it works beside a running engine). Output is JSON, one document.
+struct SessionsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sessions", abstract: "Query stored sessions (read-only; works while serve runs).",
+        subcommands: [Active.self, History.self, Messages.self, Get.self, Stats.self])
+
+    struct StoreOption: ParsableArguments {
+        @Option(help: "The store file (default: $TOKENBUDGET_STORE, else ~/.local/share/tokenbudget/sessions.db).")
+        var store: String?
+
+        func open() throws -> SQLiteSessionStore {
+            let path = store ?? ProcessInfo.processInfo.environment["TOKENBUDGET_STORE"] ?? ServeCommand.defaultStorePath
+            do { return try SQLiteSessionStore(readingOnly: path) } catch { throw CLIError("\(error)") }
+        }
+    }
+
+    static func print(_ value: JSONValue) { writeStandardOutput(JSONWriter.string(value) + "\n") }
+
+    struct Active: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The active session of a business and user, or null.")
+        @OptionGroup var options: StoreOption
+        @Option var business: String?
+        @Option var user: String?
+        func run() throws {
+            let record = try options.open().activeSession(business: business, user: user)
+            SessionsCommand.print(["session": record.map { .object(EngineService.json($0)) } ?? .null])
+        }
+    }
+
+    struct History: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Sessions of a business and user, newest first.")
+        @OptionGroup var options: StoreOption
+        @Option var business: String?
+        @Option var user: String?
+        @Option(help: "At most this many (1–100).") var limit = 20
+        func validate() throws { guard (1 ... 100).contains(limit) else { throw ValidationError("--limit must be 1...100") } }
+        func run() throws {
+            let records = try options.open().history(business: business, user: user, limit: limit)
+            SessionsCommand.print(["sessions": .array(records.map { .object(EngineService.json($0)) })])
+        }
+    }
+
+    struct Messages: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "A session's transcript, in order.")
+        @OptionGroup var options: StoreOption
+        @Argument var session: String
+        @Option(help: "At most this many (1–500).") var limit = 50
+        func validate() throws { guard (1 ... 500).contains(limit) else { throw ValidationError("--limit must be 1...500") } }
+        func run() throws {
+            let messages = try options.open().messages(session: session, limit: limit)
+            SessionsCommand.print(["session": .string(session), "messages": .array(messages.map { message in
+                [
+                    "messageId": .string(message.messageID), "seq": JSONValue(message.seq), "type": .string(message.type),
+                    "content": .string(message.content), "tokens": JSONValue(message.tokens),
+                    "timestamp": .double(message.timestamp), "metadata": message.metadata ?? .null,
+                ]
+            })])
+        }
+    }
+
+    struct Get: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "One session's record.")
+        @OptionGroup var options: StoreOption
+        @Argument var session: String
+        func run() throws {
+            guard let record = try options.open().session(id: session) else { throw CLIError("unknown session \"\(session)\"") }
+            SessionsCommand.print(.object(EngineService.json(record)))
+        }
+    }
+
+    struct Stats: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Count, average duration and messages by status.")
+        @OptionGroup var options: StoreOption
+        func run() throws {
+            var byStatus = JSONObject()
+            for row in try options.open().statistics() {
+                byStatus[row.status] = [
+                    "count": JSONValue(row.count), "averageDurationSeconds": .double(row.averageDurationSeconds),
+                    "averageMessages": .double(row.averageMessages),
+                ]
+            }
+            SessionsCommand.print(["byStatus": .object(byStatus)])
+        }
+    }
+}
