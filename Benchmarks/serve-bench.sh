@@ -5,4 +5,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 swift build -c release --product tokenbudget >/dev/null
 swift build -c release --product ServeLoad >/dev/null
-.build/release/ServeLoad --binary .build/release/tokenbudget "$@"
+echo "in memory (--store none):"
+.build/release/ServeLoad --binary .build/release/tokenbudget --serve-arg --store --serve-arg none "$@"
+store="$(mktemp -d)/bench.db"
+echo "with the SQLite store ($store, synchronous=FULL, group commit):"
+.build/release/ServeLoad --binary .build/release/tokenbudget --serve-arg --store --serve-arg "$store" "$@"
+rm -rf "$(dirname "$store")"

@@ -115,6 +115,8 @@ public protocol SessionStore: AnyObject {
     func script(hash: String) throws -> String?
     func createSession(_ record: SessionRecord) throws
     func updateSession(_ record: SessionRecord) throws
+    /// Writes only the counters an event changes: times, message count, snapshot version and hash.
+    func updateProgress(_ record: SessionRecord) throws
     func appendEvent(session: String, _ event: StoredEvent) throws
     func upsertMessage(_ message: StoredMessage) throws
     func saveResume(session: String, _ state: ResumeState) throws

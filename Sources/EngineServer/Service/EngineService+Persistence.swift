@@ -4,19 +4,27 @@ import SessionStore
 
 /// Group commit: the server opens a batch per input chunk, every change of that chunk is written
 /// in one transaction, and the chunk's answers are released only after `commitBatch` succeeds. A
-/// failed commit (disk full, I/O error) rolls the transaction back *and* restores every session the
-/// batch touched, so memory never holds what the store does not.
+/// failed commit (disk full, I/O error) rolls the transaction back and drops every session the batch
+/// touched from memory: the store holds exactly their state before the batch, and the next request
+/// rebuilds them from it. (Copying each session for an in-memory undo made every first change of a
+/// batch copy the session's whole history: O(history) per event.)
 extension EngineService {
     public func beginBatch() {
         batchOpen = false
         batchFailure = nil
-        savedStates.removeAll(keepingCapacity: true)
+        touched.removeAll(keepingCapacity: true)
         createdInBatch.removeAll(keepingCapacity: true)
+        progressed.removeAll(keepingCapacity: true)
     }
 
     /// Commits the batch; on failure undoes it in memory too and returns why.
     public func commitBatch() -> Error? {
         guard let store else { return nil }
+        // Session counters are written once per session per batch, not once per event.
+        for id in progressed {
+            if let record = sessions[id]?.record { write { try $0.updateProgress(record) } }
+        }
+        progressed.removeAll(keepingCapacity: true)
         var failure = batchFailure
         if failure == nil && batchOpen {
             do { try store.commit() } catch { failure = error }
@@ -24,23 +32,17 @@ extension EngineService {
         batchOpen = false
         guard let failure else { return nil }
         store.rollback()
-        for (id, state) in savedStates {
-            guard let session = sessions[id] else { continue }
-            session.state = state
-            activity[id] = session.status == .active ? session.lastActivity : nil
-        }
-        for id in createdInBatch where savedStates[id] == nil {
+        for id in touched.union(createdInBatch) {
             sessions[id] = nil
             activity[id] = nil
         }
         return failure
     }
 
-    /// Keeps a copy of `session` before the batch first changes it.
+    /// Notes that the batch changes `session` (to drop it from memory if the batch fails).
     func remember(_ session: ServedSession, id: String) {
         lastRequestChanged = true
-        guard store != nil, savedStates[id] == nil, !createdInBatch.contains(id) else { return }
-        savedStates[id] = session.state
+        if store != nil { touched.insert(id) }
     }
 
     /// Runs a store write inside the batch's transaction; the first failure dooms the batch.
@@ -98,11 +100,10 @@ extension EngineService {
         session.record?.messageCount = session.messages
         session.record?.snapshotVersion = session.context.version
         session.record?.snapshotHash = outcome.hash
-        let record = session.record
+        progressed.insert(id)
         write { store in
             try store.appendEvent(session: id, event)
             for message in messages { try store.upsertMessage(message) }
-            if let record { try store.updateSession(record) }
         }
     }
 

@@ -41,8 +41,10 @@ public final class EngineService {
     // Batch state (see EngineService+Persistence.swift).
     var batchOpen = false
     var batchFailure: Error?
-    var savedStates: [String: ServedSession.State] = [:]
+    var touched: Set<String> = []
     var createdInBatch: Set<String> = []
+    /// Sessions whose counters changed in this batch (written just before the commit).
+    var progressed: Set<String> = []
     /// Whether the last handled request changed state (its answer waits for the commit).
     public internal(set) var lastRequestChanged = false
 

@@ -27,30 +27,6 @@ final class ServedSession {
     var resume = ResumeState(handle: nil, resumable: false, updatedAt: 0, attempts: 0)
     var record: SessionRecord?
 
-    /// The mutable state, for restoring the session when a batch fails to commit.
-    struct State {
-        var context: ContextSession
-        var status: Status
-        var messages: Int
-        var messageSeqs: [String: Int]
-        var eventCount: Int
-        var resume: ResumeState
-        var record: SessionRecord?
-    }
-
-    var state: State {
-        get { State(context: context, status: status, messages: messages, messageSeqs: messageSeqs, eventCount: eventCount, resume: resume, record: record) }
-        set {
-            context = newValue.context
-            status = newValue.status
-            messages = newValue.messages
-            messageSeqs = newValue.messageSeqs
-            eventCount = newValue.eventCount
-            resume = newValue.resume
-            record = newValue.record
-        }
-    }
-
     init(context: ContextSession, renderer: Renderer, business: String?, location: String?, user: String?,
          metadata: JSONObject?, createdAt: Double, lastActivity: Double) {
         self.context = context
