@@ -72,12 +72,12 @@ extension EngineService {
 
     /// A context session from a stored configuration: `{encoding, renderer, window, reserve, policy?}`.
     func makeContext(id: String, configuration: JSONValue, scriptText: String) throws(RPCError)
-        -> (ContextSession, BPEEncoding, Renderer)
+        -> (ContextSession, any TextTokenizer, Renderer)
     {
         let encodingName = configuration["encoding"]?.stringValue ?? options.defaultEncoding
-        let tokenizer: BPEEncoding
+        let tokenizer: any TextTokenizer
         do {
-            tokenizer = try BPEEncoding.named(encodingName)
+            tokenizer = try Tokenizers.named(encodingName)
         } catch {
             throw RPCError(RPCError.tokenizerUnavailable, "\(error)", data: ["encoding": .string(encodingName)])
         }

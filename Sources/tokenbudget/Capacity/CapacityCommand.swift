@@ -40,8 +40,8 @@ struct CapacityCommand: ParsableCommand {
     }
 
     func run() throws {
-        let tokenizer: BPEEncoding
-        do { tokenizer = try BPEEncoding.named(encoding) } catch { throw CLIError("\(error)") }
+        let tokenizer: any TextTokenizer
+        do { tokenizer = try Tokenizers.named(encoding) } catch { throw CLIError("\(error)") }
         var scriptSize = scriptTokens ?? 20_000
         if let script {
             guard let data = FileManager.default.contents(atPath: script) else { throw CLIError("cannot read \(script)") }

@@ -33,8 +33,8 @@ struct ReplayCommand: ParsableCommand {
     func run() throws {
         let clock = ContinuousClock()
         let started = clock.now
-        let tokenizer: BPEEncoding
-        do { tokenizer = try BPEEncoding.named(encoding) } catch { throw CLIError("\(error)") }
+        let tokenizer: any TextTokenizer
+        do { tokenizer = try Tokenizers.named(encoding) } catch { throw CLIError("\(error)") }
         guard let scriptData = FileManager.default.contents(atPath: script) else { throw CLIError("cannot read \(script)") }
         let scriptObject = ScriptRegistry.shared.script(text: String(decoding: scriptData, as: UTF8.self), tokenizer: tokenizer)
         let files: [String]

@@ -20,8 +20,13 @@ struct EncodeCommand: ParsableCommand {
         let text = String(decoding: try options.readInput(), as: UTF8.self)
         let ids: [Rank]
         do {
-            ids = allowedSpecial.isEmpty
-                ? encoding.encodeOrdinary(text) : try encoding.encode(text, allowedSpecial: Set(allowedSpecial))
+            if allowedSpecial.isEmpty {
+                ids = encoding.encodeOrdinary(text)
+            } else if let tiktoken = encoding as? BPEEncoding {
+                ids = try tiktoken.encode(text, allowedSpecial: Set(allowedSpecial))
+            } else {
+                throw CLIError("--allow-special applies to tiktoken encodings; \(encoding.name) matches its user-defined pieces in the text itself")
+            }
         } catch let error as TokenizerError {
             throw CLIError(error.message)
         }

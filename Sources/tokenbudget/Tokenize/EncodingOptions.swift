@@ -4,15 +4,15 @@ import Tokenizer
 
 /// Options shared by `count`, `encode` and `decode`.
 struct EncodingOptions: ParsableArguments {
-    @Option(name: .shortAndLong, help: "Encoding: o200k_base or cl100k_base.")
+    @Option(name: .shortAndLong, help: "Encoding: o200k_base, cl100k_base, gemma3 or gemma4.")
     var encoding: String = "o200k_base"
 
     @Argument(help: "Input file, or - (the default) for standard input.")
     var input: String = "-"
 
-    func loadEncoding() throws -> BPEEncoding {
+    func loadEncoding() throws -> any TextTokenizer {
         do {
-            return try BPEEncoding.named(encoding)
+            return try Tokenizers.named(encoding)
         } catch let error as TokenizerError {
             throw CLIError(error.message)
         }

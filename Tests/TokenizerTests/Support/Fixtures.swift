@@ -34,6 +34,9 @@ enum Fixtures {
     static let o200k: BPEEncoding = try! BPEEncoding.named("o200k_base")
     static let cl100k: BPEEncoding = try! BPEEncoding.named("cl100k_base")
     static func encoding(_ name: String) -> BPEEncoding { name == "o200k_base" ? o200k : cl100k }
+    static let gemma3: SentencePieceEncoding = try! SentencePieceEncoding.named("gemma3")
+    static let gemma4: SentencePieceEncoding = try! SentencePieceEncoding.named("gemma4")
+    static func gemma(_ name: String) -> SentencePieceEncoding { name == "gemma3" ? gemma3 : gemma4 }
 }
 
 struct FixtureError: Error, CustomStringConvertible {

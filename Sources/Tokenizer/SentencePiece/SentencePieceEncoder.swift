@@ -1,0 +1,115 @@
+import Foundation
+
+/// The per-thread half of a `SentencePieceEncoding`: normalization buffer, merge scratch and the
+/// segment cache. Not thread-safe; `SentencePieceEncoding` lends one per call from a pool.
+///
+/// SentencePiece runs BPE over the whole text as one symbol sequence. Two kinds of boundary can never
+/// be crossed by a merge, so the text is cut there into segments that merge independently (merges
+/// inside one segment happen in the same relative order, so the ids are the same):
+/// - around user-defined pieces (Gemma: `\n`, space and tab runs, tags): frozen, they never merge;
+/// - before a U+2581 (an escaped space) unless the byte before it is one that some piece holds right
+///   before an inner U+2581 (`SentencePieceVocabulary.spaceJoins`).
+/// Segments are mostly words and repeat, so their ids are cached by XXH3 like tiktoken pieces.
+final class SentencePieceEncoder {
+    let vocabulary: SentencePieceVocabulary
+    private var normalized: [UInt8] = []
+    private var merger = SymbolMerger()
+    private var cache = PieceCache()
+    private var scratch: [Rank] = []
+
+    init(vocabulary: SentencePieceVocabulary) {
+        self.vocabulary = vocabulary
+    }
+
+    /// Appends the ids of `text` to `output`.
+    func encode(_ text: UnsafeBufferPointer<UInt8>, into output: inout [Rank]) {
+        forEachSegment(text) { segment, frozen in
+            if frozen != RankTable.none {
+                output.append(frozen)
+            } else {
+                appendSegment(segment, into: &output)
+            }
+            return true
+        }
+    }
+
+    /// The number of ids of `text`, or nil as soon as it exceeds `limit`.
+    func count(_ text: UnsafeBufferPointer<UInt8>, limit: Int = .max) -> Int? {
+        var total = 0
+        let complete = forEachSegment(text) { segment, frozen in
+            if frozen != RankTable.none {
+                total += 1
+            } else {
+                scratch.removeAll(keepingCapacity: true)
+                appendSegment(segment, into: &scratch)
+                total += scratch.count
+            }
+            return total <= limit
+        }
+        return complete ? total : nil
+    }
+
+    private func appendSegment(_ segment: UnsafeRawBufferPointer, into output: inout [Rank]) {
+        let hash = xxh3(segment)
+        if let cached = cache.lookup(segment, hash: hash) {
+            cache.appendTokens(cached, to: &output)
+            return
+        }
+        let first = output.count
+        merger.encode(segment, vocabulary: vocabulary, into: &output)
+        cache.insert(segment, hash: hash, tokens: output[first...])
+    }
+
+    /// Normalizes `text` (identity, spaces escaped as U+2581) and calls `body` with each segment and
+    /// `RankTable.none`, or with a user-defined piece's bytes and its id; stops when `body` returns
+    /// false, and then returns false.
+    @discardableResult
+    private func forEachSegment(
+        _ text: UnsafeBufferPointer<UInt8>, _ body: (UnsafeRawBufferPointer, Rank) -> Bool
+    ) -> Bool {
+        normalized.removeAll(keepingCapacity: true)
+        normalized.reserveCapacity(text.count + text.count / 2)
+        for byte in text {
+            if byte == 0x20 {
+                normalized.append(contentsOf: SentencePieceVocabulary.space)
+            } else {
+                normalized.append(byte)
+            }
+        }
+        let vocabulary = self.vocabulary
+        return normalized.withUnsafeBufferPointer { bytes in
+            let raw = UnsafeRawBufferPointer(bytes)
+            var segmentStart = 0
+            var position = 0
+            while position < bytes.count {
+                let byte = bytes[position]
+                if vocabulary.userDefined.mayStart(with: byte),
+                    let (length, id) = vocabulary.userDefined.longestMatch(in: bytes, from: position)
+                {
+                    if position > segmentStart,
+                        !body(UnsafeRawBufferPointer(rebasing: raw[segmentStart ..< position]), RankTable.none)
+                    {
+                        return false
+                    }
+                    if !body(UnsafeRawBufferPointer(rebasing: raw[position ..< position + length]), id) { return false }
+                    position += length
+                    segmentStart = position
+                    continue
+                }
+                if byte == 0xE2, position > segmentStart, position + 2 < bytes.count, bytes[position + 1] == 0x96,
+                    bytes[position + 2] == 0x81, !vocabulary.spaceJoins[Int(bytes[position - 1])]
+                {
+                    if !body(UnsafeRawBufferPointer(rebasing: raw[segmentStart ..< position]), RankTable.none) {
+                        return false
+                    }
+                    segmentStart = position
+                }
+                position += utf8Length(byte)
+            }
+            if position > segmentStart {
+                return body(UnsafeRawBufferPointer(rebasing: raw[segmentStart ..< bytes.count]), RankTable.none)
+            }
+            return true
+        }
+    }
+}

@@ -1,0 +1,198 @@
+/// SentencePiece's BPE over one segment of normalized text (`bpe_model.cc`, `Model::SampleEncode`
+/// without dropout): start from one symbol per character; repeatedly merge the adjacent pair whose
+/// concatenation is a piece with the highest score, the leftmost among equal scores; then emit each
+/// symbol's id, resegmenting UNUSED pieces into the halves they were merged from and spelling
+/// characters that are no piece as byte pieces (byte fallback).
+///
+/// SentencePiece keeps stale pairs in its heap and drops them on pop when a side is gone or its size
+/// changed; a symbol only grows by absorbing its right neighbour, so a pair that passes that check
+/// is still adjacent and so "best adjacent pair now" is the same rule. Short segments therefore use
+/// a linear scan over small arrays, long ones (a line of Chinese with no space, 1 MB of one
+/// character) a binary heap over a linked list, O(n log n).
+struct SymbolMerger {
+    /// Segments of up to this many characters use the linear scan (words average ~6 characters).
+    static let linearScanLimit = 32
+
+    private var starts: [Int32] = []
+    private var ends: [Int32] = []
+    private var ids: [Rank] = []
+    private var pairIDs: [Rank] = []
+    private var pairScores: [Float] = []
+    // Heap path only.
+    private var next: [Int32] = []
+    private var previous: [Int32] = []
+    private var heap: [HeapEntry] = []
+    /// Halves of merged UNUSED pieces, by id: SentencePiece's `rev_merge` (last merge wins).
+    private var unusedHalves: [Rank: (Int32, Int32, Int32)] = [:]
+
+    private struct HeapEntry {
+        /// Inverted orderable score in the upper half, left index in the lower: the smallest key is
+        /// the highest score, leftmost first — SentencePiece's `SymbolPairComparator`.
+        var key: UInt64
+        var right: Int32
+        var size: Int32
+        var id: Rank
+    }
+
+    init() {}
+
+    /// Appends the ids of `segment` to `output`.
+    mutating func encode(_ segment: UnsafeRawBufferPointer, vocabulary: SentencePieceVocabulary, into output: inout [Rank]) {
+        starts.removeAll(keepingCapacity: true)
+        var position = 0
+        while position < segment.count {
+            starts.append(Int32(position))
+            position += utf8Length(segment[position])
+        }
+        let count = starts.count
+        ends.removeAll(keepingCapacity: true)
+        for index in 0 ..< count { ends.append(index + 1 < count ? starts[index + 1] : Int32(segment.count)) }
+        ids.removeAll(keepingCapacity: true)
+        for index in 0 ..< count { ids.append(vocabulary.id(of: segment, Int(starts[index]), Int(ends[index]))) }
+        if !vocabulary.unusedIDs.isEmpty { unusedHalves.removeAll(keepingCapacity: true) }
+        if count <= SymbolMerger.linearScanLimit {
+            mergeByScan(segment, vocabulary: vocabulary)
+            for index in 0 ..< ids.count {
+                emit(segment, Int(starts[index]), Int(ends[index]), ids[index], vocabulary, into: &output)
+            }
+        } else {
+            mergeByHeap(segment, vocabulary: vocabulary)
+            var index: Int32 = 0
+            while index >= 0 {
+                emit(segment, Int(starts[Int(index)]), Int(ends[Int(index)]), ids[Int(index)], vocabulary, into: &output)
+                index = next[Int(index)]
+            }
+        }
+    }
+
+    // MARK: - Linear scan
+
+    private mutating func mergeByScan(_ segment: UnsafeRawBufferPointer, vocabulary: SentencePieceVocabulary) {
+        pairIDs.removeAll(keepingCapacity: true)
+        pairScores.removeAll(keepingCapacity: true)
+        for index in 0 ..< max(0, ids.count - 1) {
+            let id = vocabulary.id(of: segment, Int(starts[index]), Int(ends[index + 1]))
+            pairIDs.append(id)
+            pairScores.append(id == RankTable.none ? 0 : vocabulary.scores[Int(id)])
+        }
+        while true {
+            var best = -1
+            var bestScore = -Float.infinity
+            for index in 0 ..< pairIDs.count where pairIDs[index] != RankTable.none {
+                if best < 0 || pairScores[index] > bestScore {
+                    best = index
+                    bestScore = pairScores[index]
+                }
+            }
+            guard best >= 0 else { return }
+            let merged = pairIDs[best]
+            if vocabulary.isUnused(merged) { unusedHalves[merged] = (starts[best], ends[best], ends[best + 1]) }
+            ends[best] = ends[best + 1]
+            ids[best] = merged
+            starts.remove(at: best + 1)
+            ends.remove(at: best + 1)
+            ids.remove(at: best + 1)
+            pairIDs.remove(at: best)
+            pairScores.remove(at: best)
+            for index in [best - 1, best] where index >= 0 && index + 1 < ids.count {
+                let id = vocabulary.id(of: segment, Int(starts[index]), Int(ends[index + 1]))
+                pairIDs[index] = id
+                pairScores[index] = id == RankTable.none ? 0 : vocabulary.scores[Int(id)]
+            }
+        }
+    }
+
+    // MARK: - Heap
+
+    private mutating func mergeByHeap(_ segment: UnsafeRawBufferPointer, vocabulary: SentencePieceVocabulary) {
+        let count = ids.count
+        next.removeAll(keepingCapacity: true)
+        previous.removeAll(keepingCapacity: true)
+        for index in 0 ..< count {
+            previous.append(Int32(index - 1))
+            next.append(index + 1 < count ? Int32(index + 1) : -1)
+        }
+        heap.removeAll(keepingCapacity: true)
+        for index in 1 ..< count { push(left: Int32(index - 1), right: Int32(index), segment, vocabulary) }
+        while let top = pop() {
+            let left = Int(top.key & 0xFFFF_FFFF), right = Int(top.right)
+            let leftSize = ends[left] - starts[left], rightSize = ends[right] - starts[right]
+            // Stale: a side was absorbed (empty) or grew since the pair was pushed.
+            guard leftSize > 0, rightSize > 0, leftSize + rightSize == top.size else { continue }
+            if vocabulary.isUnused(top.id) { unusedHalves[top.id] = (starts[left], ends[left], ends[right]) }
+            ends[left] = ends[right]
+            ids[left] = top.id
+            ends[right] = starts[right]  // empty: absorbed
+            next[left] = next[right]
+            if next[right] >= 0 { previous[Int(next[right])] = Int32(left) }
+            if previous[left] >= 0 { push(left: previous[left], right: Int32(left), segment, vocabulary) }
+            if next[left] >= 0 { push(left: Int32(left), right: next[left], segment, vocabulary) }
+        }
+    }
+
+    private mutating func push(left: Int32, right: Int32, _ segment: UnsafeRawBufferPointer, _ vocabulary: SentencePieceVocabulary) {
+        let id = vocabulary.id(of: segment, Int(starts[Int(left)]), Int(ends[Int(right)]))
+        guard id != RankTable.none else { return }
+        let bits = vocabulary.scores[Int(id)].bitPattern
+        let ascending = bits & 0x8000_0000 != 0 ? ~bits : bits | 0x8000_0000
+        let entry = HeapEntry(
+            key: UInt64(~ascending) << 32 | UInt64(UInt32(left)), right: right,
+            size: ends[Int(right)] - starts[Int(left)], id: id)
+        heap.append(entry)
+        var child = heap.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard heap[child].key < heap[parent].key else { break }
+            heap.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    private mutating func pop() -> HeapEntry? {
+        guard let last = heap.popLast() else { return nil }
+        guard !heap.isEmpty else { return last }
+        let top = heap[0]
+        heap[0] = last
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1, right = left + 1
+            var smallest = parent
+            if left < heap.count, heap[left].key < heap[smallest].key { smallest = left }
+            if right < heap.count, heap[right].key < heap[smallest].key { smallest = right }
+            if smallest == parent { break }
+            heap.swapAt(parent, smallest)
+            parent = smallest
+        }
+        return top
+    }
+
+    // MARK: - Output
+
+    private func emit(
+        _ segment: UnsafeRawBufferPointer, _ start: Int, _ end: Int, _ id: Rank, _ vocabulary: SentencePieceVocabulary,
+        into output: inout [Rank]
+    ) {
+        if id == RankTable.none {
+            for offset in start ..< end { output.append(vocabulary.byteIDs[Int(segment[offset])]) }
+        } else if vocabulary.isUnused(id), let (leftStart, middle, rightEnd) = unusedHalves[id] {
+            // SentencePiece keys `rev_merge` by the piece's text; the recorded halves have that text
+            // wherever in the segment they were merged.
+            let (leftStart, middle, rightEnd) = (Int(leftStart), Int(middle), Int(rightEnd))
+            emit(segment, leftStart, middle, vocabulary.id(of: segment, leftStart, middle), vocabulary, into: &output)
+            emit(segment, middle, rightEnd, vocabulary.id(of: segment, middle, rightEnd), vocabulary, into: &output)
+        } else {
+            output.append(id)
+        }
+    }
+}
+
+/// The byte length of the UTF-8 sequence that starts with `lead`, as SentencePiece's `OneCharLen`.
+@inline(__always)
+func utf8Length(_ lead: UInt8) -> Int {
+    switch lead >> 4 {
+    case 0xC, 0xD: return 2
+    case 0xE: return 3
+    case 0xF: return 4
+    default: return 1
+    }
+}

@@ -1,0 +1,81 @@
+/// Longest-prefix matching of SentencePiece's user-defined pieces (Gemma: `\n` runs, `▁▁`…, tab
+/// runs, `<start_of_turn>`, HTML tags, `<unusedN>`: 6,410 of them), as SentencePiece's
+/// `PrefixMatcher` does before BPE: a match becomes one frozen symbol that never merges.
+///
+/// A byte trie whose edges sit in one open-addressing table keyed by `node << 8 | byte`; a first-byte
+/// filter answers the common case (a letter) with one array read.
+struct UserDefinedMatcher: Sendable {
+    private var firstBytes = [Bool](repeating: false, count: 256)
+    /// Edge table: `node << 8 | byte` + 1 per slot (0 = empty), and the child node it leads to.
+    private var keys: [UInt64] = []
+    private var children: [UInt32] = []
+    private var mask = 0
+    /// The piece id ending at each node, or `Rank.max`.
+    private var terminals: [Rank] = [RankTable.none]
+
+    init(_ pieces: [(bytes: [UInt8], id: Rank)]) {
+        var edges: [(key: UInt64, child: UInt32)] = []
+        var edgeIndex: [UInt64: UInt32] = [:]
+        for piece in pieces {
+            firstBytes[Int(piece.bytes[0])] = true
+            var node: UInt32 = 0
+            for byte in piece.bytes {
+                let key = UInt64(node) << 8 | UInt64(byte)
+                if let child = edgeIndex[key] {
+                    node = child
+                } else {
+                    let child = UInt32(terminals.count)
+                    terminals.append(RankTable.none)
+                    edgeIndex[key] = child
+                    edges.append((key, child))
+                    node = child
+                }
+            }
+            terminals[Int(node)] = piece.id
+        }
+        var capacity = 16
+        while capacity < edges.count * 4 { capacity <<= 1 }
+        mask = capacity - 1
+        keys = [UInt64](repeating: 0, count: capacity)
+        children = [UInt32](repeating: 0, count: capacity)
+        for edge in edges {
+            var slot = Self.slot(edge.key, mask)
+            while keys[slot] != 0 { slot = (slot &+ 1) & mask }
+            keys[slot] = edge.key &+ 1
+            children[slot] = edge.child
+        }
+    }
+
+    @inline(__always)
+    private static func slot(_ key: UInt64, _ mask: Int) -> Int {
+        Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+    }
+
+    /// Whether any user-defined piece starts with `byte`.
+    @inline(__always)
+    func mayStart(with byte: UInt8) -> Bool { firstBytes[Int(byte)] }
+
+    /// The longest user-defined piece at `text[start...]`: its length in bytes and id, or nil.
+    func longestMatch(in text: UnsafeBufferPointer<UInt8>, from start: Int) -> (length: Int, id: Rank)? {
+        var node: UInt32 = 0
+        var best: (Int, Rank)? = nil
+        var position = start
+        while position < text.count {
+            let key = UInt64(node) << 8 | UInt64(text[position])
+            var slot = Self.slot(key, mask)
+            var found: UInt32? = nil
+            while keys[slot] != 0 {
+                if keys[slot] == key &+ 1 {
+                    found = children[slot]
+                    break
+                }
+                slot = (slot &+ 1) & mask
+            }
+            guard let child = found else { break }
+            node = child
+            position += 1
+            if terminals[Int(node)] != RankTable.none { best = (position - start, terminals[Int(node)]) }
+        }
+        return best
+    }
+}
