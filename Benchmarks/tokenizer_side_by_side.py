@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""tokenbudget against tiktoken, side by side, in one run on the same files.
+"""tokenbudget against the reference tokenizer, side by side, in one run on the same files.
 
-    pip install tiktoken==0.14.0
+    pip install tiktoken==0.14.0 sentencepiece==0.2.3
     swift build -c release --product TokenizerThroughput
-    python3 Benchmarks/tokenizer_side_by_side.py [--encoding o200k_base] [--reps 5] [--chunk 0|512] [--mode encode|count]
+    python3 Benchmarks/tokenizer_side_by_side.py [--encoding o200k_base|cl100k_base|gemma3|gemma4] [--reps 5]
+        [--chunk 0|512] [--mode encode|count]
 
-tiktoken runs in this process (loading the same verified .tiktoken file); tokenbudget runs in a
+The peer is tiktoken for o200k_base/cl100k_base and the sentencepiece library for the Gemma models
+(`SentencePieceProcessor.encode`, C++ core). It runs in this process (loading the same verified
+vocabulary file); tokenbudget runs in a
 long-lived child (.build/release/TokenizerThroughput) that loads once and times calls. The two are
 interleaved per file and repetition, so machine noise hits both alike; MB/s are medians over the
 repetitions, the ratio is the median of the per-repetition ratios. Token counts must agree, or the
@@ -13,8 +16,6 @@ script stops.
 """
 import argparse, os, pathlib, statistics, subprocess, sys, time
 
-import tiktoken, tiktoken.load
-import tiktoken_ext.openai_public as openai_public
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 VOCAB = pathlib.Path(os.environ.get("TOKENBUDGET_VOCAB_DIR", pathlib.Path.home() / ".cache/tokenbudget/vocab"))
@@ -27,11 +28,21 @@ p.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpus"))
 p.add_argument("--binary", default=str(ROOT / ".build/release/TokenizerThroughput"))
 args = p.parse_args()
 
-original = tiktoken.load.load_tiktoken_bpe
-openai_public.load_tiktoken_bpe = lambda url, expected_hash=None: original(str(VOCAB / f"{args.encoding}.tiktoken"), expected_hash)
 t0 = time.perf_counter()
-enc = tiktoken.Encoding(**getattr(openai_public, args.encoding)())
-print(f"tiktoken {tiktoken.__version__} load {1000 * (time.perf_counter() - t0):.0f} ms", file=sys.stderr)
+if args.encoding.startswith("gemma"):
+    import sentencepiece
+    peer = f"sentencepiece {sentencepiece.__version__}"
+    model = sentencepiece.SentencePieceProcessor(model_file=str(VOCAB / f"{args.encoding}_maxtext.spm.model"))
+    encode = model.encode
+else:
+    import tiktoken, tiktoken.load
+    import tiktoken_ext.openai_public as openai_public
+    peer = f"tiktoken {tiktoken.__version__}"
+    original = tiktoken.load.load_tiktoken_bpe
+    openai_public.load_tiktoken_bpe = lambda url, expected_hash=None: original(str(VOCAB / f"{args.encoding}.tiktoken"), expected_hash)
+    encode = tiktoken.Encoding(**getattr(openai_public, args.encoding)()).encode_ordinary
+print(f"{peer} load {1000 * (time.perf_counter() - t0):.0f} ms", file=sys.stderr)
+peer_name = peer.split()[0]
 
 child = subprocess.Popen([args.binary], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
 
@@ -58,7 +69,7 @@ def chunks(data):
 
 def theirs(pieces):
     start = time.perf_counter()
-    tokens = sum(len(enc.encode_ordinary(piece)) for piece in pieces)
+    tokens = sum(len(encode(piece)) for piece in pieces)
     return time.perf_counter() - start, tokens
 
 
@@ -76,19 +87,19 @@ for path in files:
         t, t_tokens = theirs(pieces)
         o, o_tokens = ours(path)
         if t_tokens != o_tokens:
-            sys.exit(f"{path.name}: token counts differ: tiktoken {t_tokens}, tokenbudget {o_tokens}")
+            sys.exit(f"{path.name}: token counts differ: {peer_name} {t_tokens}, tokenbudget {o_tokens}")
         t_times.append(t); o_times.append(o); ratios.append(t / o)
         their_total[rep] += t; our_total[rep] += o
     mb = len(data) / 1e6
     rows.append((path.name, mb / statistics.median(t_times), mb / statistics.median(o_times), statistics.median(ratios)))
 
 label = "whole file" if args.chunk == 0 else f"{args.chunk}-byte calls"
-print(f"{args.encoding}, {args.mode}, {label}, {args.reps} interleaved repetitions, medians")
-print(f"{'file':<16}{'tiktoken MB/s':>14}{'tokenbudget MB/s':>18}{'ratio':>8}")
+print(f"{args.encoding}, {args.mode}, {label}, {args.reps} interleaved repetitions, medians; peer {peer}")
+print(f"{'file':<16}{peer_name + ' MB/s':>18}{'tokenbudget MB/s':>18}{'ratio':>8}")
 for name, t, o, r in rows:
-    print(f"{name:<16}{t:>14.1f}{o:>18.1f}{r:>7.2f}x")
+    print(f"{name:<16}{t:>18.1f}{o:>18.1f}{r:>7.2f}x")
 mb = total_bytes / 1e6
 corpus_ratios = [t / o for t, o in zip(their_total, our_total)]
-print(f"{'corpus':<16}{mb / statistics.median(their_total):>14.1f}{mb / statistics.median(our_total):>18.1f}"
+print(f"{'corpus':<16}{mb / statistics.median(their_total):>18.1f}{mb / statistics.median(our_total):>18.1f}"
       f"{statistics.median(corpus_ratios):>7.2f}x")
 child.stdin.close()

@@ -28,7 +28,7 @@ while let line = readLine() {
         FileHandle.standardOutput.write(Data("error bad command\n".utf8))
         continue
     }
-    let encoding = try BPEEncoding.named(parts[1])
+    let encoding = try Tokenizers.named(parts[1])
     if files[parts[2]] == nil { files[parts[2]] = [UInt8](FileManager.default.contents(atPath: parts[2])!) }
     let key = "\(parts[2])#\(size)"
     if prepared[key] == nil { prepared[key] = chunks(files[parts[2]]!, size: size) }

@@ -85,4 +85,30 @@ import Testing
         #expect(lines.map { $0["id"]!.intValue! } == Array(1 ... id))
         #expect(lines.allSatisfy { $0.result != nil })
     }
+
+    /// Gemini sessions count with the Gemma tokenizer: digits are one token each there, so the same
+    /// script costs 21 tokens under gemma3 and 13 under o200k_base (both checked against sentencepiece
+    /// and tiktoken), and a turn likewise (12 and 10).
+    @Test func geminiSessionsCountWithGemma() throws {
+        let serve = try ServeProcess()
+        let script = "Order 1234567890 costs 42.50 dollars."
+        let turn: JSONObject = ["role": "user", "text": "I paid 19.99 for 3 items"]
+        serve.send(RPC.open(1, session: "g", script: script, extra: ["encoding": "gemma3", "renderer": "gemini"]))
+        serve.send(RPC.open(2, session: "o", script: script, extra: ["encoding": "o200k_base"]))
+        var gemmaTurn = turn, openAITurn = turn
+        gemmaTurn["session"] = "g"
+        openAITurn["session"] = "o"
+        serve.send(RPC.request(3, "turn.append", .object(gemmaTurn)))
+        serve.send(RPC.request(4, "turn.append", .object(openAITurn)))
+        serve.send(RPC.open(5, session: "x", extra: ["encoding": "gemma2"]))
+        serve.closeInput()
+        let (status, lines, _) = serve.finish()
+        #expect(status == 0)
+        #expect(lines[0].result?["encoding"]?.stringValue == "gemma3")
+        #expect(lines[0].result?["script"]?["tokens"]?.intValue == 21)
+        #expect(lines[1].result?["script"]?["tokens"]?.intValue == 13)
+        #expect(lines[2].result?["usage"]?["history"]?.intValue == 12)
+        #expect(lines[3].result?["usage"]?["history"]?.intValue == 10)
+        #expect(lines[4].errorCode == -32008)
+    }
 }
