@@ -19,6 +19,15 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Seconds without a request after which a session becomes abandoned.")
     var idleTimeout: Double = 1800
 
+    @Option(help: "Reconnect attempts a resume.goAway plan offers before it re-seeds.")
+    var maxReconnectAttempts: Int = 3
+
+    @Option(help: "Delay a reconnect plan suggests, in milliseconds.")
+    var reconnectDelayMs: Int = 1_000
+
+    @Option(help: "Seconds a resumption handle stays valid (Gemini: about 2 h); older handles re-seed.")
+    var handleValidity: Double = 7_200
+
     @Option(help: "Encoding of sessions that do not name one.")
     var encoding: String = "o200k_base"
 
@@ -38,6 +47,9 @@ struct ServeCommand: ParsableCommand {
     func validate() throws {
         guard maxLineBytes >= 64 else { throw ValidationError("--max-line-bytes must be at least 64") }
         guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be positive") }
+        guard maxReconnectAttempts >= 0 else { throw ValidationError("--max-reconnect-attempts must be 0 or more") }
+        guard reconnectDelayMs >= 0 else { throw ValidationError("--reconnect-delay-ms must be 0 or more") }
+        guard handleValidity > 0 else { throw ValidationError("--handle-validity must be positive") }
     }
 
     func run() throws {
@@ -45,6 +57,9 @@ struct ServeCommand: ParsableCommand {
         options.maxLineBytes = maxLineBytes
         options.service.idleTimeout = idleTimeout
         options.service.defaultEncoding = encoding
+        options.service.maxReconnectAttempts = maxReconnectAttempts
+        options.service.reconnectDelayMs = reconnectDelayMs
+        options.service.handleValiditySeconds = handleValidity
         var sessionStore: SessionStore?
         let path = store ?? ProcessInfo.processInfo.environment["TOKENBUDGET_STORE"] ?? Self.defaultStorePath
         if path != "none" {

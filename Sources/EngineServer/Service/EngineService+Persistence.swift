@@ -20,11 +20,7 @@ extension EngineService {
     /// Commits the batch; on failure undoes it in memory too and returns why.
     public func commitBatch() -> Error? {
         guard let store else { return nil }
-        // Session counters are written once per session per batch, not once per event.
-        for id in progressed {
-            if let record = sessions[id]?.record { write { try $0.updateProgress(record) } }
-        }
-        progressed.removeAll(keepingCapacity: true)
+        flushProgress()
         var failure = batchFailure
         if failure == nil && batchOpen {
             do { try store.commit() } catch { failure = error }
@@ -37,6 +33,17 @@ extension EngineService {
             activity[id] = nil
         }
         return failure
+    }
+
+    /// Writes the counters of the sessions this batch changed: once per session per batch, not once
+    /// per event. Before the commit, and before any query that reads session rows, so that a query
+    /// in the same input chunk as the events sees their counters.
+    func flushProgress() {
+        guard store != nil, !progressed.isEmpty else { return }
+        for id in progressed {
+            if let record = sessions[id]?.record { write { try $0.updateProgress(record) } }
+        }
+        progressed.removeAll(keepingCapacity: true)
     }
 
     /// Notes that the batch changes `session` (to drop it from memory if the batch fails).

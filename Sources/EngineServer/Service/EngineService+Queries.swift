@@ -48,6 +48,7 @@ extension EngineService {
     func activeSession(_ params: Params) throws(RPCError) -> JSONValue {
         let store = try requireStore("sessions.active")
         let business = try params.optionalString("business"), user = try params.optionalString("user")
+        flushProgress()
         let record = try query { try store.activeSession(business: business, user: user) }
         return ["session": record.map { .object(Self.json($0)) } ?? .null]
     }
@@ -56,12 +57,14 @@ extension EngineService {
         let store = try requireStore("sessions.history")
         let business = try params.optionalString("business"), user = try params.optionalString("user")
         let limit = try params.optionalInt("limit", min: 1, max: 100) ?? 20
+        flushProgress()
         let records = try query { try store.history(business: business, user: user, limit: limit) }
         return ["sessions": .array(records.map { .object(Self.json($0)) })]
     }
 
     func sessionStatistics() throws(RPCError) -> JSONValue {
         let store = try requireStore("sessions.stats")
+        flushProgress()
         let statistics = try query { try store.statistics() }
         var byStatus = JSONObject()
         for status in ["active", "closed", "resolved", "abandoned"] {
