@@ -11,6 +11,8 @@ public struct SessionRecord: Sendable, Equatable {
     public var createdAt: Double
     public var updatedAt: Double
     public var lastMessageAt: Double?
+    /// When an active session becomes `abandoned` if nothing more arrives (its last stored change +
+    /// the idle timeout; a `session.ping` extends it in memory, not here); nil once it has ended.
     public var expiresAt: Double?
     public var metadata: JSONValue?
     /// How to rebuild the engine session: encoding, window, reserve, policy, renderer.
@@ -115,7 +117,8 @@ public protocol SessionStore: AnyObject {
     func script(hash: String) throws -> String?
     func createSession(_ record: SessionRecord) throws
     func updateSession(_ record: SessionRecord) throws
-    /// Writes only the counters an event changes: times, message count, snapshot version and hash.
+    /// Writes only the counters an event changes: times, message count, snapshot version and hash,
+    /// and the expiry.
     func updateProgress(_ record: SessionRecord) throws
     func appendEvent(session: String, _ event: StoredEvent) throws
     func upsertMessage(_ message: StoredMessage) throws

@@ -124,7 +124,8 @@ import Testing
         let active = try #require(lines[10].result?["session"])
         #expect(active["id"]?.stringValue == "s3")
         #expect(active["messageCount"]?.intValue == 2)
-        #expect(active["lastMessageAt"]?.doubleValue != nil)
+        let lastMessage = try #require(active["lastMessageAt"]?.doubleValue)
+        #expect(active["expiresAt"]?.doubleValue == lastMessage + 1_800)
         #expect(lines[11].result?["sessions"]?.arrayValue?.map { $0["id"]!.stringValue! } == ["s3", "s2"])
         #expect(lines[12].result?["sessions"]?.arrayValue?.map { $0["id"]!.stringValue! } == ["s3", "s2", "s1"])
         let stats = try #require(lines[13].result?["byStatus"])
@@ -135,6 +136,7 @@ import Testing
         #expect(lines[15].result?["status"]?.stringValue == "resolved")
         #expect(lines[15].result?["locationId"]?.stringValue == "rome")
         #expect(lines[15].result?["figures"]?["messages"]?.intValue == 2)
+        #expect(lines[15].result?["expiresAt"] == .null)
         #expect(lines[16].errorCode == -32602)
         #expect(lines[17].result?["session"] == .null)
     }

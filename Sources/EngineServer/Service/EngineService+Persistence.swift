@@ -68,10 +68,11 @@ extension EngineService {
 
     func persistOpen(_ session: ServedSession, id: String, configuration: JSONValue, scriptText: String, encoding: String) {
         lastRequestChanged = true
-        let record = SessionRecord(
+        var record = SessionRecord(
             id: id, business: session.business, location: session.location, user: session.user, status: "active",
             createdAt: session.createdAt, metadata: session.metadata.map { .object($0) }, configuration: configuration,
             scriptHash: session.context.script.hashHex)
+        record.expiresAt = session.createdAt + options.idleTimeout
         session.record = record
         write { store in
             try store.saveScript(hash: record.scriptHash, encoding: encoding, text: scriptText, tokens: session.context.script.tokens)
@@ -103,6 +104,7 @@ extension EngineService {
         let event = StoredEvent(seq: session.eventCount, kind: kind, payload: .object(payload))
         session.eventCount += 1
         session.record?.updatedAt = now
+        session.record?.expiresAt = now + options.idleTimeout
         if !messages.isEmpty { session.record?.lastMessageAt = now }
         session.record?.messageCount = session.messages
         session.record?.snapshotVersion = session.context.version
@@ -118,6 +120,7 @@ extension EngineService {
         lastRequestChanged = true
         session.record?.status = session.status.rawValue
         session.record?.updatedAt = wallNow()
+        if session.status != .active { session.record?.expiresAt = nil }
         if let figures { session.record?.figures = figures }
         guard let record = session.record else { return }
         write { try $0.updateSession(record) }

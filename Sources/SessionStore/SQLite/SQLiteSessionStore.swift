@@ -198,10 +198,11 @@ public final class SQLiteSessionStore: SessionStore {
     public func updateProgress(_ record: SessionRecord) throws {
         try database.statement("""
             UPDATE sessions SET updated_at = ?2, last_message_at = ?3, message_count = ?4, snapshot_version = ?5,
-              snapshot_hash = ?6 WHERE id = ?1
+              snapshot_hash = ?6, expires_at = ?7 WHERE id = ?1
             """).bind([
                 .text(record.id), .double(record.updatedAt), record.lastMessageAt.map { .double($0) } ?? .null,
                 .int(Int64(record.messageCount)), .int(Int64(record.snapshotVersion)), text(record.snapshotHash),
+                record.expiresAt.map { .double($0) } ?? .null,
             ]).run()
     }
 
