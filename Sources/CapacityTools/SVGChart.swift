@@ -65,9 +65,13 @@ public enum SVGChart {
                 svg += "<line x1=\"\(left - 4)\" x2=\"\(left)\" y1=\"\(fmt(y(tokens)))\" y2=\"\(fmt(y(tokens)))\" stroke=\"#333\"/>"
                 svg += "<text x=\"\(left - 8)\" y=\"\(fmt(y(tokens) + 4))\" text-anchor=\"end\">\(tokens)</text>\n"
             }
-            let xTicks = min(10, max(1, count - 1))
-            for step in 0 ... xTicks {
-                let index = (count - 1) * step / xTicks
+            // At most ~10 labels, at a round step (1, 2, 5, 10, 20, 50, …), so they fall evenly.
+            var tickStep = 1
+            while (count - 1) / tickStep > 10 {
+                let digits = String(tickStep)
+                tickStep = digits.hasPrefix("2") ? tickStep / 2 * 5 : tickStep * 2
+            }
+            for index in stride(from: 0, to: count, by: tickStep) {
                 svg += "<text x=\"\(fmt(x(index)))\" y=\"\(fmt(y0 + plotHeight + 16))\" text-anchor=\"middle\">\(panel.samples[index].exchange)</text>\n"
             }
             svg += "<text x=\"\(fmt(left + plotWidth / 2))\" y=\"\(fmt(y0 + plotHeight + 32))\" text-anchor=\"middle\" fill=\"#555\">exchange</text>\n"
