@@ -120,7 +120,9 @@ public protocol SessionStore: AnyObject {
     /// Writes only the counters an event changes: times, message count, snapshot version and hash,
     /// and the expiry.
     func updateProgress(_ record: SessionRecord) throws
-    func appendEvent(session: String, _ event: StoredEvent) throws
+    /// Appends a session's events of one batch (consecutive seqs) as one record: one index entry per
+    /// session per batch instead of one per event.
+    func appendEvents(session: String, _ events: [StoredEvent]) throws
     func upsertMessage(_ message: StoredMessage) throws
     func saveResume(session: String, _ state: ResumeState) throws
 

@@ -2,8 +2,8 @@ import ContextEngine
 import JSONWire
 import SessionStore
 
-/// Group commit: the server opens a batch per input chunk, every change of that chunk is written
-/// in one transaction, and the chunk's answers are released only after `commitBatch` succeeds. A
+/// Group commit: the server opens a batch for the input waiting to be read (up to 16 chunks of
+/// 64 KiB), every change of the batch is written in one transaction, and the batch's answers are released only after `commitBatch` succeeds. A
 /// failed commit (disk full, I/O error) rolls the transaction back and drops every session the batch
 /// touched from memory: the store holds exactly their state before the batch, and the next request
 /// rebuilds them from it. (Copying each session for an in-memory undo made every first change of a
@@ -15,6 +15,7 @@ extension EngineService {
         touched.removeAll(keepingCapacity: true)
         createdInBatch.removeAll(keepingCapacity: true)
         progressed.removeAll(keepingCapacity: true)
+        pendingEvents.removeAll(keepingCapacity: true)
     }
 
     /// Commits the batch; on failure undoes it in memory too and returns why.
@@ -35,11 +36,15 @@ extension EngineService {
         return failure
     }
 
-    /// Writes the counters of the sessions this batch changed: once per session per batch, not once
-    /// per event. Before the commit, and before any query that reads session rows, so that a query
-    /// in the same input chunk as the events sees their counters.
+    /// Writes the events and counters of the sessions this batch changed: once per session per batch,
+    /// not once per event. Before the commit, and before any query that reads session rows, so that
+    /// a query in the same batch as the events sees their counters.
     func flushProgress() {
-        guard store != nil, !progressed.isEmpty else { return }
+        guard store != nil, !progressed.isEmpty || !pendingEvents.isEmpty else { return }
+        for (id, events) in pendingEvents {
+            write { try $0.appendEvents(session: id, events) }
+        }
+        pendingEvents.removeAll(keepingCapacity: true)
         for id in progressed {
             if let record = sessions[id]?.record { write { try $0.updateProgress(record) } }
         }
@@ -110,9 +115,11 @@ extension EngineService {
         session.record?.snapshotVersion = session.context.version
         session.record?.snapshotHash = outcome.hash
         progressed.insert(id)
-        write { store in
-            try store.appendEvent(session: id, event)
-            for message in messages { try store.upsertMessage(message) }
+        pendingEvents[id, default: []].append(event)
+        if !messages.isEmpty {
+            write { store in
+                for message in messages { try store.upsertMessage(message) }
+            }
         }
     }
 

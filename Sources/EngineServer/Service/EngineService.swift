@@ -45,6 +45,8 @@ public final class EngineService {
     var createdInBatch: Set<String> = []
     /// Sessions whose counters changed in this batch (written just before the commit).
     var progressed: Set<String> = []
+    /// Events of this batch per session, written as one record each just before the commit.
+    var pendingEvents: [String: [StoredEvent]] = [:]
     /// Whether the last handled request changed state (its answer waits for the commit).
     public internal(set) var lastRequestChanged = false
 

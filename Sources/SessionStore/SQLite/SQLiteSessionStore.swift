@@ -28,10 +28,13 @@ public final class SQLiteSessionStore: SessionStore {
         CREATE INDEX sessions_by_status ON sessions (status);
         -- Rowid tables: rows are appended in arrival order, and only the small indexes take the
         -- interleaving of 1,000 sessions. Keyed by (session, seq) directly, 100k events took 15 s.
+        -- One events row holds a session's events of one batch (`events`: a JSON array of
+        -- [kind, payload], seqs first_seq ..< first_seq + count): a batch of ~5,000 events over
+        -- 1,000 sessions then touches ~1,000 index entries, not ~5,000.
         CREATE TABLE events (
-            id INTEGER PRIMARY KEY, session_id TEXT NOT NULL REFERENCES sessions(id), seq INTEGER NOT NULL,
-            kind TEXT NOT NULL, payload TEXT NOT NULL);
-        CREATE UNIQUE INDEX events_by_session ON events (session_id, seq);
+            id INTEGER PRIMARY KEY, session_id TEXT NOT NULL REFERENCES sessions(id), first_seq INTEGER NOT NULL,
+            count INTEGER NOT NULL, events TEXT NOT NULL);
+        CREATE UNIQUE INDEX events_by_session ON events (session_id, first_seq);
         CREATE TABLE messages (
             id INTEGER PRIMARY KEY, message_id TEXT NOT NULL, session_id TEXT NOT NULL REFERENCES sessions(id),
             seq INTEGER NOT NULL, type TEXT NOT NULL CHECK (type IN ('user','model','instruction','system')),
@@ -208,9 +211,18 @@ public final class SQLiteSessionStore: SessionStore {
             ]).run()
     }
 
-    public func appendEvent(session: String, _ event: StoredEvent) throws {
-        try database.statement("INSERT INTO events (session_id, seq, kind, payload) VALUES (?, ?, ?, ?)")
-            .bind([.text(session), .int(Int64(event.seq)), .text(event.kind), .text(JSONWriter.string(event.payload))]).run()
+    public func appendEvents(session: String, _ events: [StoredEvent]) throws {
+        guard let first = events.first else { return }
+        var bytes: [UInt8] = [UInt8(ascii: "[")]
+        for (index, event) in events.enumerated() {
+            precondition(event.seq == first.seq + index, "events of one record must have consecutive seqs")
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            JSONWriter.write([.string(event.kind), event.payload], into: &bytes)
+        }
+        bytes.append(UInt8(ascii: "]"))
+        try database.statement("INSERT INTO events (session_id, first_seq, count, events) VALUES (?, ?, ?, ?)")
+            .bind([.text(session), .int(Int64(first.seq)), .int(Int64(events.count)), .text(String(decoding: bytes, as: UTF8.self))])
+            .run()
     }
 
     public func upsertMessage(_ message: StoredMessage) throws {
@@ -263,10 +275,23 @@ public final class SQLiteSessionStore: SessionStore {
 
     public func events(session: String) throws -> [StoredEvent] {
         var events = [StoredEvent]()
-        try database.statement("SELECT seq, kind, payload FROM events WHERE session_id = ? ORDER BY seq")
-            .bind([.text(session)]).forEachRow {
-                events.append(StoredEvent(seq: Int($0.int(0)), kind: $0.text(1) ?? "", payload: parse($0.text(2)) ?? .null))
+        var failure: StoreError?
+        try database.statement("SELECT first_seq, count, events FROM events WHERE session_id = ? ORDER BY first_seq")
+            .bind([.text(session)]).forEachRow { row in
+                let first = Int(row.int(0)), count = Int(row.int(1))
+                guard first == events.count, let array = parse(row.text(2))?.arrayValue, array.count == count else {
+                    failure = failure ?? StoreError("session \(session): events from seq \(first) are damaged or missing")
+                    return
+                }
+                for (offset, pair) in array.enumerated() {
+                    guard let parts = pair.arrayValue, parts.count == 2, let kind = parts[0].stringValue else {
+                        failure = failure ?? StoreError("session \(session): event \(first + offset) is damaged")
+                        return
+                    }
+                    events.append(StoredEvent(seq: first + offset, kind: kind, payload: parts[1]))
+                }
             }
+        if let failure { throw failure }
         return events
     }
 
