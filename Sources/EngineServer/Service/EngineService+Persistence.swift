@@ -94,6 +94,8 @@ extension EngineService {
         for (index, record) in outcome.transcript.enumerated() {
             let seq = session.messageSeqs[record.id] ?? session.messageSeqs.count
             session.messageSeqs[record.id] = seq
+            // Without a store only the count matters: the records below would be built for nothing.
+            guard store != nil else { continue }
             var messageMetadata: JSONValue?
             if let state = record.instructionState {
                 messageMetadata = ["schemaVersion": 1, "state": .string(state.rawValue)]
