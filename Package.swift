@@ -79,6 +79,22 @@ if ProcessInfo.processInfo.environment["ENABLE_FUZZ"] != nil {
     )
 }
 
+// The PostgreSQL backend pulls in postgres-nio (4–11 min of first build on 2 cores), so it exists only
+// when ENABLE_POSTGRES is set: scripts/test-postgres.sh builds it in its own scratch path
+// (.build-postgres), and `tokenbudget serve --store postgres://…` is available in that build.
+if ProcessInfo.processInfo.environment["ENABLE_POSTGRES"] != nil {
+    package.dependencies.append(.package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"))
+    package.targets.append(
+        .target(
+            name: "PostgresSessionStore",
+            dependencies: ["SessionStore", "JSONWire", .product(name: "PostgresNIO", package: "postgres-nio")]
+        )
+    )
+    for target in package.targets where target.name == "tokenbudget" {
+        target.dependencies.append("PostgresSessionStore")
+    }
+}
+
 if benchmarksEnabled {
     package.dependencies.append(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"])

@@ -87,6 +87,13 @@ public struct StatusStatistics: Sendable, Equatable {
     public var count: Int
     public var averageDurationSeconds: Double
     public var averageMessages: Double
+
+    public init(status: String, count: Int, averageDurationSeconds: Double, averageMessages: Double) {
+        self.status = status
+        self.count = count
+        self.averageDurationSeconds = averageDurationSeconds
+        self.averageMessages = averageMessages
+    }
 }
 
 /// The latest resumable connection handle of a session and its reconnect attempts.
@@ -104,7 +111,27 @@ public struct ResumeState: Sendable, Equatable {
     }
 }
 
-/// Persistence behind one protocol, so that a PostgreSQL backend can follow the SQLite one.
+/// A batch changed sessions that another engine has taken over: nothing of it was stored.
+public struct OwnershipLost: Error, CustomStringConvertible, Sendable {
+    public var sessions: [String]
+    public init(_ sessions: [String]) { self.sessions = sessions }
+    public var description: String {
+        "another engine took over \(sessions.joined(separator: ", ")); this engine's writes to it are refused"
+    }
+}
+
+/// The answer to an engine's claim on a session.
+public enum SessionClaim: Sendable, Equatable {
+    /// This engine holds the session; `epoch` is its fencing token (it goes up at every takeover).
+    case owned(epoch: Int)
+    /// Another engine holds a live lease on it.
+    case heldElsewhere(owner: String, secondsLeft: Double)
+    /// No such session in the store.
+    case missing
+}
+
+/// Persistence behind one protocol: SQLite (embedded, one engine per file) and PostgreSQL (shared by
+/// several engines, sessions owned through leases).
 ///
 /// Writes happen inside a batch (`begin` … `commit`): the server commits once per input chunk before
 /// it answers any request of that chunk (group commit). `rollback` undoes a failed batch.
@@ -135,4 +162,21 @@ public protocol SessionStore: AnyObject {
     func resume(session: String) throws -> ResumeState?
     /// Sessions still `active` (to rebuild or expire after a restart).
     func activeSessionIDs() throws -> [String]
+
+    // Ownership. An SQLite file has one engine (its lock), which owns every session; PostgreSQL is
+    // shared, and a session belongs to one engine at a time through a lease with a fencing epoch.
+
+    /// Whether several engines share this store (leases and fencing matter).
+    var isShared: Bool { get }
+    /// Takes `session` for `owner` if nobody holds a live lease on it (or `owner` already does); a
+    /// takeover raises the epoch, so the previous owner's writes are refused from then on.
+    func claim(session: String, owner: String, leaseSeconds: Double) throws -> SessionClaim
+    /// Inside the open batch, before its first change to `session`: checks at commit that `owner` still
+    /// holds it at `epoch` (else `commit` throws `OwnershipLost` and the batch rolls back), extends the
+    /// lease, and keeps the row locked until the commit so that no takeover slips in between.
+    func confirmOwnership(session: String, epoch: Int, owner: String, leaseSeconds: Double) throws
+    /// Outside a batch: extends the leases `owner` still holds; returns the sessions it lost.
+    func renewLeases(_ epochs: [String: Int], owner: String, leaseSeconds: Double) throws -> [String]
+    /// Gives the sessions up (at shutdown, at close) so that another engine can take them at once.
+    func releaseLeases(_ sessions: [String], owner: String) throws
 }

@@ -32,9 +32,17 @@ struct ServeCommand: ParsableCommand {
     var encoding: String = "o200k_base"
 
     @Option(help: """
-        SQLite file that keeps sessions across restarts (default: $TOKENBUDGET_STORE, else         ~/.local/share/tokenbudget/sessions.db); "none" keeps them in memory only.
+        Where sessions survive restarts: an SQLite file (default: $TOKENBUDGET_STORE, else \
+        ~/.local/share/tokenbudget/sessions.db), a postgres:// URL shared by several engines \
+        (docs/deployment.md), or "none" (memory only).
         """)
     var store: String?
+
+    @Option(help: "Shared stores: seconds a session stays this engine's without renewal (renewed every third).")
+    var leaseSeconds: Double = 15
+
+    @Option(help: "Shared stores: this engine's name as the owner of its sessions (default: host-pid-random).")
+    var instanceID: String?
 
     @Option(help: ArgumentHelp("Cap the store at this many 4 KiB pages (a testing aid for a full disk).", visibility: .hidden))
     var storeMaxPages: Int?
@@ -50,6 +58,7 @@ struct ServeCommand: ParsableCommand {
         guard maxReconnectAttempts >= 0 else { throw ValidationError("--max-reconnect-attempts must be 0 or more") }
         guard reconnectDelayMs >= 0 else { throw ValidationError("--reconnect-delay-ms must be 0 or more") }
         guard handleValidity > 0 else { throw ValidationError("--handle-validity must be positive") }
+        guard leaseSeconds > 0 else { throw ValidationError("--lease-seconds must be positive") }
     }
 
     func run() throws {
@@ -60,21 +69,23 @@ struct ServeCommand: ParsableCommand {
         options.service.maxReconnectAttempts = maxReconnectAttempts
         options.service.reconnectDelayMs = reconnectDelayMs
         options.service.handleValiditySeconds = handleValidity
+        options.service.leaseSeconds = leaseSeconds
+        if let instanceID { options.service.ownerID = instanceID }
         var sessionStore: SessionStore?
         let path = store ?? ProcessInfo.processInfo.environment["TOKENBUDGET_STORE"] ?? Self.defaultStorePath
         if path != "none" {
             do {
-                try FileManager.default.createDirectory(
-                    atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-                sessionStore = try SQLiteSessionStore(path: path, maxPageCount: storeMaxPages)
+                sessionStore = try StoreLocation.open(path, readOnly: false, maxPageCount: storeMaxPages)
             } catch {
                 FileHandle.standardError.write(Data("tokenbudget serve: \(error)\n".utf8))
                 throw ExitCode(2)
             }
         }
         StdioServer.installSignalHandlers()
-        var server = StdioServer(options: options, service: EngineService(options: options.service, store: sessionStore))
+        let service = EngineService(options: options.service, store: sessionStore)
+        var server = StdioServer(options: options, service: service)
         let exit = server.run()
+        service.releaseLeases()
         if exit != .finished { throw ExitCode(exit.rawValue) }
     }
 }

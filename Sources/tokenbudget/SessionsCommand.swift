@@ -12,12 +12,12 @@ struct SessionsCommand: ParsableCommand {
         subcommands: [Active.self, History.self, Messages.self, Get.self, Stats.self])
 
     struct StoreOption: ParsableArguments {
-        @Option(help: "The store file (default: $TOKENBUDGET_STORE, else ~/.local/share/tokenbudget/sessions.db).")
+        @Option(help: "The store: a file, or a postgres:// URL (default: $TOKENBUDGET_STORE, else ~/.local/share/tokenbudget/sessions.db).")
         var store: String?
 
-        func open() throws -> SQLiteSessionStore {
+        func open() throws -> SessionStore {
             let path = store ?? ProcessInfo.processInfo.environment["TOKENBUDGET_STORE"] ?? ServeCommand.defaultStorePath
-            do { return try SQLiteSessionStore(readingOnly: path) } catch { throw CLIError("\(error)") }
+            do { return try StoreLocation.open(path, readOnly: true) } catch { throw CLIError("\(error)") }
         }
     }
 

@@ -34,6 +34,8 @@ public struct RPCError: Error, Equatable, Sendable {
     public static let notStored = -32011
     /// The method needs a store, or the store failed to answer a query.
     public static let storeUnavailable = -32012
+    /// Another engine holds the session (shared store), or took it over from this one.
+    public static let ownedElsewhere = -32013
 
     public var json: JSONValue {
         var object: JSONObject = ["code": .int(Int64(code)), "message": .string(message)]

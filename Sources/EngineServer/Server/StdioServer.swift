@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import JSONWire
+import SessionStore
 
 /// Set by the SIGTERM handler; read by the loop between reads.
 nonisolated(unsafe) private var terminationRequested: sig_atomic_t = 0
@@ -184,8 +185,9 @@ public struct StdioServer {
     /// undone the batch's changes, and each answer that reported a change becomes an error.
     mutating func releaseBatch() {
         if let failure = service.commitBatch() {
-            let error = RPCError(
-                RPCError.notStored, "the change could not be stored (\(failure)); it was undone, nothing changed")
+            let error = failure is OwnershipLost
+                ? RPCError(RPCError.ownedElsewhere, "\(failure); nothing of this batch was stored")
+                : RPCError(RPCError.notStored, "the change could not be stored (\(failure)); it was undone, nothing changed")
             for index in held.indices where held[index].changed {
                 var bytes = [UInt8]()
                 bytes.append(contentsOf: #"{"jsonrpc":"2.0","id":"#.utf8)
@@ -203,6 +205,9 @@ public struct StdioServer {
 
     /// Idle sessions become abandoned (a stored change like any other); the news goes out once stored.
     mutating func emitNotifications() throws(OutputBuffer.Closed) {
+        for notification in service.renewLeasesIfDue() {
+            output.append { JSONWriter.write(notification, into: &$0) }
+        }
         service.beginBatch()
         let notifications = service.expireIdleSessions()
         guard !notifications.isEmpty else {

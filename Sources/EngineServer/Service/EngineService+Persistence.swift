@@ -54,7 +54,14 @@ extension EngineService {
     /// Notes that the batch changes `session` (to drop it from memory if the batch fails).
     func remember(_ session: ServedSession, id: String) {
         lastRequestChanged = true
-        if store != nil { touched.insert(id) }
+        guard let store else { return }
+        // A shared store: the batch's first change to a session checks (at commit) that this engine
+        // still holds it, so a stale owner's writes are refused as a whole.
+        if store.isShared, !touched.contains(id), !createdInBatch.contains(id) {
+            let epoch = session.epoch, owner = options.ownerID, lease = options.leaseSeconds
+            write { try $0.confirmOwnership(session: id, epoch: epoch, owner: owner, leaseSeconds: lease) }
+        }
+        touched.insert(id)
     }
 
     /// Runs a store write inside the batch's transaction; the first failure dooms the batch.
@@ -79,9 +86,16 @@ extension EngineService {
             scriptHash: session.context.script.hashHex)
         record.expiresAt = session.createdAt + options.idleTimeout
         session.record = record
+        let owner = options.ownerID, lease = options.leaseSeconds
         write { store in
             try store.saveScript(hash: record.scriptHash, encoding: encoding, text: scriptText, tokens: session.context.script.tokens)
             try store.createSession(record)
+            if store.isShared {
+                guard case .owned(let epoch) = try store.claim(session: id, owner: owner, leaseSeconds: lease) else {
+                    throw OwnershipLost([id])
+                }
+                session.epoch = epoch
+            }
         }
     }
 

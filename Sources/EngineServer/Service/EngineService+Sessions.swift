@@ -103,6 +103,20 @@ extension EngineService {
         guard let store else { return nil }
         do {
             guard let record = try store.session(id: id) else { return nil }
+            // A shared store: an active session is this engine's only once claimed (a takeover when the
+            // previous engine's lease ran out or was released; refused while it is live).
+            var epoch = 0
+            if store.isShared && record.status == "active" {
+                switch try store.claim(session: id, owner: options.ownerID, leaseSeconds: options.leaseSeconds) {
+                case .owned(let claimed): epoch = claimed
+                case .missing: return nil
+                case .heldElsewhere(let owner, let secondsLeft):
+                    throw RPCError(
+                        RPCError.ownedElsewhere,
+                        "session \"\(id)\" is held by engine \(owner); its lease ends in \(Int(secondsLeft.rounded(.up))) s unless renewed: retry session.resume then",
+                        data: ["session": .string(id), "owner": .string(owner), "secondsLeft": .double(max(0, secondsLeft))])
+                }
+            }
             guard let scriptText = try store.script(hash: record.scriptHash) else {
                 throw RPCError(RPCError.internalError, "session \"\(id)\": its script \(record.scriptHash) is missing from the store")
             }
@@ -131,6 +145,7 @@ extension EngineService {
             served.messages = record.messageCount
             served.eventCount = events.count
             served.record = record
+            served.epoch = epoch
             for message in try store.messages(session: id, limit: Int.max) { served.messageSeqs[message.messageID] = message.seq }
             if let resume = try store.resume(session: id) { served.resume = resume }
             sessions[id] = served

@@ -23,6 +23,11 @@ public final class EngineService {
         public var reconnectDelayMs = 1_000
         /// How long a resumption handle stays valid (Gemini: ~2 h).
         public var handleValiditySeconds: Double = 2 * 60 * 60
+        /// This engine's name in a shared store (owner of its sessions' leases); unique per process.
+        public var ownerID = EngineService.makeOwnerID()
+        /// How long a session stays this engine's without a change or a renewal (shared stores):
+        /// after a crash, another engine can take it over this much later. Renewed every third of it.
+        public var leaseSeconds: Double = 15
         public init() {}
     }
 
@@ -47,6 +52,8 @@ public final class EngineService {
     var progressed: Set<String> = []
     /// Events of this batch per session, written as one record each just before the commit.
     var pendingEvents: [String: [StoredEvent]] = [:]
+    /// Monotonic time of the next lease renewal (shared stores).
+    var nextLeaseRenewal: Double = 0
     /// Whether the last handled request changed state (its answer waits for the commit).
     public internal(set) var lastRequestChanged = false
 
@@ -197,7 +204,48 @@ public final class EngineService {
 
     /// Seconds until the next session could expire (for the server's poll timeout), nil if none is active.
     public func secondsUntilNextExpiry() -> Double? {
-        activity.isEmpty ? nil : max(0, earliestExpiry - monotonicNow())
+        var next = activity.isEmpty ? nil : max(0, earliestExpiry - monotonicNow())
+        if store?.isShared == true, !sessions.isEmpty {
+            next = min(next ?? .infinity, max(0, nextLeaseRenewal - monotonicNow()))
+        }
+        return next
+    }
+
+    /// Shared store: renews the leases of the active sessions in memory, every third of the lease.
+    /// Sessions another engine took over meanwhile are dropped from memory, and a `session.lost`
+    /// notification says so (the relay's calls on them now get `-32013`).
+    public func renewLeasesIfDue() -> [JSONValue] {
+        guard let store, store.isShared else { return [] }
+        let now = monotonicNow()
+        guard now >= nextLeaseRenewal else { return [] }
+        nextLeaseRenewal = now + options.leaseSeconds / 3
+        var epochs: [String: Int] = [:]
+        for (id, session) in sessions where session.status == .active { epochs[id] = session.epoch }
+        guard !epochs.isEmpty else { return [] }
+        // A failure (the server unreachable) is retried at the next renewal; the leases last 3 of them.
+        guard let lost = try? store.renewLeases(epochs, owner: options.ownerID, leaseSeconds: options.leaseSeconds) else {
+            return []
+        }
+        return lost.map { id in
+            sessions[id] = nil
+            activity[id] = nil
+            return ["jsonrpc": "2.0", "method": "session.lost", "params": ["session": .string(id)]]
+        }
+    }
+
+    /// At shutdown: gives up this engine's leases, so another engine may take its sessions at once.
+    public func releaseLeases() {
+        guard let store, store.isShared else { return }
+        let ids = sessions.filter { $0.value.status == .active }.map(\.key).sorted()
+        try? store.releaseLeases(ids, owner: options.ownerID)
+    }
+
+    /// `<host>-<pid>-<random>`: readable in the sessions table, never reused by a restarted process.
+    public static func makeOwnerID() -> String {
+        var name = [CChar](repeating: 0, count: 256)
+        gethostname(&name, name.count)
+        let host = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return "\(host)-\(getpid())-\(String(UInt32.random(in: 0 ... .max), radix: 36))"
     }
 
     // MARK: - Errors

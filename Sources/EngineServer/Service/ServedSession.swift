@@ -26,6 +26,8 @@ final class ServedSession {
     var eventCount = 0
     var resume = ResumeState(handle: nil, resumable: false, updatedAt: 0, attempts: 0)
     var record: SessionRecord?
+    /// The fencing epoch under which this engine holds the session in a shared store.
+    var epoch = 0
 
     init(context: ContextSession, renderer: Renderer, business: String?, location: String?, user: String?,
          metadata: JSONObject?, createdAt: Double, lastActivity: Double) {

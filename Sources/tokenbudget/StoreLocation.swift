@@ -1,0 +1,31 @@
+import Foundation
+import SessionStore
+#if canImport(PostgresSessionStore)
+import PostgresSessionStore
+#endif
+
+/// Opens the store a `--store` value names: an SQLite file path, or a `postgres://` URL (in builds
+/// made with ENABLE_POSTGRES=1, as scripts/test-postgres.sh does).
+enum StoreLocation {
+    static func isPostgres(_ location: String) -> Bool {
+        location.hasPrefix("postgres://") || location.hasPrefix("postgresql://")
+    }
+
+    /// The store for an engine (`readOnly: false`) or for `tokenbudget sessions` (`readOnly: true`).
+    static func open(_ location: String, readOnly: Bool, maxPageCount: Int? = nil) throws -> SessionStore {
+        if isPostgres(location) {
+            #if canImport(PostgresSessionStore)
+            // PostgreSQL serves readers and writers alike; a reader simply never writes.
+            return try PostgresSessionStore(url: location)
+            #else
+            throw StoreError(
+                "this build has no PostgreSQL backend; build with ENABLE_POSTGRES=1 (see docs/deployment.md) "
+                    + "or give an SQLite file path")
+            #endif
+        }
+        if readOnly { return try SQLiteSessionStore(readingOnly: location) }
+        try FileManager.default.createDirectory(
+            atPath: (location as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        return try SQLiteSessionStore(path: location, maxPageCount: maxPageCount)
+    }
+}
