@@ -109,10 +109,16 @@ public final class PostgresSessionStore: SessionStore {
         let futures = pending, checks = confirmations
         pending.removeAll()
         confirmations.removeAll()
-        for future in futures { _ = try future.wait() }
+        // Ownership first: a stale owner's later statements may fail too (its event seqs collide with
+        // the new owner's), but the cause to report is that the session is not its own any more.
         var lost: [String] = []
-        for check in checks where try check.result.wait().rows.isEmpty { lost.append(check.session) }
+        for check in checks where (try? check.result.wait().rows.isEmpty) == true { lost.append(check.session) }
+        var failure: Error?
+        for future in futures {
+            do { _ = try future.wait() } catch { failure = failure ?? PostgresStoreError(String(reflecting: error)) }
+        }
         if !lost.isEmpty { throw OwnershipLost(lost) }
+        if let failure { throw failure }
         try connection.execute("COMMIT")
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import JSONWire
 import Testing
 
+/// Part of the shared store suite (SQLite by default, PostgreSQL under scripts/test-postgres.sh).
 /// `kill -9` at random points loses nothing that was answered, and the rebuilt session is exactly
 /// the one the engine had (oracle: the same requests replayed in memory give the hash per version).
 @Suite struct StoreCrashTests {
@@ -59,11 +60,9 @@ import Testing
         var crashedMidStream = 0
         var checkedVersions = [Int]()
         for run in 0 ..< 20 {
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tb-crash-\(UUID())")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(at: directory) }
-            let database = directory.appendingPathComponent("store.db").path
-            let serve = try ServeProcess(["serve", "--store", database])
+            let store = try TestStore()
+            // The restarted engine is the same instance (in PostgreSQL it takes its sessions back at once).
+            let serve = try ServeProcess(store.serveArguments(instance: "crash"))
             // Start the clock once the engine is up (the open is answered), then kill at a random point.
             serve.send(lines[0])
             _ = serve.waitForLines(1)
@@ -74,7 +73,9 @@ import Testing
                 }
             }
             writer.start()
-            usleep(UInt32.random(in: 200 ... 14_000, using: &generator))
+            // PostgreSQL answers a batch in a round trip or two, SQLite in an fsync: spread the kills
+            // over each one's stream so that they land at many different versions.
+            usleep(UInt32.random(in: TestStore.isPostgres ? 2_000 ... 40_000 : 200 ... 14_000, using: &generator))
             kill(serve.process.processIdentifier, SIGKILL)
             let (_, answered, _) = serve.finish(seconds: 10)
             if answered.count < lines.count { crashedMidStream += 1 }
@@ -87,7 +88,7 @@ import Testing
                 if let pending = result["pendingInstruction"]?.stringValue { answeredIDs.insert(pending) }
             }
             // Restart on the same file.
-            let again = try ServeProcess(["serve", "--store", database])
+            let again = try ServeProcess(store.serveArguments(instance: "crash"))
             again.send(RPC.request(1, "session.resume", ["session": "crash"]))
             again.send(RPC.request(2, "session.messages", ["session": "crash", "limit": 500]))
             again.closeInput()

@@ -3,25 +3,16 @@ import JSONWire
 import Testing
 
 /// The store's methods over real pipes: resumption plans, lifecycle and conversation figures, the
-/// queries, and what survives a restart.
+/// queries, and what survives a restart. Part of the shared store suite: SQLite by default,
+/// PostgreSQL under scripts/test-postgres.sh (`TestStore`).
 @Suite struct StoreMethodsTests {
-    final class Store {
-        let directory: URL
-        var path: String { directory.appendingPathComponent("sessions.db").path }
-        init() throws {
-            directory = FileManager.default.temporaryDirectory.appendingPathComponent("tb-methods-\(UUID())")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        }
-        deinit { try? FileManager.default.removeItem(at: directory) }
-    }
-
     static func goAway(_ id: Int, _ session: String) -> String {
         RPC.request(id, "resume.goAway", ["session": .string(session), "timeLeftMs": 50_000])
     }
 
     @Test func goAwayPlansReconnectThenReseedThenEnd() throws {
-        let store = try Store()
-        let serve = try ServeProcess(["serve", "--store", store.path, "--max-reconnect-attempts", "2", "--reconnect-delay-ms", "250"])
+        let store = try TestStore()
+        let serve = try ServeProcess(store.serveArguments(instance: "a", ["--max-reconnect-attempts", "2", "--reconnect-delay-ms", "250"]))
         serve.send(RPC.open(1, session: "r"))
         serve.send(RPC.request(2, "turn.append", ["session": "r", "role": "user", "text": "Is it sunny there?"]))
         serve.send(Self.goAway(3, "r"))                                                   // no handle yet
@@ -58,7 +49,7 @@ import Testing
         #expect(lines[11].result?["action"]?.stringValue == "reseed")
 
         // After a restart the handle and the attempts are still there, and a closed session ends.
-        let again = try ServeProcess(["serve", "--store", store.path])
+        let again = try ServeProcess(store.serveArguments(instance: "a"))
         again.send(RPC.request(1, "resume.update", ["session": "r", "handle": "h4", "resumable": true]))
         again.send(Self.goAway(2, "r"))
         again.send(RPC.request(3, "session.close", ["session": "r"]))
@@ -72,8 +63,8 @@ import Testing
     }
 
     @Test func staleHandlesReseed() throws {
-        let store = try Store()
-        let serve = try ServeProcess(["serve", "--store", store.path, "--handle-validity", "0.2"])
+        let store = try TestStore()
+        let serve = try ServeProcess(store.serveArguments(["--handle-validity", "0.2"]))
         serve.send(RPC.open(1, session: "s"))
         serve.send(RPC.request(2, "resume.update", ["session": "s", "handle": "old", "resumable": true]))
         #expect(serve.waitForLines(2).count == 2)
@@ -86,8 +77,8 @@ import Testing
     }
 
     @Test func lifecycleFiguresAndQueries() throws {
-        let store = try Store()
-        let serve = try ServeProcess(["serve", "--store", store.path])
+        let store = try TestStore()
+        let serve = try ServeProcess(store.serveArguments())
         var id = 0
         func send(_ method: String, _ params: JSONObject) {
             id += 1
@@ -142,8 +133,8 @@ import Testing
     }
 
     @Test func abandonedSessionsAreStoredAsAbandoned() throws {
-        let store = try Store()
-        let serve = try ServeProcess(["serve", "--store", store.path, "--idle-timeout", "0.3"])
+        let store = try TestStore()
+        let serve = try ServeProcess(store.serveArguments(["--idle-timeout", "0.3"]))
         serve.send(RPC.open(1, session: "quiet"))
         #expect(serve.waitForLines(2, seconds: 10).count >= 2)  // the answer, then the notification
         serve.send(RPC.request(2, "sessions.stats", [:]))
