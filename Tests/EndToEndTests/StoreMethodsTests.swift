@@ -146,4 +146,33 @@ import Testing
         #expect(answers[1].result?["byStatus"]?["abandoned"]?["count"]?.intValue == 1)
         #expect(answers[2].result?["status"]?.stringValue == "abandoned")
     }
+
+    @Test func queriesReadTheStoreBesideARunningEngine() throws {
+        let store = try TestStore()
+        let path = store.location
+        let serve = try ServeProcess(store.serveArguments())
+        serve.send(RPC.open(1, session: "cli", extra: ["business": "acme", "user": "u9"]))
+        serve.send(RPC.request(2, "turn.append", ["session": "cli", "role": "user", "text": "Hello", "metadata": ["pitch": 220]]))
+        serve.send(RPC.request(3, "turn.append", ["session": "cli", "role": "model", "text": "Hi!"]))
+        #expect(serve.waitForLines(3).count == 3)
+        func run(_ arguments: [String]) throws -> JSONValue {
+            let process = Process()
+            process.executableURL = ServeProcess.executable
+            process.arguments = arguments + ["--store", path]
+            let output = Pipe()
+            process.standardOutput = output
+            try process.run()
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+            return try JSONParser.parse([UInt8](data))
+        }
+        let messages = try run(["sessions", "messages", "cli"])["messages"]?.arrayValue ?? []
+        #expect(messages.map { $0["content"]?.stringValue } == ["Hello", "Hi!"])
+        #expect(messages.first?["metadata"]?["value"]?["pitch"]?.intValue == 220)
+        #expect(try run(["sessions", "active", "--business", "acme", "--user", "u9"])["session"]?["id"]?.stringValue == "cli")
+        #expect(try run(["sessions", "stats"])["byStatus"]?["active"]?["count"]?.intValue == 1)
+        serve.closeInput()
+        #expect(serve.finish().status == 0)
+    }
 }
