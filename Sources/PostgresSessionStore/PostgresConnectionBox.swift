@@ -16,6 +16,7 @@ final class PostgresConnectionBox {
         case null
         case textArray([String])
         case intArray([Int64])
+        case doubleArray([Double])
     }
 
     private let connection: PostgresConnection
@@ -57,6 +58,7 @@ final class PostgresConnectionBox {
             case .null: bindings.appendNull()
             case .textArray(let texts): bindings.append(texts)
             case .intArray(let ints): bindings.append(ints)
+            case .doubleArray(let doubles): bindings.append(doubles)
             }
         }
         return connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)

@@ -11,8 +11,11 @@ import SessionStore
 /// owner's writes are refused, never merged. Lease times are the server's clock, so engines with
 /// skewed clocks still agree.
 ///
-/// Writes are pipelined: a batch's statements are sent without waiting and awaited at `commit`,
-/// which answers only after PostgreSQL committed (synchronous_commit on, the server default).
+/// Writes are batched: the per-event writes of a batch (ownership checks, events, messages, session
+/// counters) are buffered and sent as one statement each over `unnest`ed arrays, whatever the number
+/// of events — one statement per row made the server parse and plan ~8,000 statements per batch
+/// (3.3k events/s). `commit` answers only after PostgreSQL committed (synchronous_commit on, the
+/// server default).
 public final class PostgresSessionStore: SessionStore {
     static let migrations: [String] = [
         """
@@ -49,8 +52,9 @@ public final class PostgresSessionStore: SessionStore {
     public let location: PostgresLocation
     /// Futures of the open batch's writes, awaited at commit.
     private var pending: [EventLoopFuture<PostgresQueryResult>] = []
-    /// The batch's ownership checks: a session whose check updated no row was taken over.
-    private var confirmations: [(session: String, result: EventLoopFuture<PostgresQueryResult>)] = []
+    /// The batch's ownership checks, sent: the sessions asked for and the ids that came back.
+    private var confirmations: [(sessions: [String], result: EventLoopFuture<PostgresQueryResult>)] = []
+    private var buffer = WriteBuffer()
     private static let now = "extract(epoch from clock_timestamp())"
 
     /// Connects and brings the schema up to date.
@@ -106,13 +110,18 @@ public final class PostgresSessionStore: SessionStore {
 
     /// Awaits the batch's writes, refuses it if a session was taken over, then commits.
     public func commit() throws {
+        flushBuffer()
         let futures = pending, checks = confirmations
         pending.removeAll()
         confirmations.removeAll()
         // Ownership first: a stale owner's later statements may fail too (its event seqs collide with
         // the new owner's), but the cause to report is that the session is not its own any more.
         var lost: [String] = []
-        for check in checks where (try? check.result.wait().rows.isEmpty) == true { lost.append(check.session) }
+        for check in checks {
+            guard let rows = try? check.result.wait().rows else { continue }
+            let confirmed = Set(rows.compactMap { try? $0.makeRandomAccess()[0].decode(String.self) })
+            lost += check.sessions.filter { !confirmed.contains($0) }
+        }
         var failure: Error?
         for future in futures {
             do { _ = try future.wait() } catch { failure = failure ?? PostgresStoreError(String(reflecting: error)) }
@@ -123,6 +132,7 @@ public final class PostgresSessionStore: SessionStore {
     }
 
     public func rollback() {
+        buffer = WriteBuffer()
         let futures = pending
         pending.removeAll()
         confirmations.removeAll()
@@ -135,9 +145,68 @@ public final class PostgresSessionStore: SessionStore {
         pending.append(connection.send(sql, values))
     }
 
-    /// Waits for the writes sent so far, then runs a read.
+    /// Sends the buffered writes, then runs a read (which so sees them).
     private func read(_ sql: String, _ values: [PostgresConnectionBox.Value] = []) throws -> [PostgresRandomAccessRow] {
-        try connection.execute(sql, values)
+        flushBuffer()
+        return try connection.execute(sql, values)
+    }
+
+    /// Sends the buffered per-event writes as one statement per kind.
+    private func flushBuffer() {
+        guard !buffer.isEmpty else { return }
+        let buffer = self.buffer
+        self.buffer = WriteBuffer()
+        if !buffer.confirmIDs.isEmpty {
+            // Locks the rows until the commit: a takeover waits for it, then finds the leases extended.
+            let future = connection.send("""
+                UPDATE sessions AS s SET lease_expires_at = \(Self.now) + $3
+                FROM unnest($1::text[], $2::bigint[]) AS c(id, epoch)
+                WHERE s.id = c.id AND s.owner = $4 AND s.epoch = c.epoch
+                RETURNING s.id
+                """, [.textArray(buffer.confirmIDs), .intArray(buffer.confirmEpochs), .double(buffer.leaseSeconds), .text(buffer.owner)])
+            pending.append(future)
+            confirmations.append((buffer.confirmIDs, future))
+        }
+        if !buffer.eventSessions.isEmpty {
+            send("""
+                INSERT INTO events (session_id, first_seq, count, events)
+                SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::text[])
+                """, [.textArray(buffer.eventSessions), .intArray(buffer.eventFirst), .intArray(buffer.eventCount),
+                      .textArray(buffer.eventBodies)])
+        }
+        if !buffer.messages.isEmpty {
+            let messages = buffer.messages
+            send("""
+                INSERT INTO messages (message_id, session_id, seq, type, content, tokens, timestamp, metadata)
+                SELECT m, s, q, t, c, k, ts, NULLIF(md, '') FROM
+                  unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::int[], $7::float8[], $8::text[])
+                  AS u(m, s, q, t, c, k, ts, md)
+                ON CONFLICT (session_id, seq) DO UPDATE SET content = EXCLUDED.content, tokens = EXCLUDED.tokens,
+                  metadata = coalesce(EXCLUDED.metadata, messages.metadata)
+                """, [
+                    .textArray(messages.map(\.messageID)), .textArray(messages.map(\.sessionID)),
+                    .intArray(messages.map { Int64($0.seq) }), .textArray(messages.map(\.type)),
+                    .textArray(messages.map(\.content)), .intArray(messages.map { Int64($0.tokens) }),
+                    .doubleArray(messages.map(\.timestamp)), .textArray(messages.map { $0.metadata.map(JSONWriter.string) ?? "" }),
+                ])
+        }
+        if !buffer.progress.isEmpty {
+            let records = buffer.progress
+            // NaN and '' stand for NULL: arrays of optionals do not bind.
+            send("""
+                UPDATE sessions AS s SET updated_at = u.updated, last_message_at = NULLIF(u.last, 'NaN'::float8),
+                  message_count = u.messages, snapshot_version = u.version, snapshot_hash = NULLIF(u.hash, ''),
+                  expires_at = NULLIF(u.expires, 'NaN'::float8)
+                FROM unnest($1::text[], $2::float8[], $3::float8[], $4::int[], $5::int[], $6::text[], $7::float8[])
+                  AS u(id, updated, last, messages, version, hash, expires)
+                WHERE s.id = u.id
+                """, [
+                    .textArray(records.map(\.id)), .doubleArray(records.map(\.updatedAt)),
+                    .doubleArray(records.map { $0.lastMessageAt ?? .nan }), .intArray(records.map { Int64($0.messageCount) }),
+                    .intArray(records.map { Int64($0.snapshotVersion) }), .textArray(records.map { $0.snapshotHash ?? "" }),
+                    .doubleArray(records.map { $0.expiresAt ?? .nan }),
+                ])
+        }
     }
 
     // MARK: - Writes
@@ -152,6 +221,7 @@ public final class PostgresSessionStore: SessionStore {
     }
 
     public func createSession(_ record: SessionRecord) throws {
+        flushBuffer()
         // A session id that another engine holds live is not replaced; `claim` then reports it.
         let rows = try read("""
             INSERT INTO sessions (id, business_id, location_id, user_id, status, created_at, updated_at, last_message_at,
@@ -176,6 +246,8 @@ public final class PostgresSessionStore: SessionStore {
     }
 
     public func updateSession(_ record: SessionRecord) throws {
+        // Buffered ownership checks go first: this may end the session and so its lease.
+        flushBuffer()
         // An ended session is nobody's: its lease goes with it.
         send("""
             UPDATE sessions SET business_id = $2, location_id = $3, user_id = $4, status = $5, created_at = $6,
@@ -198,14 +270,7 @@ public final class PostgresSessionStore: SessionStore {
     }
 
     public func updateProgress(_ record: SessionRecord) throws {
-        send("""
-            UPDATE sessions SET updated_at = $2, last_message_at = $3, message_count = $4, snapshot_version = $5,
-              snapshot_hash = $6, expires_at = $7 WHERE id = $1
-            """, [
-                .text(record.id), .double(record.updatedAt), record.lastMessageAt.map { .double($0) } ?? .null,
-                .int(Int64(record.messageCount)), .int(Int64(record.snapshotVersion)), text(record.snapshotHash),
-                record.expiresAt.map { .double($0) } ?? .null,
-            ])
+        buffer.setProgress(record)
     }
 
     public func appendEvents(session: String, _ events: [StoredEvent]) throws {
@@ -217,20 +282,14 @@ public final class PostgresSessionStore: SessionStore {
             JSONWriter.write([.string(event.kind), event.payload], into: &bytes)
         }
         bytes.append(UInt8(ascii: "]"))
-        send("INSERT INTO events (session_id, first_seq, count, events) VALUES ($1, $2, $3, $4)",
-             [.text(session), .int(Int64(first.seq)), .int(Int64(events.count)), .text(String(decoding: bytes, as: UTF8.self))])
+        buffer.eventSessions.append(session)
+        buffer.eventFirst.append(Int64(first.seq))
+        buffer.eventCount.append(Int64(events.count))
+        buffer.eventBodies.append(String(decoding: bytes, as: UTF8.self))
     }
 
     public func upsertMessage(_ message: StoredMessage) throws {
-        send("""
-            INSERT INTO messages (message_id, session_id, seq, type, content, tokens, timestamp, metadata)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-            ON CONFLICT (session_id, seq) DO UPDATE SET content = EXCLUDED.content, tokens = EXCLUDED.tokens,
-              metadata = coalesce(EXCLUDED.metadata, messages.metadata)
-            """, [
-                .text(message.messageID), .text(message.sessionID), .int(Int64(message.seq)), .text(message.type),
-                .text(message.content), .int(Int64(message.tokens)), .double(message.timestamp), json(message.metadata),
-            ])
+        buffer.upsert(message)
     }
 
     public func saveResume(session: String, _ state: ResumeState) throws {
@@ -257,13 +316,15 @@ public final class PostgresSessionStore: SessionStore {
         return .heldElsewhere(owner: try row[0].decode(String?.self) ?? "?", secondsLeft: try row[1].decode(Double?.self) ?? 0)
     }
 
+    /// Buffered, checked in one statement with the batch's other sessions. Checking at the end of the
+    /// batch is as safe as before its writes: a takeover that commits first makes the check fail and
+    /// the whole batch roll back; one that comes later waits for the row lock and then finds the
+    /// lease extended.
     public func confirmOwnership(session: String, epoch: Int, owner: String, leaseSeconds: Double) throws {
-        // Locks the row until the commit: a takeover waits for it, then finds the lease extended.
-        let future = connection.send("""
-            UPDATE sessions SET lease_expires_at = \(Self.now) + $3 WHERE id = $1 AND owner = $2 AND epoch = $4 RETURNING id
-            """, [.text(session), .text(owner), .double(leaseSeconds), .int(Int64(epoch))])
-        pending.append(future)
-        confirmations.append((session, future))
+        buffer.confirmIDs.append(session)
+        buffer.confirmEpochs.append(Int64(epoch))
+        buffer.owner = owner
+        buffer.leaseSeconds = leaseSeconds
     }
 
     public func renewLeases(_ epochs: [String: Int], owner: String, leaseSeconds: Double) throws -> [String] {
@@ -388,4 +449,44 @@ public final class PostgresSessionStore: SessionStore {
     private func text(_ value: String?) -> PostgresConnectionBox.Value { value.map { .text($0) } ?? .null }
     private func json(_ value: JSONValue?) -> PostgresConnectionBox.Value { value.map { .text(JSONWriter.string($0)) } ?? .null }
     private func parse(_ text: String?) -> JSONValue? { text.flatMap { try? JSONParser.parse($0) } }
+}
+
+/// The per-event writes of the open batch, sent together by `flushBuffer`.
+struct WriteBuffer {
+    var confirmIDs: [String] = []
+    var confirmEpochs: [Int64] = []
+    var owner = ""
+    var leaseSeconds = 0.0
+    var eventSessions: [String] = []
+    var eventFirst: [Int64] = []
+    var eventCount: [Int64] = []
+    var eventBodies: [String] = []
+    /// One row per (session, seq): a multi-row upsert may not touch a row twice.
+    private(set) var messages: [StoredMessage] = []
+    private var messageIndex: [String: Int] = [:]
+    private var progressIndex: [String: Int] = [:]
+    private(set) var progress: [SessionRecord] = []
+
+    var isEmpty: Bool { confirmIDs.isEmpty && eventSessions.isEmpty && messages.isEmpty && progress.isEmpty }
+
+    mutating func upsert(_ message: StoredMessage) {
+        let key = message.sessionID + "\u{0}" + String(message.seq)
+        if let index = messageIndex[key] {
+            let earlier = messages[index].metadata
+            messages[index] = message
+            if message.metadata == nil { messages[index].metadata = earlier }  // as `coalesce` would
+        } else {
+            messageIndex[key] = messages.count
+            messages.append(message)
+        }
+    }
+
+    mutating func setProgress(_ record: SessionRecord) {
+        if let index = progressIndex[record.id] {
+            progress[index] = record
+        } else {
+            progressIndex[record.id] = progress.count
+            progress.append(record)
+        }
+    }
 }

@@ -57,7 +57,7 @@ import Testing
         again.closeInput()
         let (againStatus, afterRestart, _) = again.finish()
         #expect(againStatus == 0)
-        #expect(afterRestart[1].result?["action"]?.stringValue == "reconnect")
+        #expect(afterRestart[1].result?["action"]?.stringValue == "reconnect", "\(afterRestart)")
         #expect(afterRestart[1].result?["attempt"]?.intValue == 2, "attempt 1 of h2 was stored before the restart")
         #expect(afterRestart[3].result?["action"]?.stringValue == "end")
     }
