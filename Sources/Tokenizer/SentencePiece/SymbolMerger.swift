@@ -16,8 +16,7 @@ struct SymbolMerger {
     private var starts: [Int32] = []
     private var ends: [Int32] = []
     private var ids: [Rank] = []
-    private var pairIDs: [Rank] = []
-    private var pairScores: [Float] = []
+    private var symbols: [ScanSymbol] = []
     // Heap path only.
     private var next: [Int32] = []
     private var previous: [Int32] = []
@@ -51,10 +50,17 @@ struct SymbolMerger {
         for index in 0 ..< count { ids.append(vocabulary.id(of: segment, Int(starts[index]), Int(ends[index]))) }
         if !vocabulary.unusedIDs.isEmpty { unusedHalves.removeAll(keepingCapacity: true) }
         if count <= SymbolMerger.linearScanLimit {
-            mergeByScan(segment, vocabulary: vocabulary)
-            for index in 0 ..< ids.count {
-                emit(segment, Int(starts[index]), Int(ends[index]), ids[index], vocabulary, into: &output)
+            var symbols = self.symbols
+            self.symbols = []
+            symbols.removeAll(keepingCapacity: true)
+            for index in 0 ..< count {
+                symbols.append(ScanSymbol(start: starts[index], end: ends[index], id: ids[index], pairID: RankTable.none, pairScore: 0))
             }
+            let live = mergeByScan(&symbols, segment, vocabulary: vocabulary)
+            for index in 0 ..< live {
+                emit(segment, Int(symbols[index].start), Int(symbols[index].end), symbols[index].id, vocabulary, into: &output)
+            }
+            self.symbols = symbols
         } else {
             mergeByHeap(segment, vocabulary: vocabulary)
             var index: Int32 = 0
@@ -67,39 +73,61 @@ struct SymbolMerger {
 
     // MARK: - Linear scan
 
-    private mutating func mergeByScan(_ segment: UnsafeRawBufferPointer, vocabulary: SentencePieceVocabulary) {
-        pairIDs.removeAll(keepingCapacity: true)
-        pairScores.removeAll(keepingCapacity: true)
-        for index in 0 ..< max(0, ids.count - 1) {
-            let id = vocabulary.id(of: segment, Int(starts[index]), Int(ends[index + 1]))
-            pairIDs.append(id)
-            pairScores.append(id == RankTable.none ? 0 : vocabulary.scores[Int(id)])
-        }
-        while true {
-            var best = -1
-            var bestScore = -Float.infinity
-            for index in 0 ..< pairIDs.count where pairIDs[index] != RankTable.none {
-                if best < 0 || pairScores[index] > bestScore {
-                    best = index
-                    bestScore = pairScores[index]
+    /// One symbol and the pair it forms with the next one, in one array so that a merge shifts one
+    /// contiguous block (no `Array.remove(at:)`, no allocation per merge).
+    struct ScanSymbol {
+        var start: Int32
+        var end: Int32
+        var id: Rank
+        var pairID: Rank
+        var pairScore: Float
+    }
+
+    /// Merges `symbols` in place and returns how many remain (at the front).
+    private mutating func mergeByScan(
+        _ symbols: inout [ScanSymbol], _ segment: UnsafeRawBufferPointer, vocabulary: SentencePieceVocabulary
+    ) -> Int {
+        var halves: [(Rank, (Int32, Int32, Int32))] = []
+        let live = symbols.withUnsafeMutableBufferPointer { buffer -> Int in
+            guard let symbols = buffer.baseAddress else { return 0 }
+            var count = buffer.count
+            @inline(__always) func formPair(_ index: Int) {
+                let id = vocabulary.id(of: segment, Int(symbols[index].start), Int(symbols[index + 1].end))
+                symbols[index].pairID = id
+                symbols[index].pairScore = id == RankTable.none ? 0 : vocabulary.scores[Int(id)]
+            }
+            for index in 0 ..< max(0, count - 1) { formPair(index) }
+            while true {
+                var best = -1
+                var bestScore = -Float.infinity
+                var index = 0
+                while index < count - 1 {
+                    if symbols[index].pairID != RankTable.none && (best < 0 || symbols[index].pairScore > bestScore) {
+                        best = index
+                        bestScore = symbols[index].pairScore
+                    }
+                    index += 1
                 }
-            }
-            guard best >= 0 else { return }
-            let merged = pairIDs[best]
-            if vocabulary.isUnused(merged) { unusedHalves[merged] = (starts[best], ends[best], ends[best + 1]) }
-            ends[best] = ends[best + 1]
-            ids[best] = merged
-            starts.remove(at: best + 1)
-            ends.remove(at: best + 1)
-            ids.remove(at: best + 1)
-            pairIDs.remove(at: best)
-            pairScores.remove(at: best)
-            for index in [best - 1, best] where index >= 0 && index + 1 < ids.count {
-                let id = vocabulary.id(of: segment, Int(starts[index]), Int(ends[index + 1]))
-                pairIDs[index] = id
-                pairScores[index] = id == RankTable.none ? 0 : vocabulary.scores[Int(id)]
+                guard best >= 0 else { return count }
+                let merged = symbols[best].pairID
+                if vocabulary.isUnused(merged) {
+                    halves.append((merged, (symbols[best].start, symbols[best].end, symbols[best + 1].end)))
+                }
+                symbols[best].end = symbols[best + 1].end
+                symbols[best].id = merged
+                let moved = count - best - 2
+                if moved > 0 { (symbols + best + 1).update(from: symbols + best + 2, count: moved) }
+                count -= 1
+                if best + 1 < count {
+                    formPair(best)
+                } else {
+                    symbols[best].pairID = RankTable.none
+                }
+                if best > 0 { formPair(best - 1) }
             }
         }
+        for (id, half) in halves { unusedHalves[id] = half }  // in merge order: the last one wins
+        return live
     }
 
     // MARK: - Heap
