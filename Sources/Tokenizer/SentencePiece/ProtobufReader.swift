@@ -19,12 +19,18 @@ struct ProtobufReader {
 
     private let data: ArraySlice<UInt8>
     private var position: Int
-    private let context: String
+    /// Where the message is, for errors: the file, and the piece when reading one. Kept in parts:
+    /// interpolating a string for each of 262,144 pieces cost ~15 % of a Gemma load.
+    private let path: String
+    private let part: String
+    private let index: Int?
 
-    init(_ data: ArraySlice<UInt8>, context: String) {
+    init(_ data: ArraySlice<UInt8>, path: String, part: String = "", index: Int? = nil) {
         self.data = data
         self.position = data.startIndex
-        self.context = context
+        self.path = path
+        self.part = part
+        self.index = index
     }
 
     /// The next field, or nil at the end of the message.
@@ -75,6 +81,7 @@ struct ProtobufReader {
     }
 
     private func malformed(_ detail: String) -> TokenizerError {
-        TokenizerError(.vocabularyMalformed, "\(context): \(detail)")
+        let context = path + (part.isEmpty ? "" : " " + part) + (index.map { " \($0)" } ?? "")
+        return TokenizerError(.vocabularyMalformed, "\(context): \(detail)")
     }
 }

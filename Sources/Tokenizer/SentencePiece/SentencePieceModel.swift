@@ -33,13 +33,13 @@ public struct SentencePieceModel: Sendable {
         var unknownID = 0
         var treatWhitespaceAsSuffix = false
         var normalizer = (name: "", charsmap: 0, dummyPrefix: true, removeExtra: true, escape: true)
-        var reader = ProtobufReader(bytes[...], context: path)
+        var reader = ProtobufReader(bytes[...], path: path)
         while let field = try reader.next() {
             switch (field.number, field.wireType) {
             case (1, .lengthDelimited):
                 pieces.append(try parsePiece(field.bytes, index: pieces.count, path: path))
             case (2, .lengthDelimited):
-                var trainer = ProtobufReader(field.bytes, context: path + " trainer_spec")
+                var trainer = ProtobufReader(field.bytes, path: path, part: "trainer_spec")
                 while let option = try trainer.next() {
                     switch (option.number, option.wireType) {
                     case (3, .varint): modelType = option.scalar
@@ -50,7 +50,7 @@ public struct SentencePieceModel: Sendable {
                     }
                 }
             case (3, .lengthDelimited):
-                var spec = ProtobufReader(field.bytes, context: path + " normalizer_spec")
+                var spec = ProtobufReader(field.bytes, path: path, part: "normalizer_spec")
                 while let option = try spec.next() {
                     switch (option.number, option.wireType) {
                     case (1, .lengthDelimited): normalizer.name = String(decoding: option.bytes, as: UTF8.self)
@@ -84,7 +84,7 @@ public struct SentencePieceModel: Sendable {
 
     private static func parsePiece(_ bytes: ArraySlice<UInt8>, index: Int, path: String) throws -> Piece {
         var piece = Piece(bytes: [], score: 0, type: .normal)
-        var reader = ProtobufReader(bytes, context: "\(path) piece \(index)")
+        var reader = ProtobufReader(bytes, path: path, part: "piece", index: index)
         while let field = try reader.next() {
             switch (field.number, field.wireType) {
             case (1, .lengthDelimited): piece.bytes = Array(field.bytes)

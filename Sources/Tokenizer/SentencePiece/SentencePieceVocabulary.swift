@@ -21,8 +21,12 @@ struct SentencePieceVocabulary: Sendable {
     static let space: [UInt8] = [0xE2, 0x96, 0x81]  // U+2581 LOWER ONE EIGHTH BLOCK
 
     init(_ model: SentencePieceModel, path: String) throws {
-        var tokens: [(bytes: ArraySlice<UInt8>, rank: Rank)] = []
-        tokens.reserveCapacity(model.pieces.count)
+        // The mergeable pieces' bytes laid out by id (empty ranges for the others), as `RankTable`
+        // keeps them: built in one pass, without a tuple and a slice per piece.
+        var flat: [UInt8] = []
+        flat.reserveCapacity(model.pieces.count * 8)
+        var offsets: [UInt32] = []
+        offsets.reserveCapacity(model.pieces.count + 1)
         var byteIDs = [Rank](repeating: RankTable.none, count: 256)
         var byteValues = [Int16](repeating: -1, count: model.pieces.count)
         var userDefined: [(bytes: [UInt8], id: Rank)] = []
@@ -30,9 +34,10 @@ struct SentencePieceVocabulary: Sendable {
         var unused: Set<Rank> = []
         for (index, piece) in model.pieces.enumerated() {
             let id = Rank(index)
+            offsets.append(UInt32(flat.count))
             switch piece.type {
             case .normal, .userDefined, .unused:
-                tokens.append((piece.bytes[...], id))
+                flat.append(contentsOf: piece.bytes)
                 if piece.type == .userDefined { userDefined.append((piece.bytes, id)) }
                 if piece.type == .unused { unused.insert(id) }
                 if piece.type != .userDefined, piece.bytes.count > 3 {
@@ -51,10 +56,11 @@ struct SentencePieceVocabulary: Sendable {
                 continue
             }
         }
+        offsets.append(UInt32(flat.count))
         if let missing = byteIDs.firstIndex(of: RankTable.none) {
             throw TokenizerError(.vocabularyMalformed, "\(path): byte_fallback is on but there is no piece for byte \(missing)")
         }
-        self.table = try RankTable(tokens: tokens)
+        self.table = try RankTable(flatBytes: flat, offsets: offsets)
         self.scores = model.pieces.map(\.score)
         self.types = model.pieces.map(\.type)
         self.unusedIDs = unused
