@@ -19,7 +19,8 @@ final class PostgresConnectionBox {
         case doubleArray([Double])
     }
 
-    private let connection: PostgresConnection
+    private var connection: PostgresConnection
+    private let configuration: PostgresConnection.Configuration
     private let logger = Logger(label: "tokenbudget.postgres")
 
     init(_ location: PostgresLocation) throws {
@@ -31,6 +32,19 @@ final class PostgresConnectionBox {
                 host: location.host, port: location.port, username: location.user, password: location.password,
                 database: location.database, tls: .disable)
         }
+        self.configuration = configuration
+        connection = try PostgresConnection.connect(
+            on: PostgresConnection.defaultEventLoopGroup.next(), configuration: configuration, id: 1, logger: logger
+        ).wait()
+    }
+
+    /// Whether the server closed the connection (a restart, a failover, a network cut).
+    var isClosed: Bool { connection.isClosed }
+
+    /// Connects again after the server closed the connection: the next batch starts on it. What the
+    /// failed batch held was rolled back by the server and answered -32011; nothing answered is lost.
+    func reconnect() throws {
+        // Called only once the connection is closed: closing it again is not needed.
         connection = try PostgresConnection.connect(
             on: PostgresConnection.defaultEventLoopGroup.next(), configuration: configuration, id: 1, logger: logger
         ).wait()

@@ -106,7 +106,18 @@ public final class PostgresSessionStore: SessionStore {
 
     // MARK: - Batches
 
-    public func begin() throws { send("BEGIN") }
+    public func begin() throws {
+        try reconnectIfClosed()
+        send("BEGIN")
+    }
+
+    /// A batch, a read or a renewal on a connection the server closed first connects again.
+    private func reconnectIfClosed() throws {
+        guard connection.isClosed else { return }
+        do { try connection.reconnect() } catch {
+            throw PostgresStoreError("lost the connection to \(location) and cannot reconnect: \(String(reflecting: error))")
+        }
+    }
 
     /// Awaits the batch's writes, refuses it if a session was taken over, then commits.
     public func commit() throws {
@@ -147,6 +158,7 @@ public final class PostgresSessionStore: SessionStore {
 
     /// Sends the buffered writes, then runs a read (which so sees them).
     private func read(_ sql: String, _ values: [PostgresConnectionBox.Value] = []) throws -> [PostgresRandomAccessRow] {
+        if pending.isEmpty && buffer.isEmpty { try reconnectIfClosed() }  // not inside an open batch
         flushBuffer()
         return try connection.execute(sql, values)
     }

@@ -135,4 +135,42 @@ import Testing
         #expect(stale.finish().status == 0)
         #expect(fresh.finish().status == 0)
     }
+
+    /// The server drops the engine's connection (a restart, a failover, a network cut): what was
+    /// answered stays, a request that meets the dead connection gets a clear error, and the engine
+    /// reconnects by itself. (The server itself is not restarted: the other suites share it.)
+    @Test func theEngineReconnectsWhenTheServerDropsItsConnection() throws {
+        guard let socket = TestStore.postgresSocketDirectory else {
+            print("note: FailoverTests need PostgreSQL; scripts/test-postgres.sh runs them")
+            return
+        }
+        let store = try TestStore()
+        let serve = try ServeProcess(store.serveArguments(instance: "engine-r"))
+        #expect(Self.ask(serve, RPC.open(1, session: "r"), id: 1)?.result != nil)
+        #expect(Self.ask(serve, RPC.request(2, "turn.append", ["session": "r", "role": "user", "text": "before"]), id: 2)?.result != nil)
+        // postgres://postgres@/<database>?host=<socket folder>
+        let afterHost = store.location.components(separatedBy: "@/")[1]
+        let database = afterHost.components(separatedBy: "?")[0]
+        let terminate = Process()
+        terminate.executableURL = URL(fileURLWithPath: try TestStore.postgresTool("psql"))
+        terminate.arguments = ["-h", socket, "-U", "postgres", "-d", "postgres", "-tAc",
+                               "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '\(database)'"]
+        let output = Pipe()
+        terminate.standardOutput = output
+        try terminate.run()
+        terminate.waitUntilExit()
+        let terminated = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(terminated.trimmingCharacters(in: .whitespacesAndNewlines) == "1", "connections ended: \(terminated)")
+        // The first request after it may meet the dead connection (-32011, nothing stored) or a
+        // fresh one; the ones after it must succeed.
+        let during = Self.ask(serve, RPC.request(3, "turn.append", ["session": "r", "role": "model", "text": "during"]), id: 3)
+        #expect(during?.result != nil || during?.errorCode == -32011, "\(String(describing: during))")
+        let after = Self.ask(serve, RPC.request(4, "turn.append", ["session": "r", "role": "user", "text": "after"]), id: 4)
+        #expect(after?.result != nil, "\(String(describing: after))")
+        let messages = Self.ask(serve, RPC.request(5, "session.messages", ["session": "r"]), id: 5)
+        let contents = messages?.result?["messages"]?.arrayValue?.map { $0["content"]!.stringValue! } ?? []
+        #expect(contents == (during?.result != nil ? ["before", "during", "after"] : ["before", "after"]), "\(contents)")
+        serve.closeInput()
+        #expect(serve.finish().status == 0)
+    }
 }
