@@ -287,17 +287,10 @@ public final class PostgresSessionStore: SessionStore {
 
     public func appendEvents(session: String, _ events: [StoredEvent]) throws {
         guard let first = events.first else { return }
-        var bytes: [UInt8] = [UInt8(ascii: "[")]
-        for (index, event) in events.enumerated() {
-            precondition(event.seq == first.seq + index, "events of one record must have consecutive seqs")
-            if index > 0 { bytes.append(UInt8(ascii: ",")) }
-            JSONWriter.write([.string(event.kind), event.payload], into: &bytes)
-        }
-        bytes.append(UInt8(ascii: "]"))
         buffer.eventSessions.append(session)
         buffer.eventFirst.append(Int64(first.seq))
         buffer.eventCount.append(Int64(events.count))
-        buffer.eventBodies.append(String(decoding: bytes, as: UTF8.self))
+        buffer.eventBodies.append(StoredEvent.recordText(events))
     }
 
     public func upsertMessage(_ message: StoredMessage) throws {
@@ -389,16 +382,9 @@ public final class PostgresSessionStore: SessionStore {
     public func events(session: String) throws -> [StoredEvent] {
         var events = [StoredEvent]()
         for row in try read("SELECT first_seq, count, events FROM events WHERE session_id = $1 ORDER BY first_seq", [.text(session)]) {
-            let first = try row[0].decode(Int.self), count = try row[1].decode(Int.self)
-            guard first == events.count, let array = parse(try row[2].decode(String.self))?.arrayValue, array.count == count else {
-                throw PostgresStoreError("session \(session): events from seq \(first) are damaged or missing")
-            }
-            for (offset, pair) in array.enumerated() {
-                guard let parts = pair.arrayValue, parts.count == 2, let kind = parts[0].stringValue else {
-                    throw PostgresStoreError("session \(session): event \(first + offset) is damaged")
-                }
-                events.append(StoredEvent(seq: first + offset, kind: kind, payload: parts[1]))
-            }
+            try StoredEvent.appendRecord(
+                try row[2].decode(String?.self), first: try row[0].decode(Int.self), count: try row[1].decode(Int.self),
+                session: session, to: &events)
         }
         return events
     }

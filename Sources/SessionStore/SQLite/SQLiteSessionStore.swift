@@ -213,15 +213,8 @@ public final class SQLiteSessionStore: SessionStore {
 
     public func appendEvents(session: String, _ events: [StoredEvent]) throws {
         guard let first = events.first else { return }
-        var bytes: [UInt8] = [UInt8(ascii: "[")]
-        for (index, event) in events.enumerated() {
-            precondition(event.seq == first.seq + index, "events of one record must have consecutive seqs")
-            if index > 0 { bytes.append(UInt8(ascii: ",")) }
-            JSONWriter.write([.string(event.kind), event.payload], into: &bytes)
-        }
-        bytes.append(UInt8(ascii: "]"))
         try database.statement("INSERT INTO events (session_id, first_seq, count, events) VALUES (?, ?, ?, ?)")
-            .bind([.text(session), .int(Int64(first.seq)), .int(Int64(events.count)), .text(String(decoding: bytes, as: UTF8.self))])
+            .bind([.text(session), .int(Int64(first.seq)), .int(Int64(events.count)), .text(StoredEvent.recordText(events))])
             .run()
     }
 
@@ -275,20 +268,14 @@ public final class SQLiteSessionStore: SessionStore {
 
     public func events(session: String) throws -> [StoredEvent] {
         var events = [StoredEvent]()
-        var failure: StoreError?
+        var failure: Error?
         try database.statement("SELECT first_seq, count, events FROM events WHERE session_id = ? ORDER BY first_seq")
             .bind([.text(session)]).forEachRow { row in
-                let first = Int(row.int(0)), count = Int(row.int(1))
-                guard first == events.count, let array = parse(row.text(2))?.arrayValue, array.count == count else {
-                    failure = failure ?? StoreError("session \(session): events from seq \(first) are damaged or missing")
-                    return
-                }
-                for (offset, pair) in array.enumerated() {
-                    guard let parts = pair.arrayValue, parts.count == 2, let kind = parts[0].stringValue else {
-                        failure = failure ?? StoreError("session \(session): event \(first + offset) is damaged")
-                        return
-                    }
-                    events.append(StoredEvent(seq: first + offset, kind: kind, payload: parts[1]))
+                guard failure == nil else { return }
+                do {
+                    try StoredEvent.appendRecord(row.text(2), first: Int(row.int(0)), count: Int(row.int(1)), session: session, to: &events)
+                } catch {
+                    failure = error
                 }
             }
         if let failure { throw failure }

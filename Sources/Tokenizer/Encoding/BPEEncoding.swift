@@ -12,15 +12,14 @@ import Foundation
 /// o200k.count("hello world")            // 2
 /// ```
 public final class BPEEncoding: TextTokenizer, @unchecked Sendable {
-    // @unchecked: every stored property is immutable except `pool`, which `lock` guards.
+    // @unchecked: every stored property is immutable; `pool` guards its own state.
     public let spec: EncodingSpec
     public let table: RankTable
     let pairs: PairTable
     let pattern: RegexPattern
     /// Special tokens as UTF-8, longest first so that a longer one wins at the same position.
     let specials: [(bytes: [UInt8], rank: Rank, text: String)]
-    private let lock = NSLock()
-    private var pool: [Encoder] = []
+    private let pool = EncoderPool<Encoder>()
 
     public var name: String { spec.name }
 
@@ -51,8 +50,7 @@ public final class BPEEncoding: TextTokenizer, @unchecked Sendable {
         return try BPEEncoding(spec: spec, table: table, pairs: pairs)
     }
 
-    private static let loadedLock = NSLock()
-    nonisolated(unsafe) private static var loaded: [String: BPEEncoding] = [:]
+    private static let loaded = LoadedOnce<BPEEncoding>()
 
     /// The named encoding from the default directory, loaded once per process and shared.
     ///
@@ -62,12 +60,7 @@ public final class BPEEncoding: TextTokenizer, @unchecked Sendable {
             let known = EncodingSpec.all.keys.sorted().joined(separator: ", ")
             throw TokenizerError(.unknownEncoding, "unknown encoding \"\(name)\"; known: \(known)")
         }
-        loadedLock.lock()
-        defer { loadedLock.unlock() }
-        if let encoding = loaded[name] { return encoding }
-        let encoding = try load(spec)
-        loaded[name] = encoding
-        return encoding
+        return try loaded.value(named: name) { try load(spec) }
     }
 
     // MARK: - Encoders
@@ -77,15 +70,7 @@ public final class BPEEncoding: TextTokenizer, @unchecked Sendable {
 
     @inline(__always)
     func withEncoder<Result>(_ body: (Encoder) throws -> Result) rethrows -> Result {
-        lock.lock()
-        let encoder = pool.popLast() ?? Encoder(encoding: self)
-        lock.unlock()
-        defer {
-            lock.lock()
-            pool.append(encoder)
-            lock.unlock()
-        }
-        return try body(encoder)
+        try pool.withEncoder(make: { Encoder(encoding: self) }, body)
     }
 
     // MARK: - Encoding

@@ -32,11 +32,10 @@ public struct SentencePieceSpec: Sendable {
 /// gemma.count("Hello world")   // 2
 /// ```
 public final class SentencePieceEncoding: TextTokenizer, @unchecked Sendable {
-    // @unchecked: every stored property is immutable except `pool`, which `lock` guards.
+    // @unchecked: every stored property is immutable; `pool` guards its own state.
     public let name: String
     let vocabulary: SentencePieceVocabulary
-    private let lock = NSLock()
-    private var pool: [SentencePieceEncoder] = []
+    private let pool = EncoderPool<SentencePieceEncoder>()
 
     /// Builds an encoding from a parsed model.
     public init(name: String, model: SentencePieceModel, path: String = "<memory>") throws {
@@ -54,33 +53,19 @@ public final class SentencePieceEncoding: TextTokenizer, @unchecked Sendable {
         return try SentencePieceEncoding(name: spec.name, model: model, path: file.path)
     }
 
-    private static let loadedLock = NSLock()
-    nonisolated(unsafe) private static var loaded: [String: SentencePieceEncoding] = [:]
+    private static let loaded = LoadedOnce<SentencePieceEncoding>()
 
     /// The named model from the default directory, loaded once per process and shared.
     public static func named(_ name: String) throws -> SentencePieceEncoding {
         guard let spec = SentencePieceSpec.all[name] else {
             throw TokenizerError(.unknownEncoding, "unknown encoding \"\(name)\"; known: \(Tokenizers.knownNames.joined(separator: ", "))")
         }
-        loadedLock.lock()
-        defer { loadedLock.unlock() }
-        if let encoding = loaded[name] { return encoding }
-        let encoding = try load(spec)
-        loaded[name] = encoding
-        return encoding
+        return try loaded.value(named: name) { try load(spec) }
     }
 
     @inline(__always)
     private func withEncoder<Result>(_ body: (SentencePieceEncoder) throws -> Result) rethrows -> Result {
-        lock.lock()
-        let encoder = pool.popLast() ?? SentencePieceEncoder(vocabulary: vocabulary)
-        lock.unlock()
-        defer {
-            lock.lock()
-            pool.append(encoder)
-            lock.unlock()
-        }
-        return try body(encoder)
+        try pool.withEncoder(make: { SentencePieceEncoder(vocabulary: vocabulary) }, body)
     }
 
     // MARK: - TextTokenizer
