@@ -197,6 +197,35 @@ import Tokenizer
         }
     }
 
+    /// The binary cache beside the model: written on the first load, used on the next, ignored and
+    /// rewritten when damaged — with the same ids every time.
+    @Test func modelCacheIsWrittenReusedAndRebuiltWhenDamaged() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tb-spm-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let source = VocabularyLocator.defaultDirectory.appendingPathComponent(SentencePieceSpec.gemma3.modelFile)
+        let model = directory.appendingPathComponent(SentencePieceSpec.gemma3.modelFile)
+        try FileManager.default.copyItem(at: source, to: model)
+        let cache = URL(fileURLWithPath: model.path + ".tbcache")
+        let text = "Order 1234567890 costs 42.50 dollars.\n<start_of_turn>user\n人工智能 🙂  x"
+        let expected = Fixtures.gemma3.encodeOrdinary(text)
+
+        #expect(!FileManager.default.fileExists(atPath: cache.path))
+        #expect(try SentencePieceEncoding.load(.gemma3, directory: directory).encodeOrdinary(text) == expected)
+        let written = try Data(contentsOf: cache)
+        #expect(written.count > 4_000_000)
+        #expect(try SentencePieceEncoding.load(.gemma3, directory: directory).encodeOrdinary(text) == expected)
+        #expect(try Data(contentsOf: cache) == written, "a valid cache is read, not rewritten")
+
+        var damaged = written
+        damaged[damaged.count / 2] ^= 0xFF
+        try damaged.write(to: cache)
+        #expect(try SentencePieceEncoding.load(.gemma3, directory: directory).encodeOrdinary(text) == expected)
+        #expect(try Data(contentsOf: cache) == written, "a damaged cache is rebuilt")
+        try Data(written.prefix(100)).write(to: cache)
+        #expect(try SentencePieceEncoding.load(.gemma3, directory: directory).encodeOrdinary(text) == expected)
+    }
+
     @Test func unknownEncodingListsTheKnownOnes() {
         do {
             _ = try Tokenizers.named("gemma2")

@@ -38,9 +38,13 @@ public final class SentencePieceEncoding: TextTokenizer, @unchecked Sendable {
     private let pool = EncoderPool<SentencePieceEncoder>()
 
     /// Builds an encoding from a parsed model.
-    public init(name: String, model: SentencePieceModel, path: String = "<memory>") throws {
+    public convenience init(name: String, model: SentencePieceModel, path: String = "<memory>") throws {
+        try self.init(name: name, pieces: FlatPieces(model), path: path)
+    }
+
+    init(name: String, pieces: FlatPieces, path: String) throws {
         self.name = name
-        self.vocabulary = try SentencePieceVocabulary(model, path: path)
+        self.vocabulary = try SentencePieceVocabulary(pieces, path: path)
     }
 
     /// Loads `spec`'s model from `directory` (default: `VocabularyLocator.defaultDirectory`).
@@ -49,8 +53,13 @@ public final class SentencePieceEncoding: TextTokenizer, @unchecked Sendable {
     ///   and the fix.
     public static func load(_ spec: SentencePieceSpec, directory: URL? = nil) throws -> SentencePieceEncoding {
         let file = try VocabularyLocator.read(spec.modelFile, expectedXXH3: spec.xxh3, directory: directory)
-        let model = try SentencePieceModel.parse(file.bytes, path: file.path)
-        return try SentencePieceEncoding(name: spec.name, model: model, path: file.path)
+        let cache = FlatPieces.cacheURL(for: file.path)
+        if let pieces = FlatPieces.load(cache, sourceHash: file.hash) {
+            return try SentencePieceEncoding(name: spec.name, pieces: pieces, path: file.path)
+        }
+        let pieces = FlatPieces(try SentencePieceModel.parse(file.bytes, path: file.path))
+        pieces.store(to: cache, sourceHash: file.hash)
+        return try SentencePieceEncoding(name: spec.name, pieces: pieces, path: file.path)
     }
 
     private static let loaded = LoadedOnce<SentencePieceEncoding>()

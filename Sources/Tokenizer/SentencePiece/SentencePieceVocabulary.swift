@@ -20,35 +20,45 @@ struct SentencePieceVocabulary: Sendable {
 
     static let space: [UInt8] = [0xE2, 0x96, 0x81]  // U+2581 LOWER ONE EIGHTH BLOCK
 
-    init(_ model: SentencePieceModel, path: String) throws {
+    init(_ pieces: FlatPieces, path: String) throws {
         // The mergeable pieces' bytes laid out by id (empty ranges for the others), as `RankTable`
         // keeps them: built in one pass, without a tuple and a slice per piece.
         var flat: [UInt8] = []
-        flat.reserveCapacity(model.pieces.count * 8)
+        flat.reserveCapacity(pieces.bytes.count)
         var offsets: [UInt32] = []
-        offsets.reserveCapacity(model.pieces.count + 1)
+        offsets.reserveCapacity(pieces.count + 1)
         var byteIDs = [Rank](repeating: RankTable.none, count: 256)
-        var byteValues = [Int16](repeating: -1, count: model.pieces.count)
+        var byteValues = [Int16](repeating: -1, count: pieces.count)
         var userDefined: [(bytes: [UInt8], id: Rank)] = []
         var spaceJoins = [Bool](repeating: false, count: 256)
         var unused: Set<Rank> = []
-        for (index, piece) in model.pieces.enumerated() {
+        var types: [SentencePieceModel.PieceType] = []
+        types.reserveCapacity(pieces.count)
+        for index in 0 ..< pieces.count {
             let id = Rank(index)
+            let bytes = pieces.pieceBytes(index)
+            guard let type = SentencePieceModel.PieceType(rawValue: pieces.types[index]) else {
+                throw TokenizerError(.vocabularyMalformed, "\(path): piece \(index) has unknown type \(pieces.types[index])")
+            }
+            types.append(type)
             offsets.append(UInt32(flat.count))
-            switch piece.type {
+            switch type {
             case .normal, .userDefined, .unused:
-                flat.append(contentsOf: piece.bytes)
-                if piece.type == .userDefined { userDefined.append((piece.bytes, id)) }
-                if piece.type == .unused { unused.insert(id) }
-                if piece.type != .userDefined, piece.bytes.count > 3 {
-                    for offset in 1 ..< piece.bytes.count - 2
-                    where piece.bytes[offset] == 0xE2 && piece.bytes[offset + 1] == 0x96 && piece.bytes[offset + 2] == 0x81 {
-                        spaceJoins[Int(piece.bytes[offset - 1])] = true
+                flat.append(contentsOf: bytes)
+                if type == .userDefined { userDefined.append((Array(bytes), id)) }
+                if type == .unused { unused.insert(id) }
+                if type != .userDefined, bytes.count > 3 {
+                    let start = bytes.startIndex
+                    for offset in start + 1 ..< bytes.endIndex - 2
+                    where bytes[offset] == 0xE2 && bytes[offset + 1] == 0x96 && bytes[offset + 2] == 0x81 {
+                        spaceJoins[Int(bytes[offset - 1])] = true
                     }
                 }
             case .byte:
                 // "<0xAB>"
-                guard piece.bytes.count == 6, let value = UInt8(String(decoding: piece.bytes[3 ..< 5], as: UTF8.self), radix: 16)
+                let start = bytes.startIndex
+                guard bytes.count == 6,
+                    let value = UInt8(String(decoding: bytes[start + 3 ..< start + 5], as: UTF8.self), radix: 16)
                 else { throw TokenizerError(.vocabularyMalformed, "\(path): byte piece \(index) is not <0xXX>") }
                 byteIDs[Int(value)] = id
                 byteValues[index] = Int16(value)
@@ -61,14 +71,14 @@ struct SentencePieceVocabulary: Sendable {
             throw TokenizerError(.vocabularyMalformed, "\(path): byte_fallback is on but there is no piece for byte \(missing)")
         }
         self.table = try RankTable(flatBytes: flat, offsets: offsets)
-        self.scores = model.pieces.map(\.score)
-        self.types = model.pieces.map(\.type)
+        self.scores = pieces.scores
+        self.types = types
         self.unusedIDs = unused
         self.byteIDs = byteIDs
         self.byteValues = byteValues
         self.userDefined = UserDefinedMatcher(userDefined)
         self.spaceJoins = spaceJoins
-        self.unknownID = Rank(model.unknownID)
+        self.unknownID = Rank(pieces.unknownID)
     }
 
     /// The id of `text[start ..< end]` among the mergeable pieces, or `RankTable.none`.
