@@ -79,14 +79,7 @@ struct SessionsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Count, average duration and messages by status.")
         @OptionGroup var options: StoreOption
         func run() throws {
-            var byStatus = JSONObject()
-            for row in try options.open().statistics() {
-                byStatus[row.status] = [
-                    "count": JSONValue(row.count), "averageDurationSeconds": .double(row.averageDurationSeconds),
-                    "averageMessages": .double(row.averageMessages),
-                ]
-            }
-            SessionsCommand.print(["byStatus": .object(byStatus)])
+            SessionsCommand.print(EngineService.json(try options.open().statistics()))
         }
     }
 }

@@ -65,7 +65,12 @@ extension EngineService {
     func sessionStatistics() throws(RPCError) -> JSONValue {
         let store = try requireStore("sessions.stats")
         flushProgress()
-        let statistics = try query { try store.statistics() }
+        return Self.json(try query { try store.statistics() })
+    }
+
+    /// `{byStatus: {active, closed, resolved, abandoned}}`, every status present (zeros when none):
+    /// the answer of `sessions.stats` and of `tokenbudget sessions stats`.
+    public static func json(_ statistics: [StatusStatistics]) -> JSONValue {
         var byStatus = JSONObject()
         for status in ["active", "closed", "resolved", "abandoned"] {
             let row = statistics.first { $0.status == status }
