@@ -45,6 +45,8 @@ public struct StdioServer {
     /// Answers of the open batch, released only once the batch is committed (group commit).
     var held: [(bytes: [UInt8], id: JSONValue?, changed: Bool)] = []
     var heldBytes = 0
+    /// Input chunks in the open batch; 0 when no batch is open.
+    var batchChunks = 0
 
     public init(options: Options = Options(), input: Int32 = 0, output: Int32 = 1, service: EngineService? = nil) {
         self.options = options
@@ -73,17 +75,6 @@ public struct StdioServer {
 
     public mutating func run() -> Exit {
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        // Chunks in the open batch; 0 when no batch is open.
-        var batchChunks = 0
-        /// Commits the open batch, writes its answers, then any news.
-        func endBatch(_ server: inout StdioServer) throws(OutputBuffer.Closed) {
-            guard batchChunks > 0 else { return }
-            batchChunks = 0
-            server.releaseBatch()
-            try server.output.flush()
-            try server.emitNotifications()
-            try server.output.flush()
-        }
         do {
             while terminationRequested == 0 {
                 var descriptor = pollfd(fd: input, events: Int16(POLLIN), revents: 0)
@@ -97,7 +88,7 @@ public struct StdioServer {
                 }
                 if ready == 0 {
                     if batchChunks > 0 {
-                        try endBatch(&self)
+                        try endBatch()
                         continue
                     }
                     try emitNotifications()
@@ -107,7 +98,7 @@ public struct StdioServer {
                 let count = chunk.withUnsafeMutableBytes { read(input, $0.baseAddress!, $0.count) }
                 if count < 0 {
                     if errno == EINTR { continue }
-                    try endBatch(&self)
+                    try endBatch()
                     try output.flush()
                     return .inputFailed
                 }
@@ -117,9 +108,9 @@ public struct StdioServer {
                 try chunk.withUnsafeBufferPointer { buffer throws(OutputBuffer.Closed) in
                     try process(UnsafeBufferPointer(rebasing: buffer[0 ..< count]))
                 }
-                if batchChunks >= options.maxBatchChunks { try endBatch(&self) }
+                if batchChunks >= options.maxBatchChunks { try endBatch() }
             }
-            try endBatch(&self)
+            try endBatch()
             if terminationRequested == 0 {
                 // End of input: an unterminated last line is still a request.
                 var failure: OutputBuffer.Closed?
@@ -137,6 +128,16 @@ public struct StdioServer {
         } catch {
             return .outputClosed
         }
+    }
+
+    /// Commits the open batch, writes its answers, then any news.
+    mutating func endBatch() throws(OutputBuffer.Closed) {
+        guard batchChunks > 0 else { return }
+        batchChunks = 0
+        releaseBatch()
+        try output.flush()
+        try emitNotifications()
+        try output.flush()
     }
 
     /// Handles the requests of one input chunk inside the open batch.

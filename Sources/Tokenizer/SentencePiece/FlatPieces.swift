@@ -49,55 +49,28 @@ struct FlatPieces: Sendable {
 
     static func cacheURL(for modelPath: String) -> URL { URL(fileURLWithPath: modelPath + ".tbcache") }
 
-    /// Layout, little-endian: magic, source XXH3, piece count, byte count, unknown id, then bytes,
-    /// offsets (UInt32 × count + 1), scores (Float32 × count), types (UInt8 × count), and the XXH3 of
-    /// everything before it.
+    /// Layout (`BinaryImage`): piece count, byte count, unknown id, then bytes, offsets (UInt32 ×
+    /// count + 1), scores (Float32 × count), types (UInt8 × count).
     static func load(_ url: URL, sourceHash: UInt64) -> FlatPieces? {
-        guard let data = FileManager.default.contents(atPath: url.path), data.count > 48 else { return nil }
-        return data.withUnsafeBytes { raw -> FlatPieces? in
-            let body = UnsafeRawBufferPointer(rebasing: raw[0 ..< raw.count - 8])
-            guard raw.loadUnaligned(fromByteOffset: raw.count - 8, as: UInt64.self) == xxh3(body),
-                Array(raw[0 ..< 8]) == magic,
-                raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self) == sourceHash
-            else { return nil }
-            let count = Int(raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
-            let byteCount = Int(raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
-            let unknownID = Int(raw.loadUnaligned(fromByteOffset: 32, as: UInt64.self))
-            var offset = 40
-            guard offset + byteCount + 4 * (count + 1) + 4 * count + count + 8 == raw.count, unknownID < count else { return nil }
-            func take<T>(_ count: Int, _ type: T.Type) -> [T] {
-                let result = [T](unsafeUninitializedCapacity: count) { buffer, initialized in
-                    UnsafeMutableRawBufferPointer(buffer).copyMemory(
-                        from: UnsafeRawBufferPointer(rebasing: raw[offset ..< offset + count * MemoryLayout<T>.stride]))
-                    initialized = count
-                }
-                offset += count * MemoryLayout<T>.stride
-                return result
-            }
-            let bytes = take(byteCount, UInt8.self)
-            let offsets = take(count + 1, UInt32.self)
-            let scores = take(count, Float.self)
-            let types = take(count, UInt8.self)
-            guard offsets.last.map(Int.init) == byteCount, types.allSatisfy({ SentencePieceModel.PieceType(rawValue: $0) != nil })
+        BinaryImage.read(url, magic: magic, sourceHash: sourceHash) { image -> FlatPieces? in
+            guard let count = image.word().map(Int.init), let byteCount = image.word().map(Int.init),
+                let unknownID = image.word().map(Int.init), unknownID < count,
+                let bytes = image.array(byteCount, of: UInt8.self), let offsets = image.array(count + 1, of: UInt32.self),
+                let scores = image.array(count, of: Float.self), let types = image.array(count, of: UInt8.self),
+                offsets.last.map(Int.init) == byteCount,
+                types.allSatisfy({ SentencePieceModel.PieceType(rawValue: $0) != nil })
             else { return nil }
             return FlatPieces(bytes: bytes, offsets: offsets, scores: scores, types: types, unknownID: unknownID)
         }
     }
 
     func store(to url: URL, sourceHash: UInt64) {
-        var data = [UInt8]()
-        data.reserveCapacity(48 + bytes.count + 9 * count)
-        func append<T>(_ values: [T]) { values.withUnsafeBytes { data.append(contentsOf: $0) } }
-        data.append(contentsOf: Self.magic)
-        append([sourceHash, UInt64(count), UInt64(bytes.count), UInt64(unknownID)])
-        append(bytes)
-        append(offsets)
-        append(scores)
-        append(types)
-        append([xxh3(data)])
-        // Write aside and rename, so that a concurrent reader never sees half a file.
-        let temporary = url.path + ".\(getpid()).tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(data)) else { return }
-        if rename(temporary, url.path) != 0 { unlink(temporary) }
+        var image = BinaryImage.Writer(magic: Self.magic, sourceHash: sourceHash, capacity: 40 + bytes.count + 9 * count)
+        image.append([UInt64(count), UInt64(bytes.count), UInt64(unknownID)])
+        image.append(bytes)
+        image.append(offsets)
+        image.append(scores)
+        image.append(types)
+        image.write(to: url)
     }
 }

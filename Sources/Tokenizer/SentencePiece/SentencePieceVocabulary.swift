@@ -6,7 +6,7 @@ struct SentencePieceVocabulary: Sendable {
     let scores: [Float]
     let types: [SentencePieceModel.PieceType]
     /// Whether the model has UNUSED pieces at all (Gemma's have none: its `<unusedN>` are user-defined).
-    let unusedIDs: Set<Rank>
+    let hasUnusedPieces: Bool
     /// The id of each byte piece `<0xXX>`, for byte fallback.
     let byteIDs: [Rank]
     /// The byte of each BYTE piece by id, or -1.
@@ -31,7 +31,7 @@ struct SentencePieceVocabulary: Sendable {
         var byteValues = [Int16](repeating: -1, count: pieces.count)
         var userDefined: [(bytes: [UInt8], id: Rank)] = []
         var spaceJoins = [Bool](repeating: false, count: 256)
-        var unused: Set<Rank> = []
+        var hasUnused = false
         var types: [SentencePieceModel.PieceType] = []
         types.reserveCapacity(pieces.count)
         for index in 0 ..< pieces.count {
@@ -46,7 +46,7 @@ struct SentencePieceVocabulary: Sendable {
             case .normal, .userDefined, .unused:
                 flat.append(contentsOf: bytes)
                 if type == .userDefined { userDefined.append((Array(bytes), id)) }
-                if type == .unused { unused.insert(id) }
+                if type == .unused { hasUnused = true }
                 if type != .userDefined, bytes.count > 3 {
                     let start = bytes.startIndex
                     for offset in start + 1 ..< bytes.endIndex - 2
@@ -73,7 +73,7 @@ struct SentencePieceVocabulary: Sendable {
         self.table = try RankTable(flatBytes: flat, offsets: offsets)
         self.scores = pieces.scores
         self.types = types
-        self.unusedIDs = unused
+        self.hasUnusedPieces = hasUnused
         self.byteIDs = byteIDs
         self.byteValues = byteValues
         self.userDefined = UserDefinedMatcher(userDefined)
@@ -88,5 +88,5 @@ struct SentencePieceVocabulary: Sendable {
     }
 
     @inline(__always)
-    func isUnused(_ id: Rank) -> Bool { !unusedIDs.isEmpty && unusedIDs.contains(id) }
+    func isUnused(_ id: Rank) -> Bool { hasUnusedPieces && types[Int(id)] == .unused }
 }

@@ -48,7 +48,7 @@ struct SymbolMerger {
         for index in 0 ..< count { ends.append(index + 1 < count ? starts[index + 1] : Int32(segment.count)) }
         ids.removeAll(keepingCapacity: true)
         for index in 0 ..< count { ids.append(vocabulary.id(of: segment, Int(starts[index]), Int(ends[index]))) }
-        if !vocabulary.unusedIDs.isEmpty { unusedHalves.removeAll(keepingCapacity: true) }
+        if vocabulary.hasUnusedPieces { unusedHalves.removeAll(keepingCapacity: true) }
         if count <= SymbolMerger.linearScanLimit {
             var symbols = self.symbols
             self.symbols = []

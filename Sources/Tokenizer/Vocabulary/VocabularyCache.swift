@@ -19,40 +19,17 @@ enum VocabularyCache {
     }
 
     static func load(_ url: URL, sourceHash: UInt64) -> (RankTable, PairTable)? {
-        guard let data = FileManager.default.contents(atPath: url.path), data.count > 64 else { return nil }
-        return data.withUnsafeBytes { raw -> (RankTable, PairTable)? in
-            let body = UnsafeRawBufferPointer(rebasing: raw[0 ..< raw.count - 8])
-            guard raw.loadUnaligned(fromByteOffset: raw.count - 8, as: UInt64.self) == xxh3(body),
-                Array(raw[0 ..< 8]) == magic,
-                raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self) == sourceHash
+        BinaryImage.read(url, magic: magic, sourceHash: sourceHash) { image -> (RankTable, PairTable)? in
+            guard let rankCount = image.word().map(Int.init), let byteCount = image.word().map(Int.init),
+                let slotCount = image.word().map(Int.init), let pairCount = image.word().map(Int.init),
+                let pairShift = image.word(),
+                slotCount > 0, slotCount & (slotCount - 1) == 0, pairCount > 0, pairCount & (pairCount - 1) == 0,
+                pairShift == UInt64(64 - pairCount.trailingZeroBitCount),
+                let bytes = image.array(byteCount, of: UInt8.self), let offsets = image.array(rankCount + 1, of: UInt32.self),
+                let slots = image.array(slotCount, of: UInt64.self), let byteRanks = image.array(256, of: Rank.self),
+                let pairRanks = image.array(65_536, of: Rank.self), let pairKeys = image.array(pairCount, of: UInt64.self),
+                let pairValues = image.array(pairCount, of: Rank.self)
             else { return nil }
-            let rankCount = Int(raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
-            let byteCount = Int(raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
-            let slotCount = Int(raw.loadUnaligned(fromByteOffset: 32, as: UInt64.self))
-            let pairCount = Int(raw.loadUnaligned(fromByteOffset: 40, as: UInt64.self))
-            let pairShift = raw.loadUnaligned(fromByteOffset: 48, as: UInt64.self)
-            var offset = 56
-            let expected =
-                offset + byteCount + 4 * (rankCount + 1) + 8 * slotCount + 4 * (256 + 65_536) + 12 * pairCount + 8
-            guard expected == raw.count, slotCount > 0, slotCount & (slotCount - 1) == 0, pairCount > 0,
-                pairCount & (pairCount - 1) == 0, pairShift == UInt64(64 - pairCount.trailingZeroBitCount)
-            else { return nil }
-            func take<T>(_ count: Int, _ type: T.Type) -> [T] {
-                let result = [T](unsafeUninitializedCapacity: count) { buffer, initialized in
-                    UnsafeMutableRawBufferPointer(buffer).copyMemory(
-                        from: UnsafeRawBufferPointer(rebasing: raw[offset ..< offset + count * MemoryLayout<T>.stride]))
-                    initialized = count
-                }
-                offset += count * MemoryLayout<T>.stride
-                return result
-            }
-            let bytes = take(byteCount, UInt8.self)
-            let offsets = take(rankCount + 1, UInt32.self)
-            let slots = take(slotCount, UInt64.self)
-            let byteRanks = take(256, Rank.self)
-            let pairRanks = take(65_536, Rank.self)
-            let pairKeys = take(pairCount, UInt64.self)
-            let pairValues = take(pairCount, Rank.self)
             return (
                 RankTable(flatBytes: bytes, offsets: offsets, slots: slots, byteRanks: byteRanks, bytePairRanks: pairRanks),
                 PairTable(keys: pairKeys, values: pairValues, shift: pairShift)
@@ -61,25 +38,17 @@ enum VocabularyCache {
     }
 
     static func store(_ table: RankTable, _ pairs: PairTable, to url: URL, sourceHash: UInt64) {
-        var data = [UInt8]()
-        data.reserveCapacity(48 + table.bytes.count + 4 * table.offsets.count + 8 * table.slots.count + 4 * 65_792)
-        func append<T>(_ values: [T]) { values.withUnsafeBytes { data.append(contentsOf: $0) } }
-        data.append(contentsOf: magic)
-        append([
-            sourceHash, UInt64(table.rankCount), UInt64(table.bytes.count), UInt64(table.slots.count),
-            UInt64(pairs.keys.count), pairs.shift,
-        ])
-        append(table.bytes)
-        append(table.offsets)
-        append(table.slots)
-        append(table.byteRanks)
-        append(table.bytePairRanks)
-        append(pairs.keys)
-        append(pairs.values)
-        append([xxh3(data)])
-        // Write aside and rename, so that a concurrent reader never sees half a file.
-        let temporary = url.path + ".\(getpid()).tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(data)) else { return }
-        if rename(temporary, url.path) != 0 { unlink(temporary) }
+        var image = BinaryImage.Writer(
+            magic: magic, sourceHash: sourceHash,
+            capacity: 40 + table.bytes.count + 4 * table.offsets.count + 8 * table.slots.count + 4 * 65_792 + 12 * pairs.keys.count)
+        image.append([UInt64(table.rankCount), UInt64(table.bytes.count), UInt64(table.slots.count), UInt64(pairs.keys.count), pairs.shift])
+        image.append(table.bytes)
+        image.append(table.offsets)
+        image.append(table.slots)
+        image.append(table.byteRanks)
+        image.append(table.bytePairRanks)
+        image.append(pairs.keys)
+        image.append(pairs.values)
+        image.write(to: url)
     }
 }
