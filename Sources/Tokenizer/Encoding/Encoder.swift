@@ -7,6 +7,7 @@ public final class Encoder {
     private let matcher: RegexMatcher
     private var merger = BytePairMerger()
     private var cache = PieceCache()
+    private let memo = ShortPieceMemo()
     private var scratch: [Rank] = []
 
     init(encoding: BPEEncoding) {
@@ -16,46 +17,75 @@ public final class Encoder {
 
     /// Appends the tokens of `text` to `output`, special-token strings taken as ordinary text.
     public func encodeOrdinary(_ text: UnsafeBufferPointer<UInt8>, into output: inout [Rank]) {
-        let table = encoding.table
         forEachPiece(text) { piece in
-            let hash = xxh3(piece)
-            // 78.5 % of o200k pieces on the corpus are one vocabulary entry: one probe, no merge.
-            let whole = table.rank(of: piece, hash: hash)
-            if whole != RankTable.none {
-                output.append(whole)
+            guard piece.count <= ShortPieceMemo.maxPieceBytes else {
+                appendTokensOfPiece(piece, to: &output)
                 return true
             }
-            if let cached = cache.lookup(piece, hash: hash) {
-                cache.appendTokens(cached, to: &output)
+            let key = ShortPieceMemo.key(piece)
+            if let slot = memo.lookup(key, count: piece.count) {
+                ShortPieceMemo.appendTokens(slot, to: &output)
                 return true
             }
             let first = output.count
-            merger.merge(piece, table: table, pairs: encoding.pairs, into: &output)
-            cache.insert(piece, hash: hash, tokens: output[first...])
+            appendTokensOfPiece(piece, to: &output)
+            remember(key, piece.count, output, from: first)
             return true
         }
     }
 
     /// The number of tokens of `text` (special-token strings taken as ordinary text), or nil as
-    /// soon as it exceeds `limit`. Never materializes the ids of pieces that are one token or cached.
+    /// soon as it exceeds `limit`. Never materializes the ids of pieces that are memoized.
     public func countOrdinary(_ text: UnsafeBufferPointer<UInt8>, limit: Int = .max) -> Int? {
-        let table = encoding.table
         var total = 0
         let complete = forEachPiece(text) { piece in
-            let hash = xxh3(piece)
-            if table.rank(of: piece, hash: hash) != RankTable.none {
-                total += 1
-            } else if let cached = cache.lookup(piece, hash: hash) {
-                total += cached.count
+            if piece.count <= ShortPieceMemo.maxPieceBytes {
+                let key = ShortPieceMemo.key(piece)
+                if let slot = memo.lookup(key, count: piece.count) {
+                    total += ShortPieceMemo.tokenCount(slot)
+                } else {
+                    scratch.removeAll(keepingCapacity: true)
+                    appendTokensOfPiece(piece, to: &scratch)
+                    remember(key, piece.count, scratch, from: 0)
+                    total += scratch.count
+                }
             } else {
                 scratch.removeAll(keepingCapacity: true)
-                merger.merge(piece, table: table, pairs: encoding.pairs, into: &scratch)
-                cache.insert(piece, hash: hash, tokens: scratch[...])
+                appendTokensOfPiece(piece, to: &scratch)
                 total += scratch.count
             }
             return total <= limit
         }
         return complete ? total : nil
+    }
+
+    /// Memoizes the tokens `tokens[first...]` of a short piece when there are few enough.
+    @inline(__always)
+    private func remember(_ key: (UInt64, UInt64), _ pieceBytes: Int, _ tokens: [Rank], from first: Int) {
+        guard tokens.count &- first <= ShortPieceMemo.maxTokens else { return }
+        tokens.withUnsafeBufferPointer {
+            memo.insert(key, count: pieceBytes, tokens: UnsafeBufferPointer(rebasing: $0[first...]))
+        }
+    }
+
+    /// The general path: the piece as one vocabulary entry, else its cached merge, else a merge.
+    @inline(__always)
+    private func appendTokensOfPiece(_ piece: UnsafeRawBufferPointer, to output: inout [Rank]) {
+        let table = encoding.table
+        let hash = xxh3(piece)
+        // 78.5 % of o200k pieces on the corpus are one vocabulary entry: one probe, no merge.
+        let whole = table.rank(of: piece, hash: hash)
+        if whole != RankTable.none {
+            output.append(whole)
+            return
+        }
+        if let cached = cache.lookup(piece, hash: hash) {
+            cache.appendTokens(cached, to: &output)
+            return
+        }
+        let first = output.count
+        merger.merge(piece, table: table, pairs: encoding.pairs, into: &output)
+        cache.insert(piece, hash: hash, tokens: output[first...])
     }
 
     /// Calls `body` on each pre-tokenizer piece until it returns false; returns false if stopped.
@@ -64,23 +94,27 @@ public final class Encoder {
     private func forEachPiece(
         _ text: UnsafeBufferPointer<UInt8>, _ body: (UnsafeRawBufferPointer) -> Bool
     ) -> Bool {
-        var completed = true
-        let base = UnsafeRawBufferPointer(text)
-        do {
-            try matcher.forEachMatch(in: text) { range in
-                if !body(UnsafeRawBufferPointer(rebasing: base[range])) {
-                    completed = false
-                    throw StopIteration()
+        guard let base = text.baseAddress else { return true }
+        let count = text.count
+        let scansASCII = encoding.scansO200kASCII
+        var offset = 0
+        while offset < count {
+            let range: Range<Int>
+            if scansASCII, let end = O200kASCIIScanner.pieceEnd(base, count, from: offset) {
+                range = offset ..< end
+            } else {
+                do {
+                    guard let found = try matcher.firstMatch(in: base, count: count, from: offset) else { break }
+                    range = found
+                } catch {
+                    // The tokenizer patterns are fixed and valid UTF-8 is guaranteed by `String`;
+                    // PCRE2 can fail here only on resource exhaustion, a bug to surface, not to hide.
+                    fatalError("pre-tokenizer failed: \(error)")
                 }
             }
-        } catch is StopIteration {
-        } catch {
-            // The tokenizer patterns are fixed and valid UTF-8 is guaranteed by `String`; PCRE2 can
-            // fail here only on resource exhaustion, which is a bug to surface, not to hide.
-            fatalError("pre-tokenizer failed: \(error)")
+            if !body(UnsafeRawBufferPointer(start: base + range.lowerBound, count: range.count)) { return false }
+            offset = range.upperBound
         }
-        return completed
+        return true
     }
 }
-
-private struct StopIteration: Error {}

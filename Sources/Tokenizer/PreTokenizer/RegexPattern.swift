@@ -82,24 +82,33 @@ public final class RegexMatcher {
         in subject: UnsafeBufferPointer<UInt8>, _ body: (Range<Int>) throws -> Void
     ) throws {
         guard let base = subject.baseAddress else { return }
-        let length = subject.count
         var offset = 0
+        while offset < subject.count, let range = try firstMatch(in: base, count: subject.count, from: offset) {
+            try body(range)
+            offset = range.upperBound
+        }
+    }
+
+    /// The first non-empty match at or after `offset` in `subject[0 ..< count]` (valid UTF-8, as
+    /// for `forEachMatch`), or nil.
+    ///
+    /// - Throws: `TokenizerError.regex` when PCRE2 reports an error other than "no match".
+    @inline(__always)
+    public func firstMatch(in subject: UnsafePointer<UInt8>, count: Int, from offset: Int) throws -> Range<Int>? {
+        var offset = offset
         let ovector = pcre2_get_ovector_pointer_8(matchData)!
-        while offset < length {
-            let result = pcre2_jit_match_8(pattern.code, base, length, offset, 0, matchData, context)
-            if result == PCRE2_ERROR_NOMATCH { return }
+        while offset < count {
+            let result = pcre2_jit_match_8(pattern.code, subject, count, offset, 0, matchData, context)
+            if result == PCRE2_ERROR_NOMATCH { return nil }
             guard result > 0 else {
                 throw TokenizerError(.regex, "match failed at byte \(offset): \(RegexPattern.message(result))")
             }
             let start = ovector[0], end = ovector[1]
+            if end > start { return start ..< end }
             // The tokenizer patterns cannot match empty; step over one character if a custom one does.
-            if end == start {
-                offset = start + 1
-                while offset < length && base[offset] & 0xC0 == 0x80 { offset += 1 }
-                continue
-            }
-            try body(start ..< end)
-            offset = end
+            offset = start + 1
+            while offset < count && subject[offset] & 0xC0 == 0x80 { offset += 1 }
         }
+        return nil
     }
 }
