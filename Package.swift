@@ -70,12 +70,16 @@ var package = Package(
     ]
 )
 
-// The libFuzzer target builds only with sanitizers, by scripts/fuzz-request-parser.sh.
+// The libFuzzer targets build only with sanitizers, by scripts/fuzz-request-parser.sh and
+// scripts/fuzz-split-scanner.sh.
 if ProcessInfo.processInfo.environment["ENABLE_FUZZ"] != nil {
     package.targets.append(
         .executableTarget(
             name: "RequestParserFuzz", dependencies: ["EngineServer", "JSONWire"], path: "Fuzz/RequestParserFuzz"
         )
+    )
+    package.targets.append(
+        .executableTarget(name: "SplitScannerFuzz", dependencies: ["Tokenizer"], path: "Fuzz/SplitScannerFuzz")
     )
 }
 

@@ -8,6 +8,8 @@ swift build --build-tests
 swift test --skip-build
 # A bounded libFuzzer run over serve's framing and request parser (docs/protocol.md).
 bash scripts/fuzz-request-parser.sh "${FUZZ_SECONDS:-30}"
+# A bounded libFuzzer run: the o200k ASCII split scanner must cut what PCRE2 cuts (docs/tokenizer.md).
+bash scripts/fuzz-split-scanner.sh "${FUZZ_SECONDS:-30}"
 # The PostgreSQL backend: its own build (postgres-nio), a throwaway server, the shared store suite
 # and the failover tests against it (docs/deployment.md).
 bash scripts/test-postgres.sh

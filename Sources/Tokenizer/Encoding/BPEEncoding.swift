@@ -138,6 +138,11 @@ public final class BPEEncoding: TextTokenizer, @unchecked Sendable {
         return nil
     }
 
+    /// The pre-tokenizer pieces of `text` as byte ranges of its UTF-8: what BPE runs on, one by one.
+    public func pieceRanges(_ text: String) -> [Range<Int>] {
+        withUTF8(text) { bytes in withEncoder { $0.pieceRanges(bytes) } }
+    }
+
     // MARK: - Counting
 
     public func count(_ text: String) -> Int {

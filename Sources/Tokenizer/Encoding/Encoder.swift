@@ -59,6 +59,18 @@ public final class Encoder {
         return complete ? total : nil
     }
 
+    /// The byte ranges of the pre-tokenizer pieces of `text`, in order.
+    public func pieceRanges(_ text: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
+        var ranges = [Range<Int>]()
+        let base = text.baseAddress.map(UnsafeRawPointer.init)
+        forEachPiece(text) { piece in
+            let start = UnsafeRawPointer(piece.baseAddress!) - base!
+            ranges.append(start ..< start + piece.count)
+            return true
+        }
+        return ranges
+    }
+
     /// Memoizes the tokens `tokens[first...]` of a short piece when there are few enough.
     @inline(__always)
     private func remember(_ key: (UInt64, UInt64), _ pieceBytes: Int, _ tokens: [Rank], from first: Int) {

@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+import Tokenizer
+
+/// `O200kASCIIScanner` (with PCRE2 deciding whatever involves a non-ASCII byte) must cut exactly the
+/// pieces PCRE2 alone cuts. The oracle is the same compiled pattern, run with `forEachMatch`.
+@Suite struct SplitScannerTests {
+    static let reference = try! RegexPattern(EncodingSpec.o200kBase.pattern)
+
+    static func referencePieces(_ text: String) -> [Range<Int>] {
+        var ranges = [Range<Int>]()
+        let bytes = Array(text.utf8)
+        bytes.withUnsafeBufferPointer { buffer in
+            try! reference.makeMatcher().forEachMatch(in: buffer) { ranges.append($0) }
+        }
+        return ranges
+    }
+
+    static func expectSamePieces(_ text: String, _ label: @autoclosure () -> String) {
+        let ours = Fixtures.o200k.pieceRanges(text)
+        let expected = referencePieces(text)
+        guard ours != expected else { return }
+        let index = (0 ..< min(ours.count, expected.count)).first { ours[$0] != expected[$0] } ?? min(ours.count, expected.count)
+        let bytes = Array(text.utf8)
+        func show(_ ranges: [Range<Int>]) -> String {
+            guard index < ranges.count else { return "(none)" }
+            return String(decoding: bytes[ranges[index]], as: UTF8.self).debugDescription
+        }
+        Issue.record("\(label()): piece \(index) is \(show(ours)), PCRE2 cuts \(show(expected))")
+    }
+
+    @Test func corpusSplitsAsPCRE2() throws {
+        guard let shared = Fixtures.sharedDirectory else { return }
+        let corpus = shared.appendingPathComponent("corpus")
+        for file in try FileManager.default.contentsOfDirectory(atPath: corpus.path) where file.hasSuffix(".txt") {
+            let bytes = try Fixtures.bytes(corpus.appendingPathComponent(file))
+            Self.expectSamePieces(String(decoding: bytes, as: UTF8.self), file)
+        }
+    }
+
+    /// Every byte the scanner decides on, next to every non-ASCII character that could change the
+    /// decision: Unicode spaces (U+0085, U+00A0, U+2000, U+3000, U+180E which is not one), letters
+    /// of each case class (é, ǅ titlecase, ʰ modifier, 中 other), a combining mark, non-ASCII digits,
+    /// U+017F which (?i) matches as s, the Kelvin sign, symbols and emoji.
+    @Test func randomStringsSplitAsPCRE2() {
+        let ascii = Array("aZbYsStTrReEvVmMlLdD09 \t\n\r\u{0B}\u{0C}'/.,;-_!?\"()[]{}<>$#@%^&*+=|\\~`\u{00}\u{1F}\u{7F}")
+            .map(String.init)
+        let nonASCII = [
+            "\u{85}", "\u{A0}", "\u{2000}", "\u{3000}", "\u{180E}", "é", "É", "ǅ", "ʰ", "中", "\u{301}", "٣", "²",
+            "\u{17F}", "\u{212A}", "€", "—", "😀", "👍🏽", "ß",
+        ]
+        var generator = SeededGenerator(seed: 0x5CA9_0200)
+        for _ in 0 ..< 40_000 {
+            var text = ""
+            for _ in 0 ..< Int.random(in: 0 ... 24, using: &generator) {
+                let fromASCII = Int.random(in: 0 ..< 10, using: &generator) < 8
+                text += (fromASCII ? ascii : nonASCII).randomElement(using: &generator)!
+            }
+            Self.expectSamePieces(text, text.debugDescription)
+        }
+    }
+
+    @Test func adversarialFixtureSplitsAsPCRE2() throws {
+        for name in ["adversarial.txt", "gemma_adversarial.txt"] {
+            Self.expectSamePieces(try Fixtures.text(Fixtures.tokenizerDirectory.appendingPathComponent(name)), name)
+        }
+    }
+}
