@@ -4,7 +4,7 @@
     pip install tiktoken==0.14.0 sentencepiece==0.2.3
     swift build -c release --product TokenizerThroughput
     python3 Benchmarks/tokenizer_side_by_side.py [--encoding o200k_base|cl100k_base|gemma3|gemma4] [--reps 5]
-        [--chunk 0|512] [--mode encode|count]
+        [--chunk 0|512] [--mode encode|count] [--cold]
 
 The peer is tiktoken for o200k_base/cl100k_base and the sentencepiece library for the Gemma models
 (`SentencePieceProcessor.encode`, C++ core). It runs in this process (loading the same verified
@@ -13,6 +13,10 @@ long-lived child (.build/release/TokenizerThroughput) that loads once and times 
 interleaved per file and repetition, so machine noise hits both alike; MB/s are medians over the
 repetitions, the ratio is the median of the per-repetition ratios. Token counts must agree, or the
 script stops.
+
+By default tokenbudget's per-thread caches (short-piece memo, piece cache) stay warm across calls, as
+in a long-running relay, and a warm-up pass over each file precedes the timed ones. `--cold` gives
+every timed pass a new encoder with empty caches: the speed on text never seen before.
 """
 import argparse, os, pathlib, statistics, subprocess, sys, time
 
@@ -24,6 +28,7 @@ p.add_argument("--encoding", default="o200k_base")
 p.add_argument("--reps", type=int, default=5)
 p.add_argument("--chunk", type=int, default=0, help="bytes per call; 0 = whole file")
 p.add_argument("--mode", default="encode", choices=["encode", "count"])
+p.add_argument("--cold", action="store_true", help="empty tokenbudget caches for every timed pass")
 p.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpus"))
 p.add_argument("--binary", default=str(ROOT / ".build/release/TokenizerThroughput"))
 args = p.parse_args()
@@ -48,7 +53,7 @@ child = subprocess.Popen([args.binary], stdin=subprocess.PIPE, stdout=subprocess
 
 
 def ours(path):
-    child.stdin.write(f"{args.mode} {args.encoding} {path} {args.chunk}\n")
+    child.stdin.write(f"{args.mode} {args.encoding} {path} {args.chunk}{' cold' if args.cold else ''}\n")
     child.stdin.flush()
     ns, tokens = child.stdout.readline().split()
     return int(ns) / 1e9, int(tokens)
@@ -94,7 +99,8 @@ for path in files:
     rows.append((path.name, mb / statistics.median(t_times), mb / statistics.median(o_times), statistics.median(ratios)))
 
 label = "whole file" if args.chunk == 0 else f"{args.chunk}-byte calls"
-print(f"{args.encoding}, {args.mode}, {label}, {args.reps} interleaved repetitions, medians; peer {peer}")
+caches = "cold caches" if args.cold else "warm caches"
+print(f"{args.encoding}, {args.mode}, {label}, {caches}, {args.reps} interleaved repetitions, medians; peer {peer}")
 print(f"{'file':<16}{peer_name + ' MB/s':>18}{'tokenbudget MB/s':>18}{'ratio':>8}")
 for name, t, o, r in rows:
     print(f"{name:<16}{t:>18.1f}{o:>18.1f}{r:>7.2f}x")

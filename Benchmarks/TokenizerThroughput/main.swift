@@ -1,7 +1,9 @@
 // The Swift side of Benchmarks/tokenizer_side_by_side.py: a long-lived process that loads the
 // encoding once, then answers timing commands on stdin, one per line:
-//   encode|count <encoding> <path> <chunkBytes>   (chunkBytes 0 = the whole file in one call)
+//   encode|count <encoding> <path> <chunkBytes> [cold]   (chunkBytes 0 = the whole file in one call)
 // and prints `<nanoseconds> <tokens>`. Chunks are cut at UTF-8 boundaries before timing starts.
+// `cold` (tiktoken encodings): each pass runs on a new `Encoder`, whose short-piece memo and piece
+// cache start empty — text never seen before — instead of the shared encoder warmed by earlier passes.
 import Foundation
 import Tokenizer
 
@@ -24,7 +26,8 @@ var files: [String: [UInt8]] = [:]
 var prepared: [String: [String]] = [:]
 while let line = readLine() {
     let parts = line.split(separator: " ").map(String.init)
-    guard parts.count == 4, let size = Int(parts[3]) else {
+    let cold = parts.count == 5 && parts[4] == "cold"
+    guard parts.count == 4 || cold, let size = Int(parts[3]) else {
         FileHandle.standardOutput.write(Data("error bad command\n".utf8))
         continue
     }
@@ -34,6 +37,29 @@ while let line = readLine() {
     if prepared[key] == nil { prepared[key] = chunks(files[parts[2]]!, size: size) }
     let pieces = prepared[key]!
     var tokens = 0
+    if cold {
+        guard let bpe = encoding as? BPEEncoding else {
+            FileHandle.standardOutput.write(Data("error cold runs need a tiktoken encoding\n".utf8))
+            continue
+        }
+        let encoder = bpe.makeEncoder()
+        var ids = [Rank]()
+        let start = now()
+        for var piece in pieces {
+            piece.withUTF8 { bytes in
+                if parts[0] == "count" {
+                    tokens += encoder.countOrdinary(bytes)!
+                } else {
+                    ids.removeAll(keepingCapacity: true)
+                    encoder.encodeOrdinary(bytes, into: &ids)
+                    tokens += ids.count
+                }
+            }
+        }
+        let elapsed = now() - start
+        FileHandle.standardOutput.write(Data("\(elapsed) \(tokens)\n".utf8))
+        continue
+    }
     let start = now()
     if parts[0] == "count" {
         for piece in pieces { tokens += encoding.count(piece) }

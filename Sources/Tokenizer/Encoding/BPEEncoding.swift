@@ -16,6 +16,7 @@ public final class BPEEncoding: TextTokenizer, @unchecked Sendable {
     public let spec: EncodingSpec
     public let table: RankTable
     let pairs: PairTable
+    let cuts: CharacterCuts
     let pattern: RegexPattern
     /// Special tokens as UTF-8, longest first so that a longer one wins at the same position.
     let specials: [(bytes: [UInt8], rank: Rank, text: String)]
@@ -30,7 +31,8 @@ public final class BPEEncoding: TextTokenizer, @unchecked Sendable {
     public init(spec: EncodingSpec, table: RankTable, pairs: PairTable? = nil) throws {
         self.spec = spec
         self.table = table
-        self.pairs = pairs ?? PairTable(table)
+        self.pairs = try pairs ?? PairTable(table)
+        self.cuts = CharacterCuts(table)
         self.pattern = try RegexPattern(spec.pattern, extraOptions: spec.patternOptions)
         self.scansO200kASCII =
             spec.pattern == EncodingSpec.o200kBase.pattern && spec.patternOptions == EncodingSpec.o200kBase.patternOptions
@@ -50,7 +52,7 @@ public final class BPEEncoding: TextTokenizer, @unchecked Sendable {
             return try BPEEncoding(spec: spec, table: table, pairs: pairs)
         }
         let table = try TiktokenFile.parse(file.bytes, path: file.path)
-        let pairs = PairTable(table)
+        let pairs = try PairTable(table)
         VocabularyCache.store(table, pairs, to: cache, sourceHash: file.hash)
         return try BPEEncoding(spec: spec, table: table, pairs: pairs)
     }

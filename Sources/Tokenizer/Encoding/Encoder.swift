@@ -18,18 +18,11 @@ public final class Encoder {
     /// Appends the tokens of `text` to `output`, special-token strings taken as ordinary text.
     public func encodeOrdinary(_ text: UnsafeBufferPointer<UInt8>, into output: inout [Rank]) {
         forEachPiece(text) { piece in
-            guard piece.count <= ShortPieceMemo.maxPieceBytes else {
-                appendTokensOfPiece(piece, to: &output)
-                return true
+            if piece.count <= ShortPieceMemo.maxPieceBytes {
+                appendTokensOfShortPiece(piece, to: &output)
+            } else {
+                appendTokensOfLongPiece(piece, to: &output)
             }
-            let key = ShortPieceMemo.key(piece)
-            if let slot = memo.lookup(key, count: piece.count) {
-                ShortPieceMemo.appendTokens(slot, to: &output)
-                return true
-            }
-            let first = output.count
-            appendTokensOfPiece(piece, to: &output)
-            remember(key, piece.count, output, from: first)
             return true
         }
     }
@@ -39,19 +32,18 @@ public final class Encoder {
     public func countOrdinary(_ text: UnsafeBufferPointer<UInt8>, limit: Int = .max) -> Int? {
         var total = 0
         let complete = forEachPiece(text) { piece in
+            scratch.removeAll(keepingCapacity: true)
             if piece.count <= ShortPieceMemo.maxPieceBytes {
                 let key = ShortPieceMemo.key(piece)
                 if let slot = memo.lookup(key, count: piece.count) {
                     total += ShortPieceMemo.tokenCount(slot)
                 } else {
-                    scratch.removeAll(keepingCapacity: true)
                     appendTokensOfPiece(piece, to: &scratch)
                     remember(key, piece.count, scratch, from: 0)
                     total += scratch.count
                 }
             } else {
-                scratch.removeAll(keepingCapacity: true)
-                appendTokensOfPiece(piece, to: &scratch)
+                appendTokensOfLongPiece(piece, to: &scratch)
                 total += scratch.count
             }
             return total <= limit
@@ -78,6 +70,32 @@ public final class Encoder {
         tokens.withUnsafeBufferPointer {
             memo.insert(key, count: pieceBytes, tokens: UnsafeBufferPointer(rebasing: $0[first...]))
         }
+    }
+
+    /// A piece of at most `ShortPieceMemo.maxPieceBytes`: from the memo, else the general path.
+    @inline(__always)
+    private func appendTokensOfShortPiece(_ piece: UnsafeRawBufferPointer, to output: inout [Rank]) {
+        let key = ShortPieceMemo.key(piece)
+        if let slot = memo.lookup(key, count: piece.count) {
+            ShortPieceMemo.appendTokens(slot, to: &output)
+            return
+        }
+        let first = output.count
+        appendTokensOfPiece(piece, to: &output)
+        remember(key, piece.count, output, from: first)
+    }
+
+    /// A longer piece: cut between characters that no token spans (`CharacterCuts`), its segments
+    /// then as pieces of their own; uncut, the general path.
+    private func appendTokensOfLongPiece(_ piece: UnsafeRawBufferPointer, to output: inout [Rank]) {
+        let cut = encoding.cuts.forEachSegment(piece) { segment in
+            if segment.count <= ShortPieceMemo.maxPieceBytes {
+                appendTokensOfShortPiece(segment, to: &output)
+            } else {
+                appendTokensOfPiece(segment, to: &output)
+            }
+        }
+        if !cut { appendTokensOfPiece(piece, to: &output) }
     }
 
     /// The general path: the piece as one vocabulary entry, else its cached merge, else a merge.

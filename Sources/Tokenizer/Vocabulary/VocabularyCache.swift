@@ -7,12 +7,12 @@ import Foundation
 /// hash differs (stale), or when its own trailing XXH3 does not match (damaged). Failing to write it
 /// (read-only directory) only costs the slower load next time.
 ///
-/// Layout, little-endian: magic `TBVOCAB2`, source XXH3, rank count, byte count, slot count, pair
+/// Layout, little-endian: magic `TBVOCAB3`, source XXH3, rank count, byte count, slot count, pair
 /// slot count, pair shift, then token bytes, offsets (UInt32 × rank count + 1), slots (UInt64), byte
-/// ranks (UInt32 × 256), byte-pair ranks (UInt32 × 65,536), pair keys (UInt64), pair values (UInt32),
-/// and the XXH3 of everything before it.
+/// ranks (UInt32 × 256), byte-pair ranks (UInt32 × 65,536), pair slots (UInt64), and the XXH3 of
+/// everything before it. (`TBVOCAB2` images, with pair keys and values apart, are rebuilt.)
 enum VocabularyCache {
-    static let magic = Array("TBVOCAB2".utf8)
+    static let magic = Array("TBVOCAB3".utf8)
 
     static func url(for vocabularyPath: String) -> URL {
         URL(fileURLWithPath: vocabularyPath + ".tbcache")
@@ -27,12 +27,11 @@ enum VocabularyCache {
                 pairShift == UInt64(64 - pairCount.trailingZeroBitCount),
                 let bytes = image.array(byteCount, of: UInt8.self), let offsets = image.array(rankCount + 1, of: UInt32.self),
                 let slots = image.array(slotCount, of: UInt64.self), let byteRanks = image.array(256, of: Rank.self),
-                let pairRanks = image.array(65_536, of: Rank.self), let pairKeys = image.array(pairCount, of: UInt64.self),
-                let pairValues = image.array(pairCount, of: Rank.self)
+                let pairRanks = image.array(65_536, of: Rank.self), let pairSlots = image.array(pairCount, of: UInt64.self)
             else { return nil }
             return (
                 RankTable(flatBytes: bytes, offsets: offsets, slots: slots, byteRanks: byteRanks, bytePairRanks: pairRanks),
-                PairTable(keys: pairKeys, values: pairValues, shift: pairShift)
+                PairTable(slots: pairSlots, shift: pairShift)
             )
         }
     }
@@ -40,15 +39,14 @@ enum VocabularyCache {
     static func store(_ table: RankTable, _ pairs: PairTable, to url: URL, sourceHash: UInt64) {
         var image = BinaryImage.Writer(
             magic: magic, sourceHash: sourceHash,
-            capacity: 40 + table.bytes.count + 4 * table.offsets.count + 8 * table.slots.count + 4 * 65_792 + 12 * pairs.keys.count)
-        image.append([UInt64(table.rankCount), UInt64(table.bytes.count), UInt64(table.slots.count), UInt64(pairs.keys.count), pairs.shift])
+            capacity: 40 + table.bytes.count + 4 * table.offsets.count + 8 * table.slots.count + 4 * 65_792 + 8 * pairs.slots.count)
+        image.append([UInt64(table.rankCount), UInt64(table.bytes.count), UInt64(table.slots.count), UInt64(pairs.slots.count), pairs.shift])
         image.append(table.bytes)
         image.append(table.offsets)
         image.append(table.slots)
         image.append(table.byteRanks)
         image.append(table.bytePairRanks)
-        image.append(pairs.keys)
-        image.append(pairs.values)
+        image.append(pairs.slots)
         image.write(to: url)
     }
 }
