@@ -82,45 +82,38 @@ struct CharacterCuts: Sendable {
     func forEachSegment(_ piece: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) -> Bool {
         let bytes = piece.baseAddress!.assumingMemoryBound(to: UInt8.self)
         let count = piece.count
-        // First pass: are there cuts at all, and is the piece well-formed? Most long pieces of
-        // alphabetic scripts have no 3-byte characters and leave after one look at each lead byte.
-        var cuts = 0
-        var index = 0
-        var previous: UInt32? = nil
-        while index < count {
-            let length = CharacterCuts.sequenceLength(bytes[index])
-            guard length > 0, index + length <= count, CharacterCuts.continues(bytes, index + 1, index + length) else {
-                return false
-            }
-            if length >= 3 {
-                let scalar = CharacterCuts.decode(bytes + index, length)
-                if let left = previous, isSafe(left, scalar, bytes[index - 1], bytes[index]) { cuts += 1 }
-                previous = scalar
-            } else {
-                previous = nil
-            }
-            index += length
-        }
-        guard cuts > 0 else { return false }
-        var segmentStart = 0
-        index = 0
-        previous = nil
-        while index < count {
-            let length = CharacterCuts.sequenceLength(bytes[index])
-            if length >= 3 {
-                let scalar = CharacterCuts.decode(bytes + index, length)
-                if let left = previous, isSafe(left, scalar, bytes[index - 1], bytes[index]) {
-                    body(UnsafeRawBufferPointer(start: bytes + segmentStart, count: index - segmentStart))
-                    segmentStart = index
+        // One pass finds the cuts (at most one per 3 bytes) and checks the piece is well-formed;
+        // only then are the segments handed out.
+        return withUnsafeTemporaryAllocation(of: Int32.self, capacity: count / 3 + 1) { cuts in
+            var cutCount = 0
+            var index = 0
+            var previous: UInt32? = nil
+            while index < count {
+                let length = CharacterCuts.sequenceLength(bytes[index])
+                guard length > 0, index + length <= count, CharacterCuts.continues(bytes, index + 1, index + length) else {
+                    return false
                 }
-                previous = scalar
-            } else {
-                previous = nil
+                if length >= 3 {
+                    let scalar = CharacterCuts.decode(bytes + index, length)
+                    if let left = previous, isSafe(left, scalar, bytes[index - 1], bytes[index]) {
+                        cuts[cutCount] = Int32(truncatingIfNeeded: index)
+                        cutCount += 1
+                    }
+                    previous = scalar
+                } else {
+                    previous = nil
+                }
+                index += length
             }
-            index += length
+            guard cutCount > 0 else { return false }
+            var segmentStart = 0
+            for cut in cuts[0 ..< cutCount] {
+                body(UnsafeRawBufferPointer(start: bytes + segmentStart, count: Int(cut) - segmentStart))
+                segmentStart = Int(cut)
+            }
+            body(UnsafeRawBufferPointer(start: bytes + segmentStart, count: count - segmentStart))
+            return true
         }
-        body(UnsafeRawBufferPointer(start: bytes + segmentStart, count: count - segmentStart))
-        return true
     }
 
     @inline(__always)
