@@ -9,10 +9,13 @@ public final class Encoder {
     private var cache = PieceCache()
     private let memo = ShortPieceMemo()
     private var scratch: [Rank] = []
+    /// For o200k_base: what `O200kASCIIScanner` cannot decide, before PCRE2 is asked.
+    private let unicodeScanner: O200kUnicodeScanner?
 
     init(encoding: BPEEncoding) {
         self.encoding = encoding
         self.matcher = encoding.pattern.makeMatcher()
+        self.unicodeScanner = encoding.scansO200kASCII ? O200kUnicodeScanner(table: .shared) : nil
     }
 
     /// Appends the tokens of `text` to `output`, special-token strings taken as ordinary text.
@@ -129,11 +132,13 @@ public final class Encoder {
     ) -> Bool {
         guard let base = text.baseAddress else { return true }
         let count = text.count
-        let scansASCII = encoding.scansO200kASCII
+        let scanner = unicodeScanner
         var offset = 0
         while offset < count {
             let range: Range<Int>
-            if scansASCII, let end = O200kASCIIScanner.pieceEnd(base, count, from: offset) {
+            if let scanner,
+                let end = O200kASCIIScanner.pieceEnd(base, count, from: offset) ?? scanner.pieceEnd(base, count, from: offset)
+            {
                 range = offset ..< end
             } else {
                 do {

@@ -111,4 +111,15 @@ public final class RegexMatcher {
         }
         return nil
     }
+
+    /// As `firstMatch`, with the number of the first capture group that took part (0 if none).
+    func firstMatchWithGroup(in subject: UnsafePointer<UInt8>, count: Int, from offset: Int) throws -> (Range<Int>, Int)? {
+        guard let range = try firstMatch(in: subject, count: count, from: offset) else { return nil }
+        let ovector = pcre2_get_ovector_pointer_8(matchData)!
+        let pairs = Int(pcre2_get_ovector_count_8(matchData))
+        for group in 1 ..< pairs where ovector[2 * group] != ~0 {
+            return (range, group)
+        }
+        return (range, 0)
+    }
 }

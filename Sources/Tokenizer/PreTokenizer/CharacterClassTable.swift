@@ -1,0 +1,141 @@
+import CPCRE2
+
+/// The classes of the tiktoken pre-tokenizer patterns, per code point, as PCRE2 itself reads them.
+///
+/// The hand-written scanner needs to know whether a character is an upper-case letter, a mark, a
+/// digit, a space… The table is not written from Unicode data by hand nor taken from Swift's
+/// `Unicode.Scalar.Properties` (another Unicode version: Swift 6.3 knows Unicode 16, Debian's PCRE2
+/// 10.42 knows 14): it is read off PCRE2 by matching the same `\p{…}` classes over every code point,
+/// so the scanner and PCRE2 can never disagree about a character. One find-all over planes 0–2
+/// (196,608 code points, as runs of one class): ~3 ms, once per process, on first use; 192 KiB.
+/// Code points above plane 2 (CJK extension G/H, tags, private use) are `unknown`: the scanner
+/// leaves them to PCRE2.
+final class CharacterClassTable: Sendable {
+    /// The classes, as the o200k and cl100k patterns distinguish them.
+    enum Class: UInt8 {
+        case other = 0
+        /// Lu, Lt: letters of the first letter class of o200k only.
+        case upper
+        /// Ll: of the second only.
+        case lower
+        /// Lm, Lo: of both.
+        case letter
+        /// M: in both letter classes of o200k, but not \p{L}: it can be the one-character prefix.
+        case mark
+        /// \p{N}.
+        case number
+        /// CR, LF.
+        case newline
+        /// The rest of tiktoken's \s (EncodingSpec.whitespace).
+        case space
+        /// Above plane 2: not classified.
+        case unknown
+    }
+
+    static let coveredCodePoints = 0x30000
+    static let shared = CharacterClassTable()
+
+    /// One class per code point below `coveredCodePoints`.
+    private let classes: [UInt8]
+
+    private init() {
+        // Every scalar of planes 0–2 in order (surrogates are not scalars and stay `other`).
+        var text = [UInt8]()
+        text.reserveCapacity(4 * CharacterClassTable.coveredCodePoints)
+        var scalarAt = [Int32]()  // the code point that starts at each byte offset (-1 inside one)
+        scalarAt.reserveCapacity(4 * CharacterClassTable.coveredCodePoints)
+        for value in 0 ..< UInt32(CharacterClassTable.coveredCodePoints) where !(0xD800 ... 0xDFFF).contains(value) {
+            scalarAt.append(Int32(value))
+            if value < 0x80 {
+                text.append(UInt8(value))
+                continue
+            }
+            let continuation = { (shift: UInt32) in UInt8(0x80 | (value >> shift) & 0x3F) }
+            if value < 0x800 {
+                text.append(UInt8(0xC0 | value >> 6))
+                text.append(continuation(0))
+                scalarAt.append(-1)
+            } else if value < 0x10000 {
+                text.append(UInt8(0xE0 | value >> 12))
+                text.append(continuation(6))
+                text.append(continuation(0))
+                scalarAt.append(-1)
+                scalarAt.append(-1)
+            } else {
+                text.append(UInt8(0xF0 | value >> 18))
+                text.append(continuation(12))
+                text.append(continuation(6))
+                text.append(continuation(0))
+                scalarAt.append(-1)
+                scalarAt.append(-1)
+                scalarAt.append(-1)
+            }
+        }
+        scalarAt.append(Int32(CharacterClassTable.coveredCodePoints))
+        // Alternatives in the order of `Class` (group n is raw value n); a match is a run of one class.
+        let whitespace = EncodingSpec.whitespace
+        let pattern = try! RegexPattern(
+            #"((?:\p{Lu}|\p{Lt})+)|(\p{Ll}+)|([\p{Lm}\p{Lo}]+)|(\p{M}+)|(\p{N}+)|([\r\n]+)|(["# + whitespace + #"]+)|(?s:.)"#)
+        let matcher = pattern.makeMatcher()
+        var classes = [UInt8](repeating: Class.other.rawValue, count: CharacterClassTable.coveredCodePoints)
+        text.withUnsafeBufferPointer { subject in
+            var offset = 0
+            while offset < subject.count,
+                let (range, group) = try! matcher.firstMatchWithGroup(in: subject.baseAddress!, count: subject.count, from: offset)
+            {
+                if group > 0 {
+                    var index = range.lowerBound
+                    while index < range.upperBound {
+                        let scalar = scalarAt[index]
+                        if scalar >= 0 { classes[Int(scalar)] = UInt8(group) }
+                        index += 1
+                    }
+                }
+                offset = range.upperBound
+            }
+        }
+        self.classes = classes
+    }
+
+    /// The class of the character that starts at `bytes[index]` and its length in bytes, or nil
+    /// when the bytes there are not a well-formed UTF-8 sequence within `count`.
+    @inline(__always)
+    func character(_ bytes: UnsafePointer<UInt8>, _ count: Int, at index: Int) -> (Class, Int)? {
+        let lead = bytes[index]
+        if lead < 0x80 { return (CharacterClassTable.asciiClass(lead), 1) }
+        let length: Int
+        var scalar: UInt32
+        if lead < 0xC2 {
+            return nil
+        } else if lead < 0xE0 {
+            length = 2
+            scalar = UInt32(lead & 0x1F)
+        } else if lead < 0xF0 {
+            length = 3
+            scalar = UInt32(lead & 0x0F)
+        } else if lead < 0xF5 {
+            length = 4
+            scalar = UInt32(lead & 0x07)
+        } else {
+            return nil
+        }
+        guard index + length <= count else { return nil }
+        for offset in 1 ..< length {
+            let byte = bytes[index + offset]
+            guard byte & 0xC0 == 0x80 else { return nil }
+            scalar = scalar << 6 | UInt32(byte & 0x3F)
+        }
+        guard Int(scalar) < CharacterClassTable.coveredCodePoints else { return (.unknown, length) }
+        return (Class(rawValue: classes.withUnsafeBufferPointer { $0[Int(scalar)] })!, length)
+    }
+
+    @inline(__always)
+    static func asciiClass(_ byte: UInt8) -> Class {
+        if byte &- 0x41 < 26 { return .upper }
+        if byte &- 0x61 < 26 { return .lower }
+        if byte &- 0x30 < 10 { return .number }
+        if byte == 0x0A || byte == 0x0D { return .newline }
+        if byte == 0x20 || byte &- 0x09 < 5 { return .space }
+        return .other
+    }
+}

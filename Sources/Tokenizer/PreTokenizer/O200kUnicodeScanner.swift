@@ -1,0 +1,168 @@
+/// o200k_base's pre-tokenizer pattern over any text, character classes read from
+/// `CharacterClassTable`: what `O200kASCIIScanner` leaves undecided (a byte ≥ 0x80 in view).
+///
+/// PCRE2 was 15–28 % of the time on ar, ro, ja, zh and emoji (perf) once the rest got fast. Same
+/// alternatives as in `O200kASCIIScanner`'s comment, with the regex's backtracking spelled out:
+///   - alternative 1, `P?[ULtLmLoM]*[LlLmLoM]+C?`: the greedy first class gives back characters
+///     until one of the second class follows, so the run ends after the second-class run that
+///     starts at the end of the first-class run (if a lower-case letter is there) or at the last
+///     Lm/Lo/M of the first-class run;
+///   - the optional prefix P is tried first, then no prefix; alternative 2 only after both fail.
+/// Returns nil (PCRE2 decides) for malformed UTF-8 or a character above plane 2.
+struct O200kUnicodeScanner {
+    typealias Class = CharacterClassTable.Class
+
+    let table: CharacterClassTable
+
+    /// The end of the piece that starts at `start`, or nil when PCRE2 must decide.
+    func pieceEnd(_ text: UnsafePointer<UInt8>, _ count: Int, from start: Int) -> Int? {
+        guard let (first, firstLength) = character(text, count, start) else { return nil }
+        let prefixed = first != .newline && first != .number && !O200kUnicodeScanner.isLetter(first)
+        let unprefixed = O200kUnicodeScanner.inFirstClass(first) || first == .lower
+        // Alternative 1, then 2, each with the prefix first.
+        if prefixed && start + firstLength < count {
+            switch firstLetterRun(text, count, start + firstLength) {
+            case .none: return nil
+            case .some(let end?): return contraction(text, count, end)
+            case .some(nil): break
+            }
+        }
+        if unprefixed {
+            switch firstLetterRun(text, count, start) {
+            case .none: return nil
+            case .some(let end?): return contraction(text, count, end)
+            case .some(nil): break
+            }
+        }
+        if prefixed && start + firstLength < count {
+            switch secondLetterRun(text, count, start + firstLength) {
+            case .none: return nil
+            case .some(let end?): return contraction(text, count, end)
+            case .some(nil): break
+            }
+        }
+        if unprefixed {
+            switch secondLetterRun(text, count, start) {
+            case .none: return nil
+            case .some(let end?): return contraction(text, count, end)
+            case .some(nil): break
+            }
+        }
+        // Alternative 3: one to three numbers.
+        if first == .number {
+            var end = start + firstLength
+            for _ in 0 ..< 2 where end < count {
+                guard let (next, length) = character(text, count, end) else { return nil }
+                if next != .number { break }
+                end += length
+            }
+            return end
+        }
+        // Alternative 4: an optional ASCII space, others and marks, then CR, LF and '/'.
+        let runStart = text[start] == 0x20 ? start + 1 : start
+        var end = runStart
+        while end < count {
+            guard let (next, length) = character(text, count, end) else { return nil }
+            if next != .other && next != .mark { break }
+            end += length
+        }
+        if end > runStart {
+            while end < count && (text[end] == 0x0D || text[end] == 0x0A || text[end] == 0x2F) { end += 1 }
+            return end
+        }
+        // Alternatives 5–7 over the run of whitespace that starts here.
+        guard first == .space || first == .newline else { return nil }
+        end = start
+        var lastNewline = -1
+        var lastStart = start
+        while end < count {
+            guard let (next, length) = character(text, count, end) else { return nil }
+            if next != .space && next != .newline { break }
+            if next == .newline { lastNewline = end }
+            lastStart = end
+            end += length
+        }
+        if lastNewline >= 0 { return lastNewline + 1 }
+        if end == count || lastStart == start { return end }
+        return lastStart
+    }
+
+    /// Alternative 1 from `start`: nil if it does not match there; .none (outer) when undecidable.
+    @inline(__always)
+    private func firstLetterRun(_ text: UnsafePointer<UInt8>, _ count: Int, _ start: Int) -> Int?? {
+        var end = start
+        var lastBoth = -1
+        var after: Class = .other
+        while end < count {
+            guard let (next, length) = character(text, count, end) else { return .none }
+            if !O200kUnicodeScanner.inFirstClass(next) {
+                after = next
+                break
+            }
+            if next != .upper { lastBoth = end }
+            end += length
+        }
+        var secondStart: Int
+        if end < count && after == .lower {
+            secondStart = end
+        } else if lastBoth >= 0 {
+            secondStart = lastBoth
+        } else {
+            return .some(nil)
+        }
+        while secondStart < count {
+            guard let (next, length) = character(text, count, secondStart) else { return .none }
+            if !O200kUnicodeScanner.inSecondClass(next) { break }
+            secondStart += length
+        }
+        return .some(secondStart)
+    }
+
+    /// Alternative 2 from `start`: first-class characters (at least one), then second-class ones.
+    @inline(__always)
+    private func secondLetterRun(_ text: UnsafePointer<UInt8>, _ count: Int, _ start: Int) -> Int?? {
+        var end = start
+        while end < count {
+            guard let (next, length) = character(text, count, end) else { return .none }
+            if !O200kUnicodeScanner.inFirstClass(next) { break }
+            end += length
+        }
+        if end == start { return .some(nil) }
+        while end < count {
+            guard let (next, length) = character(text, count, end) else { return .none }
+            if !O200kUnicodeScanner.inSecondClass(next) { break }
+            end += length
+        }
+        return .some(end)
+    }
+
+    /// `(?i:'s|'t|'re|'ve|'m|'ll|'d)?` after `end`; (?i) also lets U+017F LONG S stand for s.
+    @inline(__always)
+    private func contraction(_ text: UnsafePointer<UInt8>, _ count: Int, _ end: Int) -> Int {
+        guard end + 1 < count, text[end] == 0x27 else { return end }
+        let next = text[end + 1]
+        switch next | 0x20 {
+        case 0x73, 0x74, 0x6D, 0x64:  // 's 't 'm 'd (a byte ≥ 0x80 never lands here)
+            return end + 2
+        case 0x72, 0x76:  // 're 've
+            return end + 2 < count && text[end + 2] | 0x20 == 0x65 ? end + 3 : end
+        case 0x6C:  // 'll
+            return end + 2 < count && text[end + 2] | 0x20 == 0x6C ? end + 3 : end
+        default:
+            return next == 0xC5 && end + 2 < count && text[end + 2] == 0xBF ? end + 3 : end
+        }
+    }
+
+    /// The class and length of the character at `index`; nil when PCRE2 must decide.
+    @inline(__always)
+    private func character(_ text: UnsafePointer<UInt8>, _ count: Int, _ index: Int) -> (Class, Int)? {
+        guard let (kind, length) = table.character(text, count, at: index), kind != .unknown else { return nil }
+        return (kind, length)
+    }
+
+    @inline(__always) static func isLetter(_ kind: Class) -> Bool { kind == .upper || kind == .lower || kind == .letter }
+    /// [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]
+    @inline(__always) static func inFirstClass(_ kind: Class) -> Bool { kind == .upper || kind == .letter || kind == .mark }
+    /// [\p{Ll}\p{Lm}\p{Lo}\p{M}]
+    @inline(__always) static func inSecondClass(_ kind: Class) -> Bool { kind == .lower || kind == .letter || kind == .mark }
+}
