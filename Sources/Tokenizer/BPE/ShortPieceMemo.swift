@@ -1,3 +1,5 @@
+import Foundation
+
 /// The tokens of recently seen short pieces, with the piece's bytes and up to three tokens held in
 /// the slot itself: a hit is one 32-byte load and two integer compares.
 ///
@@ -15,7 +17,8 @@
 struct ShortPieceMemo: ~Copyable {
     /// Pieces longer than this take the general path.
     static let maxPieceBytes = 16
-    /// Pieces with more tokens than this are not memoized (they would not fit the slot).
+    /// Tokens held in the slot; a piece with more has only its count here (its tokens are in
+    /// `PieceCache`): enough for count, one more lookup for encode.
     static let maxTokens = 3
     /// 2^15 sets × 64 bytes = 2 MiB of address space; what stays in cache is the lines in use
     /// (en.txt's 20.8k distinct pieces: ~1.1 MiB either way). With 2^14 sets, 14 % of the sets held
@@ -26,14 +29,22 @@ struct ShortPieceMemo: ~Copyable {
     /// tokens 1 and 2. Length 0 marks an empty slot (no piece is empty).
     private let words: UnsafeMutablePointer<UInt64>
 
+    private static let byteCount = 64 << setBits
+    private let allocation: UnsafeMutableRawPointer
+
     init() {
-        let count = 8 << ShortPieceMemo.setBits
-        words = UnsafeMutableRawPointer.allocate(byteCount: count * 8, alignment: 64)
-            .bindMemory(to: UInt64.self, capacity: count)
-        words.initialize(repeating: 0, count: count)
+        // calloc: fresh pages come zeroed (empty slots) without being touched, so a new encoder
+        // that tokenizes one turn faults in a few pages, not 2 MiB; memory malloc reuses is zeroed
+        // by calloc itself. 64 extra bytes align the sets to cache lines.
+        guard let allocation = calloc(ShortPieceMemo.byteCount + 64, 1) else {
+            fatalError("cannot allocate \(ShortPieceMemo.byteCount) bytes for the piece memo")
+        }
+        self.allocation = allocation
+        let aligned = (Int(bitPattern: allocation) + 63) & ~63
+        words = UnsafeMutableRawPointer(bitPattern: aligned)!.bindMemory(to: UInt64.self, capacity: ShortPieceMemo.byteCount / 8)
     }
 
-    deinit { words.deallocate() }
+    deinit { free(allocation) }
 
     /// The piece's bytes as two words; with the length, an exact key. Reads stay inside the piece.
     ///
@@ -84,7 +95,8 @@ struct ShortPieceMemo: ~Copyable {
         if count > 2 { output.append(Rank(truncatingIfNeeded: slot[3] >> 32)) }
     }
 
-    /// Remembers `tokens` (1 ... maxTokens of them) for the piece with this key and length.
+    /// Remembers `tokens` for the piece with this key and length: their count, and the tokens
+    /// themselves when there are at most `maxTokens`.
     @inline(__always)
     func insert(_ key: (UInt64, UInt64), count: Int, tokens: UnsafeBufferPointer<Rank>) {
         let slot = set(key, count)
