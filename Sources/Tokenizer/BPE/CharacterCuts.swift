@@ -24,10 +24,20 @@ struct CharacterCuts: Sendable {
     private static let empty = UInt64.max
 
     /// Open addressing over `left << 21 | right` code points.
-    private let bigrams: [UInt64]
-    private let bigramShift: UInt64
+    let bigrams: [UInt64]
+    let bigramShift: UInt64
     /// Bit `x << 8 | y`: some token has byte x then byte y at a character start, as in cases 2–3.
-    private let straddles: [UInt64]
+    let straddles: [UInt64]
+
+    /// Reassembles the sets `VocabularyCache` stored (building them takes ~5 ms for o200k).
+    init?(bigrams: [UInt64], bigramShift: UInt64, straddles: [UInt64]) {
+        guard !bigrams.isEmpty, bigrams.count & (bigrams.count - 1) == 0,
+            bigramShift == UInt64(64 - bigrams.count.trailingZeroBitCount), straddles.count == 1024
+        else { return nil }
+        self.bigrams = bigrams
+        self.bigramShift = bigramShift
+        self.straddles = straddles
+    }
 
     init(_ table: RankTable) {
         var pairs = Set<UInt64>()

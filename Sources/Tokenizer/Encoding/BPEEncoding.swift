@@ -27,12 +27,17 @@ public final class BPEEncoding: TextTokenizer, @unchecked Sendable {
 
     public var name: String { spec.name }
 
-    /// Builds an encoding from a parsed vocabulary (`pairs` is derived from `table` when not given).
-    public init(spec: EncodingSpec, table: RankTable, pairs: PairTable? = nil) throws {
+    /// Builds an encoding from a parsed vocabulary (`pairs` and `cuts` are derived from `table`
+    /// when not given).
+    public convenience init(spec: EncodingSpec, table: RankTable, pairs: PairTable? = nil) throws {
+        try self.init(spec: spec, table: table, pairs: pairs, cuts: nil)
+    }
+
+    init(spec: EncodingSpec, table: RankTable, pairs: PairTable?, cuts: CharacterCuts?) throws {
         self.spec = spec
         self.table = table
         self.pairs = try pairs ?? PairTable(table)
-        self.cuts = CharacterCuts(table)
+        self.cuts = cuts ?? CharacterCuts(table)
         self.pattern = try RegexPattern(spec.pattern, extraOptions: spec.patternOptions)
         self.scansO200kASCII =
             spec.pattern == EncodingSpec.o200kBase.pattern && spec.patternOptions == EncodingSpec.o200kBase.patternOptions
@@ -48,13 +53,14 @@ public final class BPEEncoding: TextTokenizer, @unchecked Sendable {
     public static func load(_ spec: EncodingSpec, directory: URL? = nil) throws -> BPEEncoding {
         let file = try VocabularyLocator.read(spec.vocabularyFile, expectedXXH3: spec.xxh3, directory: directory)
         let cache = VocabularyCache.url(for: file.path)
-        if let (table, pairs) = VocabularyCache.load(cache, sourceHash: file.hash) {
-            return try BPEEncoding(spec: spec, table: table, pairs: pairs)
+        if let (table, pairs, cuts) = VocabularyCache.load(cache, sourceHash: file.hash) {
+            return try BPEEncoding(spec: spec, table: table, pairs: pairs, cuts: cuts)
         }
         let table = try TiktokenFile.parse(file.bytes, path: file.path)
         let pairs = try PairTable(table)
-        VocabularyCache.store(table, pairs, to: cache, sourceHash: file.hash)
-        return try BPEEncoding(spec: spec, table: table, pairs: pairs)
+        let cuts = CharacterCuts(table)
+        VocabularyCache.store(table, pairs, cuts, to: cache, sourceHash: file.hash)
+        return try BPEEncoding(spec: spec, table: table, pairs: pairs, cuts: cuts)
     }
 
     private static let loaded = LoadedOnce<BPEEncoding>()

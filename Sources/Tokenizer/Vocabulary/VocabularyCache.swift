@@ -7,46 +7,56 @@ import Foundation
 /// hash differs (stale), or when its own trailing XXH3 does not match (damaged). Failing to write it
 /// (read-only directory) only costs the slower load next time.
 ///
-/// Layout, little-endian: magic `TBVOCAB3`, source XXH3, rank count, byte count, slot count, pair
-/// slot count, pair shift, then token bytes, offsets (UInt32 × rank count + 1), slots (UInt64), byte
-/// ranks (UInt32 × 256), byte-pair ranks (UInt32 × 65,536), pair slots (UInt64), and the XXH3 of
-/// everything before it. (`TBVOCAB2` images, with pair keys and values apart, are rebuilt.)
+/// Layout, little-endian: magic `TBVOCAB4`, source XXH3, rank count, byte count, slot count, pair
+/// slot count, pair shift, bigram slot count, bigram shift, then token bytes, offsets (UInt32 ×
+/// rank count + 1), slots (UInt64), byte ranks (UInt32 × 256), byte-pair ranks (UInt32 × 65,536),
+/// pair slots (UInt64), the `CharacterCuts` bigram slots (UInt64) and straddle bits (UInt64 × 1,024),
+/// and the XXH3 of everything before it. Images of earlier layouts (`TBVOCAB2`, `TBVOCAB3`) are
+/// rebuilt.
 enum VocabularyCache {
-    static let magic = Array("TBVOCAB3".utf8)
+    static let magic = Array("TBVOCAB4".utf8)
 
     static func url(for vocabularyPath: String) -> URL {
         URL(fileURLWithPath: vocabularyPath + ".tbcache")
     }
 
-    static func load(_ url: URL, sourceHash: UInt64) -> (RankTable, PairTable)? {
-        BinaryImage.read(url, magic: magic, sourceHash: sourceHash) { image -> (RankTable, PairTable)? in
+    static func load(_ url: URL, sourceHash: UInt64) -> (RankTable, PairTable, CharacterCuts)? {
+        BinaryImage.read(url, magic: magic, sourceHash: sourceHash) { image -> (RankTable, PairTable, CharacterCuts)? in
             guard let rankCount = image.word().map(Int.init), let byteCount = image.word().map(Int.init),
                 let slotCount = image.word().map(Int.init), let pairCount = image.word().map(Int.init),
-                let pairShift = image.word(),
+                let pairShift = image.word(), let bigramCount = image.word().map(Int.init), let bigramShift = image.word(),
                 slotCount > 0, slotCount & (slotCount - 1) == 0, pairCount > 0, pairCount & (pairCount - 1) == 0,
                 pairShift == UInt64(64 - pairCount.trailingZeroBitCount),
                 let bytes = image.array(byteCount, of: UInt8.self), let offsets = image.array(rankCount + 1, of: UInt32.self),
                 let slots = image.array(slotCount, of: UInt64.self), let byteRanks = image.array(256, of: Rank.self),
-                let pairRanks = image.array(65_536, of: Rank.self), let pairSlots = image.array(pairCount, of: UInt64.self)
+                let pairRanks = image.array(65_536, of: Rank.self), let pairSlots = image.array(pairCount, of: UInt64.self),
+                let bigrams = image.array(bigramCount, of: UInt64.self), let straddles = image.array(1024, of: UInt64.self),
+                let cuts = CharacterCuts(bigrams: bigrams, bigramShift: bigramShift, straddles: straddles)
             else { return nil }
             return (
                 RankTable(flatBytes: bytes, offsets: offsets, slots: slots, byteRanks: byteRanks, bytePairRanks: pairRanks),
-                PairTable(slots: pairSlots, shift: pairShift)
+                PairTable(slots: pairSlots, shift: pairShift),
+                cuts
             )
         }
     }
 
-    static func store(_ table: RankTable, _ pairs: PairTable, to url: URL, sourceHash: UInt64) {
+    static func store(_ table: RankTable, _ pairs: PairTable, _ cuts: CharacterCuts, to url: URL, sourceHash: UInt64) {
         var image = BinaryImage.Writer(
             magic: magic, sourceHash: sourceHash,
-            capacity: 40 + table.bytes.count + 4 * table.offsets.count + 8 * table.slots.count + 4 * 65_792 + 8 * pairs.slots.count)
-        image.append([UInt64(table.rankCount), UInt64(table.bytes.count), UInt64(table.slots.count), UInt64(pairs.slots.count), pairs.shift])
+            capacity: 40 + table.bytes.count + 4 * table.offsets.count + 8 * table.slots.count + 4 * 65_792 + 8 * pairs.slots.count + 8 * (cuts.bigrams.count + 1024))
+        image.append([
+            UInt64(table.rankCount), UInt64(table.bytes.count), UInt64(table.slots.count), UInt64(pairs.slots.count), pairs.shift,
+            UInt64(cuts.bigrams.count), cuts.bigramShift,
+        ])
         image.append(table.bytes)
         image.append(table.offsets)
         image.append(table.slots)
         image.append(table.byteRanks)
         image.append(table.bytePairRanks)
         image.append(pairs.slots)
+        image.append(cuts.bigrams)
+        image.append(cuts.straddles)
         image.write(to: url)
     }
 }
