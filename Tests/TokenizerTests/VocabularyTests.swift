@@ -37,6 +37,31 @@ import Testing
         }
     }
 
+    /// The binary image beside the vocabulary is written on the first load, read back on the next
+    /// with the same tables (ranks, pairs, character cuts), and rebuilt when damaged.
+    @Test func vocabularyCacheIsWrittenReusedAndRebuiltWhenDamaged() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let source = VocabularyLocator.defaultDirectory.appendingPathComponent("o200k_base.tiktoken")
+        try FileManager.default.copyItem(at: source, to: directory.appendingPathComponent("o200k_base.tiktoken"))
+        let cache = directory.appendingPathComponent("o200k_base.tiktoken.tbcache")
+        let built = try BPEEncoding.load(.o200kBase, directory: directory)
+        #expect(FileManager.default.fileExists(atPath: cache.path))
+        let reused = try BPEEncoding.load(.o200kBase, directory: directory)
+        #expect(reused.pairs.slots == built.pairs.slots)
+        #expect(reused.cuts.bigrams == built.cuts.bigrams && reused.cuts.straddles == built.cuts.straddles)
+        #expect(reused.table.slots == built.table.slots && reused.table.bytes == built.table.bytes)
+        let text = "中华人民共和国的首都是北京，我们一起去看看吧。Hello, world! ١٢٣ 😀"
+        #expect(reused.encodeOrdinary(text) == built.encodeOrdinary(text))
+        var damaged = try Fixtures.bytes(cache)
+        damaged[damaged.count / 2] ^= 0xFF
+        try Data(damaged).write(to: cache)
+        let rebuilt = try BPEEncoding.load(.o200kBase, directory: directory)
+        #expect(rebuilt.encodeOrdinary(text) == built.encodeOrdinary(text))
+        #expect(try Fixtures.bytes(cache) != damaged, "the damaged image was rewritten")
+        #expect(VocabularyCache.load(cache, sourceHash: xxh3(try Fixtures.bytes(source))) != nil)
+    }
+
     @Test func malformedLinesAreReportedWithTheirLineNumber() throws {
         let good = Array("IQ== 0\nIg== 1\n".utf8)
         let table = try TiktokenFile.parse(good, path: "t")
