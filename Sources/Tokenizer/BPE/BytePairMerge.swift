@@ -32,7 +32,7 @@ struct BytePairMerger {
 
     // MARK: - Linear scan (tiktoken's algorithm)
 
-    mutating func mergeByScan(
+    func mergeByScan(
         _ piece: UnsafeRawBufferPointer, table: RankTable, pairs: PairTable, into output: inout [Rank]
     ) {
         let count = piece.count
@@ -40,53 +40,44 @@ struct BytePairMerger {
             output.append(table.byteRanks[Int(piece[0])])
             return
         }
-        // Move the scratch out of `self` so that the loop below borrows locals, not `self`.
-        var pairRanks = self.pairRanks, tokens = self.tokens
-        self.pairRanks = []
-        self.tokens = []
-        defer {
-            self.pairRanks = pairRanks
-            self.tokens = tokens
-        }
-        pairRanks.removeAll(keepingCapacity: true)
-        tokens.removeAll(keepingCapacity: true)
-        table.byteRanks.withUnsafeBufferPointer { byteRanks in
-            table.bytePairRanks.withUnsafeBufferPointer { bytePairRanks in
-                for index in 0 ..< count {
-                    tokens.append(byteRanks[Int(piece[index])])
-                    pairRanks.append(
-                        index + 1 < count ? bytePairRanks[Int(piece[index]) << 8 | Int(piece[index + 1])] : RankTable.none)
+        // Parts live on the stack (at most 2 × 64 ranks): no array bookkeeping, no retain/release
+        // per piece — on first sight of a text most short pieces are merged once.
+        withUnsafeTemporaryAllocation(of: Rank.self, capacity: 2 * count) { scratch in
+            // Parts 0 ..< parts: ids[i] is part i, ranks[i] what parts i and i + 1 merge into.
+            // After the first round the bytes are not needed: a merge is a lookup of two ids.
+            let ids = scratch.baseAddress!
+            let ranks = ids + count
+            table.byteRanks.withUnsafeBufferPointer { byteRanks in
+                table.bytePairRanks.withUnsafeBufferPointer { bytePairRanks in
+                    for index in 0 ..< count {
+                        ids[index] = byteRanks[Int(piece[index])]
+                        ranks[index] =
+                            index + 1 < count ? bytePairRanks[Int(piece[index]) << 8 | Int(piece[index + 1])] : RankTable.none
+                    }
                 }
             }
-        }
-        pairRanks.withUnsafeMutableBufferPointer { pairRanks in
-            tokens.withUnsafeMutableBufferPointer { tokens in
-                // Parts 0 ..< parts: ids[i] is part i, ranks[i] what parts i and i + 1 merge into.
-                // After the first round the bytes are not needed: a merge is a lookup of two ids.
-                let ranks = pairRanks.baseAddress!
-                let ids = tokens.baseAddress!
-                var parts = count
-                while true {
-                    var best = RankTable.none
-                    var at = -1
-                    for index in 0 ..< parts &- 1 where ranks[index] < best {
-                        best = ranks[index]
-                        at = index
-                    }
-                    if at < 0 { break }
-                    // Part `at` absorbs part `at + 1` and becomes the token `best`.
-                    ids[at] = best
-                    let moved = parts &- at &- 2
-                    if moved > 0 {
-                        (ids + at + 1).update(from: ids + at + 2, count: moved)
-                        (ranks + at + 1).update(from: ranks + at + 2, count: moved)
-                    }
-                    parts -= 1
-                    ranks[at] = at + 1 < parts ? pairs.merged(best, ids[at + 1]) : RankTable.none
-                    if at > 0 { ranks[at - 1] = pairs.merged(ids[at - 1], best) }
+            var parts = count
+            while true {
+                var best = RankTable.none
+                var at = -1
+                for index in 0 ..< parts &- 1 where ranks[index] < best {
+                    best = ranks[index]
+                    at = index
                 }
-                output.append(contentsOf: UnsafeBufferPointer(start: ids, count: parts))
+                if at < 0 { break }
+                // Part `at` absorbs part `at + 1` and becomes the token `best`.
+                ids[at] = best
+                var index = at &+ 1
+                while index < parts &- 1 {
+                    ids[index] = ids[index &+ 1]
+                    ranks[index] = ranks[index &+ 1]
+                    index &+= 1
+                }
+                parts -= 1
+                ranks[at] = at + 1 < parts ? pairs.merged(best, ids[at + 1]) : RankTable.none
+                if at > 0 { ranks[at - 1] = pairs.merged(ids[at - 1], best) }
             }
+            output.append(contentsOf: UnsafeBufferPointer(start: ids, count: parts))
         }
     }
 
