@@ -36,25 +36,42 @@ public final class Encoder {
         var total = 0
         let complete = forEachPiece(text) { piece in
             if piece.count <= ShortPieceMemo.maxPieceBytes {
-                let key = ShortPieceMemo.key(piece)
-                if let slot = memo.lookup(key, count: piece.count) {
-                    // The common case touches no array: a stored property of a class would cost
-                    // an exclusivity check per piece (count was 0.75x encode's speed with one).
-                    total += ShortPieceMemo.tokenCount(slot)
-                } else {
+                total += countTokensOfShortPiece(piece)
+            } else {
+                // Segments are counted from the memo too; only an uncut piece is merged into scratch.
+                let cut = encoding.cuts.forEachSegment(piece) { segment in
+                    if segment.count <= ShortPieceMemo.maxPieceBytes {
+                        total += countTokensOfShortPiece(segment)
+                    } else {
+                        scratch.removeAll(keepingCapacity: true)
+                        appendTokensOfPiece(segment, to: &scratch)
+                        total += scratch.count
+                    }
+                }
+                if !cut {
                     scratch.removeAll(keepingCapacity: true)
                     appendTokensOfPiece(piece, to: &scratch)
-                    remember(key, piece.count, scratch, from: 0)
                     total += scratch.count
                 }
-            } else {
-                scratch.removeAll(keepingCapacity: true)
-                appendTokensOfLongPiece(piece, to: &scratch)
-                total += scratch.count
             }
             return total <= limit
         }
         return complete ? total : nil
+    }
+
+    /// The number of tokens of a piece of at most `ShortPieceMemo.maxPieceBytes`.
+    @inline(__always)
+    private func countTokensOfShortPiece(_ piece: UnsafeRawBufferPointer) -> Int {
+        let key = ShortPieceMemo.key(piece)
+        if let slot = memo.lookup(key, count: piece.count) {
+            // The common case touches no array: a stored property of a class would cost an
+            // exclusivity check per piece (count was 0.75x encode's speed with one).
+            return ShortPieceMemo.tokenCount(slot)
+        }
+        scratch.removeAll(keepingCapacity: true)
+        appendTokensOfPiece(piece, to: &scratch)
+        remember(key, piece.count, scratch, from: 0)
+        return scratch.count
     }
 
     /// The byte ranges of the pre-tokenizer pieces of `text`, in order.

@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""Two or more tokenbudget variants alternated on the same files: builds against each other, or
+count against encode on one build. Our side only (no peer): for A/B decisions, quoted in
+docs/tokenizer.md ("Choices, alternatives, measured effect").
+
+    swift build -c release --product TokenizerThroughput && cp .build/release/TokenizerThroughput /tmp/before
+    ... change, rebuild ...
+    python3 Benchmarks/tokenizer_ab.py --variant /tmp/before:encode --variant .build/release/TokenizerThroughput:encode
+    python3 Benchmarks/tokenizer_ab.py --variant .build/release/TokenizerThroughput:encode \\
+        --variant .build/release/TokenizerThroughput:count [--cold] [--chunk 512] [--files en.txt,zh.txt]
+
+Each variant is `<TokenizerThroughput binary>:<encode|count>`, run as a long-lived child; per file,
+one untimed pass each, then `--reps` rounds in which every variant runs once. Prints the median
+milliseconds per file and variant, and the sum over the files.
+"""
+import argparse, pathlib, statistics, subprocess
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+p = argparse.ArgumentParser()
+p.add_argument("--variant", action="append", required=True, help="binary:mode")
+p.add_argument("--encoding", default="o200k_base")
+p.add_argument("--reps", type=int, default=7)
+p.add_argument("--chunk", type=int, default=0)
+p.add_argument("--cold", action="store_true")
+p.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpus"))
+p.add_argument("--files", default="", help="comma-separated names; default every .txt in the corpus")
+args = p.parse_args()
+
+variants = []
+for spec in args.variant:
+    binary, _, mode = spec.rpartition(":")
+    child = subprocess.Popen([binary], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+    variants.append((f"{pathlib.Path(binary).name}:{mode}", mode, child))
+
+
+def run(mode, child, path):
+    child.stdin.write(f"{mode} {args.encoding} {path} {args.chunk}{' cold' if args.cold else ''}\n")
+    child.stdin.flush()
+    return int(child.stdout.readline().split()[0]) / 1e6
+
+
+names = args.files.split(",") if args.files else sorted(q.name for q in pathlib.Path(args.corpus).glob("*.txt"))
+totals = [0.0] * len(variants)
+print(f"{args.encoding}, {'cold' if args.cold else 'warm'} caches, chunk {args.chunk or 'whole file'}, medians of {args.reps} (ms)")
+print(f"{'file':<16}" + "".join(f"{label:>28}" for label, _, _ in variants))
+for name in names:
+    path = pathlib.Path(args.corpus) / name
+    for _, mode, child in variants:
+        run(mode, child, path)
+    times = [[] for _ in variants]
+    for _ in range(args.reps):
+        for index, (_, mode, child) in enumerate(variants):
+            times[index].append(run(mode, child, path))
+    medians = [statistics.median(t) for t in times]
+    totals = [a + b for a, b in zip(totals, medians)]
+    print(f"{name:<16}" + "".join(f"{m:>28.2f}" for m in medians))
+print(f"{'sum':<16}" + "".join(f"{t:>28.1f}" for t in totals))
