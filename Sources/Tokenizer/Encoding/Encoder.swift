@@ -1,4 +1,5 @@
-/// The per-thread half of a `BPEEncoding`: PCRE2 match data, merge scratch and the piece cache.
+/// The per-thread half of a `BPEEncoding`: PCRE2 match data, merge scratch, the short-piece memo
+/// and the piece cache.
 ///
 /// Not thread-safe; one per thread or per session. `BPEEncoding`'s own methods borrow one from a
 /// pool, so most callers never see this type.
@@ -19,6 +20,7 @@ public final class Encoder {
     }
 
     /// Appends the tokens of `text` to `output`, special-token strings taken as ordinary text.
+    /// `text` must be valid UTF-8, as the bytes of a `String` are.
     public func encodeOrdinary(_ text: UnsafeBufferPointer<UInt8>, into output: inout [Rank]) {
         forEachPiece(text) { piece in
             if piece.count <= ShortPieceMemo.maxPieceBytes {
@@ -64,8 +66,8 @@ public final class Encoder {
     private func countTokensOfShortPiece(_ piece: UnsafeRawBufferPointer) -> Int {
         let key = ShortPieceMemo.key(piece)
         if let slot = memo.lookup(key, count: piece.count) {
-            // The common case touches no array: a stored property of a class would cost an
-            // exclusivity check per piece (count was 0.75x encode's speed with one).
+            // The common case touches no array: clearing `scratch` for every piece (a stored
+            // property of a class, checked for exclusive access) made count 0.75x encode's speed.
             return ShortPieceMemo.tokenCount(slot)
         }
         scratch.removeAll(keepingCapacity: true)

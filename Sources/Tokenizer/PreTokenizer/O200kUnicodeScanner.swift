@@ -19,33 +19,15 @@ struct O200kUnicodeScanner {
         guard let (first, firstLength) = character(text, count, start) else { return nil }
         let prefixed = first != .newline && first != .number && !O200kUnicodeScanner.isLetter(first)
         let unprefixed = O200kUnicodeScanner.inFirstClass(first) || first == .lower
-        // Alternative 1, then 2, each with the prefix first.
-        if prefixed && start + firstLength < count {
-            switch firstLetterRun(text, count, start + firstLength) {
+        // Alternative 1 with the prefix, without; then alternative 2 with, without.
+        for attempt in 0 ..< 4 {
+            let withPrefix = attempt & 1 == 0
+            guard withPrefix ? prefixed && start + firstLength < count : unprefixed else { continue }
+            let from = withPrefix ? start + firstLength : start
+            switch attempt < 2 ? firstLetterRun(text, count, from) : secondLetterRun(text, count, from) {
             case .none: return nil
             case .some(let end?): return contraction(text, count, end)
-            case .some(nil): break
-            }
-        }
-        if unprefixed {
-            switch firstLetterRun(text, count, start) {
-            case .none: return nil
-            case .some(let end?): return contraction(text, count, end)
-            case .some(nil): break
-            }
-        }
-        if prefixed && start + firstLength < count {
-            switch secondLetterRun(text, count, start + firstLength) {
-            case .none: return nil
-            case .some(let end?): return contraction(text, count, end)
-            case .some(nil): break
-            }
-        }
-        if unprefixed {
-            switch secondLetterRun(text, count, start) {
-            case .none: return nil
-            case .some(let end?): return contraction(text, count, end)
-            case .some(nil): break
+            case .some(nil): continue
             }
         }
         // Alternative 3: one to three numbers.
