@@ -22,12 +22,26 @@ func corpusFiles() -> [(name: String, text: String)] {
     }
 }
 
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
 /// Turns of 50–500 bytes, cut at UTF-8 boundaries from the English and Italian files (or a fixed
 /// sentence when the corpus is absent), as a relay tokenizes them on the hot path.
 func turns() -> [String] {
     let source = corpusFiles().filter { $0.name == "en.txt" || $0.name == "it.txt" }.map(\.text).joined()
     let bytes = Array((source.isEmpty ? String(repeating: "The customer asks about the price. ", count: 3_000) : source).utf8)
-    var generator = SystemRandomNumberGenerator()
+    // Seeded: the same turns in every process (package-benchmark lists the benchmarks in one
+    // process and runs each in another, by name, and runs must compare).
+    var generator = SplitMix64(seed: 0x7E57_7A1C)
     var result: [String] = []
     var start = 0
     while result.count < 2_000 && start < bytes.count {
@@ -60,12 +74,13 @@ let benchmarks: @Sendable () -> Void = {
                 for _ in benchmark.scaledIterations { blackHole(encoding.count(file.text)) }
             }
         }
-        Benchmark("\(name) encode \(turnTexts.count) turns (\(turnBytes) bytes)") { benchmark in
+        // No parentheses in names: `--filter` takes a regular expression.
+        Benchmark("\(name) encode \(turnTexts.count) turns of \(turnBytes) bytes") { benchmark in
             for _ in benchmark.scaledIterations {
                 for turn in turnTexts { blackHole(encoding.encodeOrdinary(turn)) }
             }
         }
-        Benchmark("\(name) count \(turnTexts.count) turns") { benchmark in
+        Benchmark("\(name) count \(turnTexts.count) turns of \(turnBytes) bytes") { benchmark in
             for _ in benchmark.scaledIterations {
                 for turn in turnTexts { blackHole(encoding.count(turn)) }
             }
