@@ -75,16 +75,21 @@ def adversarial():
     return "\n".join(parts)
 
 
-def splitmix64_bytes(seed, count):
-    """The low byte of each SplitMix64 output: Tests/.../Fixtures.swift `SeededGenerator` makes the same."""
-    mask, state, out = (1 << 64) - 1, seed, bytearray()
+def splitmix64(seed, count):
+    """SplitMix64 outputs: Tests/.../Fixtures.swift `SeededGenerator` makes the same."""
+    mask, state, out = (1 << 64) - 1, seed, []
     for _ in range(count):
         state = (state + 0x9E3779B97F4A7C15) & mask
         z = state
         z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
         z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
-        out.append((z ^ (z >> 31)) & 0xFF)
-    return bytes(out)
+        out.append(z ^ (z >> 31))
+    return out
+
+
+def splitmix64_bytes(seed, count):
+    """The low byte of each SplitMix64 output."""
+    return bytes(value & 0xFF for value in splitmix64(seed, count))
 
 
 def pathological():
@@ -94,6 +99,9 @@ def pathological():
         "one-char-a-1MB": ("a" * 1_000_000, True),
         "one-char-space-1MB": (" " * 1_000_000, True),
         "random-bytes-lossy-1MB": (random_bytes.decode("utf-8", errors="replace"), False),
+        # 350,000 random CJK ideographs (U+4E00 + value % 20,902): one 1 MB piece that
+        # CharacterCuts cuts into segments, against tiktoken's merge of the whole.
+        "cjk-random-1MB": ("".join(chr(0x4E00 + value % 20_902) for value in splitmix64(11, 350_000)), True),
     }
 
 

@@ -66,6 +66,11 @@ enum GeneratedInput {
             var generator = SeededGenerator(seed: 7)
             let bytes = (0 ..< 1_000_000).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
             return String(decoding: bytes, as: UTF8.self)
+        case "cjk-random-1MB":
+            var generator = SeededGenerator(seed: 11)
+            var scalars = String.UnicodeScalarView()
+            for _ in 0 ..< 350_000 { scalars.append(Unicode.Scalar(0x4E00 + UInt32(generator.next() % 20_902))!) }
+            return String(scalars)
         default: fatalError("unknown generated input \(name)")
         }
     }
