@@ -20,9 +20,9 @@ public final class BPEEncoding: TextTokenizer, @unchecked Sendable {
     let pattern: RegexPattern
     /// Special tokens as UTF-8, longest first so that a longer one wins at the same position.
     let specials: [(bytes: [UInt8], rank: Rank, text: String)]
-    /// Whether pieces are split by `O200kASCIIScanner` first (PCRE2 deciding the rest): only for
-    /// exactly o200k_base's pattern.
-    let scansO200kASCII: Bool
+    /// Whether pieces are split by `O200kASCIIScanner`, then `O200kUnicodeScanner`, PCRE2 deciding
+    /// only what both leave: for exactly o200k_base's pattern.
+    let usesO200kScanners: Bool
     private let pool = EncoderPool<Encoder>()
 
     public var name: String { spec.name }
@@ -39,7 +39,7 @@ public final class BPEEncoding: TextTokenizer, @unchecked Sendable {
         self.pairs = try pairs ?? PairTable(table)
         self.cuts = cuts ?? CharacterCuts(table)
         self.pattern = try RegexPattern(spec.pattern, extraOptions: spec.patternOptions)
-        self.scansO200kASCII =
+        self.usesO200kScanners =
             spec.pattern == EncodingSpec.o200kBase.pattern && spec.patternOptions == EncodingSpec.o200kBase.patternOptions
         self.specials = spec.specialTokens
             .map { (Array($0.key.utf8), $0.value, $0.key) }

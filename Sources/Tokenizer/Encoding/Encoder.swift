@@ -16,7 +16,7 @@ public final class Encoder {
     init(encoding: BPEEncoding) {
         self.encoding = encoding
         self.matcher = encoding.pattern.makeMatcher()
-        self.unicodeScanner = encoding.scansO200kASCII ? O200kUnicodeScanner(table: .shared) : nil
+        self.unicodeScanner = encoding.usesO200kScanners ? O200kUnicodeScanner(table: .shared) : nil
     }
 
     /// Appends the tokens of `text` to `output`, special-token strings taken as ordinary text.
