@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the o200k split-scanner fuzz target with libFuzzer + AddressSanitizer and runs it for a
+# Builds the o200k/cl100k split-scanner fuzz target with libFuzzer + AddressSanitizer and runs it for a
 # bounded time (default 60 s). Usage: bash scripts/fuzz-split-scanner.sh [seconds]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

@@ -2,23 +2,28 @@ import Foundation
 import Testing
 import Tokenizer
 
-/// `O200kASCIIScanner` (with PCRE2 deciding whatever involves a non-ASCII byte) must cut exactly the
-/// pieces PCRE2 alone cuts. The oracle is the same compiled pattern, run with `forEachMatch`.
+/// The hand-written scanners (o200k: `O200kASCIIScanner` then `O200kUnicodeScanner`; cl100k:
+/// `Cl100kScanner`), with PCRE2 deciding what they leave, must cut exactly the pieces PCRE2 alone
+/// cuts. The oracle is the encoding's own pattern and options, run with `forEachMatch`.
 @Suite struct SplitScannerTests {
-    static let reference = try! RegexPattern(EncodingSpec.o200kBase.pattern)
+    static let encodings = ["o200k_base", "cl100k_base"]
+    static let references = encodings.map { name in
+        let spec = EncodingSpec.all[name]!
+        return try! RegexPattern(spec.pattern, extraOptions: spec.patternOptions)
+    }
 
-    static func referencePieces(_ text: String) -> [Range<Int>] {
+    static func referencePieces(_ text: String, _ encoding: String) -> [Range<Int>] {
         var ranges = [Range<Int>]()
         let bytes = Array(text.utf8)
         bytes.withUnsafeBufferPointer { buffer in
-            try! reference.makeMatcher().forEachMatch(in: buffer) { ranges.append($0) }
+            try! references[encodings.firstIndex(of: encoding)!].makeMatcher().forEachMatch(in: buffer) { ranges.append($0) }
         }
         return ranges
     }
 
-    static func expectSamePieces(_ text: String, _ label: @autoclosure () -> String) {
-        let ours = Fixtures.o200k.pieceRanges(text)
-        let expected = referencePieces(text)
+    static func expectSamePieces(_ text: String, _ encoding: String, _ label: @autoclosure () -> String) {
+        let ours = Fixtures.encoding(encoding).pieceRanges(text)
+        let expected = referencePieces(text, encoding)
         guard ours != expected else { return }
         let index = (0 ..< min(ours.count, expected.count)).first { ours[$0] != expected[$0] } ?? min(ours.count, expected.count)
         let bytes = Array(text.utf8)
@@ -26,15 +31,16 @@ import Tokenizer
             guard index < ranges.count else { return "(none)" }
             return String(decoding: bytes[ranges[index]], as: UTF8.self).debugDescription
         }
-        Issue.record("\(label()): piece \(index) is \(show(ours)), PCRE2 cuts \(show(expected))")
+        Issue.record("\(encoding) \(label()): piece \(index) is \(show(ours)), PCRE2 cuts \(show(expected))")
     }
 
-    @Test func corpusSplitsAsPCRE2() throws {
+    @Test(arguments: encodings)
+    func corpusSplitsAsPCRE2(_ encoding: String) throws {
         guard let shared = Fixtures.sharedDirectory else { return }
         let corpus = shared.appendingPathComponent("corpus")
         for file in try FileManager.default.contentsOfDirectory(atPath: corpus.path) where file.hasSuffix(".txt") {
             let bytes = try Fixtures.bytes(corpus.appendingPathComponent(file))
-            Self.expectSamePieces(String(decoding: bytes, as: UTF8.self), file)
+            Self.expectSamePieces(String(decoding: bytes, as: UTF8.self), encoding, file)
         }
     }
 
@@ -44,7 +50,8 @@ import Tokenizer
     /// outside the BMP), marks (U+0301, U+064B, U+093F, U+094D, U+FE0F), numbers (٣ ² Ⅻ ½ 𝟘),
     /// U+017F which (?i) matches as s, the Kelvin sign, CJK punctuation, symbols, emoji, ZWJ,
     /// private use, and code points above plane 2 (U+30000, tags, plane 16) that PCRE2 decides.
-    @Test func randomStringsSplitAsPCRE2() {
+    @Test(arguments: encodings)
+    func randomStringsSplitAsPCRE2(_ encoding: String) {
         let ascii = Array("aZbYsStTrReEvVmMlLdD09 \t\n\r\u{0B}\u{0C}'/.,;-_!?\"()[]{}<>$#@%^&*+=|\\~`\u{00}\u{1F}\u{7F}")
             .map(String.init)
         let nonASCII = [
@@ -60,13 +67,14 @@ import Tokenizer
                 let fromASCII = Int.random(in: 0 ..< 10, using: &generator) < 8
                 text += (fromASCII ? ascii : nonASCII).randomElement(using: &generator)!
             }
-            Self.expectSamePieces(text, text.debugDescription)
+            Self.expectSamePieces(text, encoding, text.debugDescription)
         }
     }
 
-    @Test func adversarialFixtureSplitsAsPCRE2() throws {
+    @Test(arguments: encodings)
+    func adversarialFixtureSplitsAsPCRE2(_ encoding: String) throws {
         for name in ["adversarial.txt", "gemma_adversarial.txt"] {
-            Self.expectSamePieces(try Fixtures.text(Fixtures.tokenizerDirectory.appendingPathComponent(name)), name)
+            Self.expectSamePieces(try Fixtures.text(Fixtures.tokenizerDirectory.appendingPathComponent(name)), encoding, name)
         }
     }
 }

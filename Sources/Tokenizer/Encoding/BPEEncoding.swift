@@ -20,9 +20,17 @@ public final class BPEEncoding: TextTokenizer, @unchecked Sendable {
     let pattern: RegexPattern
     /// Special tokens as UTF-8, longest first so that a longer one wins at the same position.
     let specials: [(bytes: [UInt8], rank: Rank, text: String)]
-    /// Whether pieces are split by `O200kASCIIScanner`, then `O200kUnicodeScanner`, PCRE2 deciding
-    /// only what both leave: for exactly o200k_base's pattern.
-    let usesO200kScanners: Bool
+    /// The hand-written scanner that splits pieces before PCRE2 is asked, for exactly the pattern
+    /// (and options) it was written for; PCRE2 alone for any other.
+    let scanner: ScannerKind
+
+    enum ScannerKind {
+        /// `O200kASCIIScanner`, then `O200kUnicodeScanner`.
+        case o200k
+        /// `Cl100kScanner`.
+        case cl100k
+        case none
+    }
     private let pool = EncoderPool<Encoder>()
 
     public var name: String { spec.name }
@@ -39,8 +47,10 @@ public final class BPEEncoding: TextTokenizer, @unchecked Sendable {
         self.pairs = try pairs ?? PairTable(table)
         self.cuts = cuts ?? CharacterCuts(table)
         self.pattern = try RegexPattern(spec.pattern, extraOptions: spec.patternOptions)
-        self.usesO200kScanners =
-            spec.pattern == EncodingSpec.o200kBase.pattern && spec.patternOptions == EncodingSpec.o200kBase.patternOptions
+        func written(for known: EncodingSpec) -> Bool {
+            spec.pattern == known.pattern && spec.patternOptions == known.patternOptions
+        }
+        self.scanner = written(for: .o200kBase) ? .o200k : written(for: .cl100kBase) ? .cl100k : .none
         self.specials = spec.specialTokens
             .map { (Array($0.key.utf8), $0.value, $0.key) }
             .sorted { $0.0.count > $1.0.count }

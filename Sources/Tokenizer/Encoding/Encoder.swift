@@ -11,12 +11,14 @@ public final class Encoder {
     private let memo = ShortPieceMemo()
     private var scratch: [Rank] = []
     /// For o200k_base: what `O200kASCIIScanner` cannot decide, before PCRE2 is asked.
-    private let unicodeScanner: O200kUnicodeScanner?
+    private let o200kScanner: O200kUnicodeScanner?
+    private let cl100kScanner: Cl100kScanner?
 
     init(encoding: BPEEncoding) {
         self.encoding = encoding
         self.matcher = encoding.pattern.makeMatcher()
-        self.unicodeScanner = encoding.usesO200kScanners ? O200kUnicodeScanner(table: .shared) : nil
+        self.o200kScanner = encoding.scanner == .o200k ? O200kUnicodeScanner(table: .shared) : nil
+        self.cl100kScanner = encoding.scanner == .cl100k ? Cl100kScanner(table: .shared) : nil
     }
 
     /// Appends the tokens of `text` to `output`, special-token strings taken as ordinary text.
@@ -162,14 +164,20 @@ public final class Encoder {
     ) -> Bool {
         guard let base = text.baseAddress else { return true }
         let count = text.count
-        let scanner = unicodeScanner
+        let o200k = o200kScanner, cl100k = cl100kScanner
         var offset = 0
         while offset < count {
             let range: Range<Int>
-            if let scanner,
-                let end = O200kASCIIScanner.pieceEnd(base, count, from: offset) ?? scanner.pieceEnd(base, count, from: offset)
-            {
-                range = offset ..< end
+            let scanned: Int?
+            if let o200k {
+                scanned = O200kASCIIScanner.pieceEnd(base, count, from: offset) ?? o200k.pieceEnd(base, count, from: offset)
+            } else if let cl100k {
+                scanned = cl100k.pieceEnd(base, count, from: offset)
+            } else {
+                scanned = nil
+            }
+            if let scanned {
+                range = offset ..< scanned
             } else {
                 do {
                     guard let found = try matcher.firstMatch(in: base, count: count, from: offset) else { break }
