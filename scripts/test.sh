@@ -8,7 +8,7 @@ swift build --build-tests
 swift test --skip-build
 # A bounded libFuzzer run over serve's framing and request parser (docs/protocol.md).
 bash scripts/fuzz-request-parser.sh "${FUZZ_SECONDS:-30}"
-# A bounded libFuzzer run: the o200k ASCII split scanner must cut what PCRE2 cuts (docs/tokenizer.md).
+# A bounded libFuzzer run: the o200k and cl100k split scanners must cut what PCRE2 cuts (docs/tokenizer.md).
 bash scripts/fuzz-split-scanner.sh "${FUZZ_SECONDS:-30}"
 # The PostgreSQL backend: its own build (postgres-nio), a throwaway server, the shared store suite
 # and the failover tests against it (docs/deployment.md).
