@@ -22,7 +22,7 @@ struct Cl100kScanner {
 
     /// The end of the piece that starts at `start`, or nil when PCRE2 must decide.
     func pieceEnd(_ text: UnsafePointer<UInt8>, _ count: Int, from start: Int) -> Int? {
-        guard let (first, firstLength) = character(text, count, start) else { return nil }
+        guard let (first, firstLength) = table.knownCharacter(text, count, start) else { return nil }
         // 1: a contraction; (?i) also lets U+017F LONG S stand for s.
         if text[start] == 0x27 && start + 1 < count {
             let next = text[start + 1]
@@ -43,55 +43,26 @@ struct Cl100kScanner {
         }
         var end = letters
         while end < count {
-            guard let (next, length) = character(text, count, end) else { return nil }
+            guard let (next, length) = table.knownCharacter(text, count, end) else { return nil }
             if !Cl100kScanner.isLetter(next) { break }
             end += length
         }
         if end > letters { return end }
         // 3: one to three numbers.
-        if first == .number {
-            end = start + firstLength
-            for _ in 0 ..< 2 where end < count {
-                guard let (next, length) = character(text, count, end) else { return nil }
-                if next != .number { break }
-                end += length
-            }
-            return end
-        }
+        if first == .number { return table.numbersEnd(text, count, from: start, firstLength: firstLength) }
         // 4: an optional ASCII space, others and marks, then CR and LF.
         let runStart = text[start] == 0x20 ? start + 1 : start
-        end = runStart
-        while end < count {
-            guard let (next, length) = character(text, count, end) else { return nil }
-            if next != .other && next != .mark { break }
-            end += length
-        }
-        if end > runStart {
-            while end < count && (text[end] == 0x0D || text[end] == 0x0A) { end += 1 }
-            return end
+        guard var symbols = table.symbolsEnd(text, count, from: runStart) else { return nil }
+        if symbols > runStart {
+            while symbols < count && (text[symbols] == 0x0D || text[symbols] == 0x0A) { symbols += 1 }
+            return symbols
         }
         // 5–8 over the run of whitespace that starts here.
-        guard first == .space || first == .newline else { return nil }
-        end = start
-        var lastNewline = -1
-        var lastStart = start
-        while end < count {
-            guard let (next, length) = character(text, count, end) else { return nil }
-            if next != .space && next != .newline { break }
-            if next == .newline { lastNewline = end }
-            lastStart = end
-            end += length
-        }
-        if end == count { return end }  // 5
-        if lastNewline >= 0 { return lastNewline + 1 }  // 6
-        if lastStart > start { return lastStart }  // 7: all but the last character
-        return end  // 8
-    }
-
-    @inline(__always)
-    private func character(_ text: UnsafePointer<UInt8>, _ count: Int, _ index: Int) -> (Class, Int)? {
-        guard let (kind, length) = table.character(text, count, at: index), kind != .unknown else { return nil }
-        return (kind, length)
+        guard first == .space || first == .newline, let run = table.whitespaceRun(text, count, from: start) else { return nil }
+        if run.end == count { return run.end }  // 5
+        if run.lastNewline >= 0 { return run.lastNewline + 1 }  // 6
+        if run.lastStart > start { return run.lastStart }  // 7: all but the last character
+        return run.end  // 8
     }
 
     @inline(__always) static func isLetter(_ kind: Class) -> Bool { kind == .upper || kind == .lower || kind == .letter }

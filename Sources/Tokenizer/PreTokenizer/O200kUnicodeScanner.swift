@@ -16,7 +16,7 @@ struct O200kUnicodeScanner {
 
     /// The end of the piece that starts at `start`, or nil when PCRE2 must decide.
     func pieceEnd(_ text: UnsafePointer<UInt8>, _ count: Int, from start: Int) -> Int? {
-        guard let (first, firstLength) = character(text, count, start) else { return nil }
+        guard let (first, firstLength) = table.knownCharacter(text, count, start) else { return nil }
         let prefixed = first != .newline && first != .number && !O200kUnicodeScanner.isLetter(first)
         let unprefixed = O200kUnicodeScanner.inFirstClass(first) || first == .lower
         // Alternative 1 with the prefix, without; then alternative 2 with, without.
@@ -31,42 +31,19 @@ struct O200kUnicodeScanner {
             }
         }
         // Alternative 3: one to three numbers.
-        if first == .number {
-            var end = start + firstLength
-            for _ in 0 ..< 2 where end < count {
-                guard let (next, length) = character(text, count, end) else { return nil }
-                if next != .number { break }
-                end += length
-            }
-            return end
-        }
+        if first == .number { return table.numbersEnd(text, count, from: start, firstLength: firstLength) }
         // Alternative 4: an optional ASCII space, others and marks, then CR, LF and '/'.
         let runStart = text[start] == 0x20 ? start + 1 : start
-        var end = runStart
-        while end < count {
-            guard let (next, length) = character(text, count, end) else { return nil }
-            if next != .other && next != .mark { break }
-            end += length
-        }
+        guard var end = table.symbolsEnd(text, count, from: runStart) else { return nil }
         if end > runStart {
             while end < count && (text[end] == 0x0D || text[end] == 0x0A || text[end] == 0x2F) { end += 1 }
             return end
         }
         // Alternatives 5–7 over the run of whitespace that starts here.
-        guard first == .space || first == .newline else { return nil }
-        end = start
-        var lastNewline = -1
-        var lastStart = start
-        while end < count {
-            guard let (next, length) = character(text, count, end) else { return nil }
-            if next != .space && next != .newline { break }
-            if next == .newline { lastNewline = end }
-            lastStart = end
-            end += length
-        }
-        if lastNewline >= 0 { return lastNewline + 1 }
-        if end == count || lastStart == start { return end }
-        return lastStart
+        guard first == .space || first == .newline, let run = table.whitespaceRun(text, count, from: start) else { return nil }
+        if run.lastNewline >= 0 { return run.lastNewline + 1 }
+        if run.end == count || run.lastStart == start { return run.end }
+        return run.lastStart
     }
 
     /// Alternative 1 from `start`: nil if it does not match there; .none (outer) when undecidable.
@@ -76,7 +53,7 @@ struct O200kUnicodeScanner {
         var lastBoth = -1
         var after: Class = .other
         while end < count {
-            guard let (next, length) = character(text, count, end) else { return .none }
+            guard let (next, length) = table.knownCharacter(text, count, end) else { return .none }
             if !O200kUnicodeScanner.inFirstClass(next) {
                 after = next
                 break
@@ -93,7 +70,7 @@ struct O200kUnicodeScanner {
             return .some(nil)
         }
         while secondStart < count {
-            guard let (next, length) = character(text, count, secondStart) else { return .none }
+            guard let (next, length) = table.knownCharacter(text, count, secondStart) else { return .none }
             if !O200kUnicodeScanner.inSecondClass(next) { break }
             secondStart += length
         }
@@ -105,13 +82,13 @@ struct O200kUnicodeScanner {
     private func secondLetterRun(_ text: UnsafePointer<UInt8>, _ count: Int, _ start: Int) -> Int?? {
         var end = start
         while end < count {
-            guard let (next, length) = character(text, count, end) else { return .none }
+            guard let (next, length) = table.knownCharacter(text, count, end) else { return .none }
             if !O200kUnicodeScanner.inFirstClass(next) { break }
             end += length
         }
         if end == start { return .some(nil) }
         while end < count {
-            guard let (next, length) = character(text, count, end) else { return .none }
+            guard let (next, length) = table.knownCharacter(text, count, end) else { return .none }
             if !O200kUnicodeScanner.inSecondClass(next) { break }
             end += length
         }
@@ -133,13 +110,6 @@ struct O200kUnicodeScanner {
         default:
             return next == 0xC5 && end + 2 < count && text[end + 2] == 0xBF ? end + 3 : end
         }
-    }
-
-    /// The class and length of the character at `index`; nil when PCRE2 must decide.
-    @inline(__always)
-    private func character(_ text: UnsafePointer<UInt8>, _ count: Int, _ index: Int) -> (Class, Int)? {
-        guard let (kind, length) = table.character(text, count, at: index), kind != .unknown else { return nil }
-        return (kind, length)
     }
 
     @inline(__always) static func isLetter(_ kind: Class) -> Bool { kind == .upper || kind == .lower || kind == .letter }
