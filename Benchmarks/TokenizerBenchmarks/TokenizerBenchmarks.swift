@@ -22,30 +22,17 @@ func corpusFiles() -> [(name: String, text: String)] {
     }
 }
 
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Turns of 50–500 bytes, cut at UTF-8 boundaries from the English and Italian files (or a fixed
 /// sentence when the corpus is absent), as a relay tokenizes them on the hot path.
-func turns() -> [String] {
-    let source = corpusFiles().filter { $0.name == "en.txt" || $0.name == "it.txt" }.map(\.text).joined()
+func turns(from files: [(name: String, text: String)]) -> [String] {
+    let source = files.filter { $0.name == "en.txt" || $0.name == "it.txt" }.map(\.text).joined()
     let bytes = Array((source.isEmpty ? String(repeating: "The customer asks about the price. ", count: 3_000) : source).utf8)
-    // Seeded: the same turns in every process (package-benchmark lists the benchmarks in one
-    // process and runs each in another, by name, and runs must compare).
-    var generator = SplitMix64(seed: 0x7E57_7A1C)
+    // The same turns in every process (package-benchmark lists the benchmarks in one process and
+    // runs each in another, by name, and runs must compare): lengths step through 50–500 by 193.
     var result: [String] = []
     var start = 0
     while result.count < 2_000 && start < bytes.count {
-        var end = min(bytes.count, start + Int.random(in: 50 ... 500, using: &generator))
+        var end = min(bytes.count, start + 50 + (result.count * 193) % 451)
         while end < bytes.count && bytes[end] & 0xC0 == 0x80 { end += 1 }
         result.append(String(decoding: bytes[start ..< end], as: UTF8.self))
         start = end
@@ -58,7 +45,7 @@ let benchmarks: @Sendable () -> Void = {
         metrics: [.wallClock, .throughput, .mallocCountTotal, .peakMemoryResident],
         maxDuration: .seconds(5), maxIterations: 20)
     let files = corpusFiles()
-    let turnTexts = turns()
+    let turnTexts = turns(from: files)
     let turnBytes = turnTexts.reduce(0) { $0 + $1.utf8.count }
 
     for name in ["o200k_base", "cl100k_base", "gemma3"] {

@@ -1,5 +1,6 @@
 import Foundation
 import PostgresNIO
+import SessionStore
 
 /// One PostgreSQL connection used synchronously from the engine's single thread.
 ///
@@ -17,6 +18,15 @@ final class PostgresConnectionBox {
         case textArray([String])
         case intArray([Int64])
         case doubleArray([Double])
+
+        init(_ value: StoreValue) {
+            switch value {
+            case .null: self = .null
+            case .int(let value): self = .int(value)
+            case .double(let value): self = .double(value)
+            case .text(let value): self = .text(value)
+            }
+        }
     }
 
     private var connection: PostgresConnection

@@ -247,7 +247,7 @@ public final class PostgresSessionStore: SessionStore {
               snapshot_version = EXCLUDED.snapshot_version, snapshot_hash = EXCLUDED.snapshot_hash
             WHERE sessions.owner IS NULL OR sessions.lease_expires_at < \(Self.now)
             RETURNING id
-            """, values(record))
+            """, record.columnValues.map(PostgresConnectionBox.Value.init))
         guard !rows.isEmpty else {
             throw PostgresStoreError("session \(record.id) exists and another engine holds it")
         }
@@ -268,17 +268,7 @@ public final class PostgresSessionStore: SessionStore {
               owner = CASE WHEN $5 = 'active' THEN owner END,
               lease_expires_at = CASE WHEN $5 = 'active' THEN lease_expires_at END
             WHERE id = $1
-            """, values(record))
-    }
-
-    private func values(_ record: SessionRecord) -> [PostgresConnectionBox.Value] {
-        [
-            .text(record.id), text(record.business), text(record.location), text(record.user), .text(record.status),
-            .double(record.createdAt), .double(record.updatedAt), record.lastMessageAt.map { .double($0) } ?? .null,
-            record.expiresAt.map { .double($0) } ?? .null, json(record.metadata), .text(JSONWriter.string(record.configuration)),
-            .text(record.scriptHash), .int(Int64(record.messageCount)), json(record.figures),
-            .int(Int64(record.snapshotVersion)), text(record.snapshotHash),
-        ]
+            """, record.columnValues.map(PostgresConnectionBox.Value.init))
     }
 
     public func updateProgress(_ record: SessionRecord) throws {
@@ -445,7 +435,6 @@ public final class PostgresSessionStore: SessionStore {
     // MARK: - Helpers
 
     private func text(_ value: String?) -> PostgresConnectionBox.Value { value.map { .text($0) } ?? .null }
-    private func json(_ value: JSONValue?) -> PostgresConnectionBox.Value { value.map { .text(JSONWriter.string($0)) } ?? .null }
     private func parse(_ text: String?) -> JSONValue? { text.flatMap { try? JSONParser.parse($0) } }
 }
 

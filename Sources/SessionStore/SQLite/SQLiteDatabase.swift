@@ -93,9 +93,7 @@ public final class SQLiteStatement {
         sqlite3_clear_bindings(handle)
     }
 
-    public enum Value {
-        case null, int(Int64), double(Double), text(String)
-    }
+    public typealias Value = StoreValue
 
     @discardableResult
     public func bind(_ values: [Value]) -> SQLiteStatement {

@@ -178,7 +178,7 @@ public final class SQLiteSessionStore: SessionStore {
             INSERT OR REPLACE INTO sessions (id, business_id, location_id, user_id, status, created_at, updated_at,
               last_message_at, expires_at, metadata, configuration, script_hash, message_count, figures,
               snapshot_version, snapshot_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).bind(values(record)).run()
+            """).bind(record.columnValues).run()
     }
 
     public func updateSession(_ record: SessionRecord) throws {
@@ -187,17 +187,7 @@ public final class SQLiteSessionStore: SessionStore {
               updated_at = ?7, last_message_at = ?8, expires_at = ?9, metadata = ?10, configuration = ?11,
               script_hash = ?12, message_count = ?13, figures = ?14, snapshot_version = ?15, snapshot_hash = ?16
             WHERE id = ?1
-            """).bind(values(record)).run()
-    }
-
-    private func values(_ record: SessionRecord) -> [SQLiteStatement.Value] {
-        [
-            .text(record.id), text(record.business), text(record.location), text(record.user), .text(record.status),
-            .double(record.createdAt), .double(record.updatedAt), record.lastMessageAt.map { .double($0) } ?? .null,
-            record.expiresAt.map { .double($0) } ?? .null, json(record.metadata), .text(JSONWriter.string(record.configuration)),
-            .text(record.scriptHash), .int(Int64(record.messageCount)), json(record.figures),
-            .int(Int64(record.snapshotVersion)), text(record.snapshotHash),
-        ]
+            """).bind(record.columnValues).run()
     }
 
     public func updateProgress(_ record: SessionRecord) throws {

@@ -9,8 +9,9 @@ import Foundation
 struct PieceCache {
     /// Pieces longer than this are merged every time: rare, and they would crowd the arena.
     static let maxPieceBytes = 48
-    /// 2^18 slots at most half full: 131k multi-token pieces, ~3 MiB per encoder. The whole 8.5 MB
-    /// corpus has ~160k distinct pieces, of which ~35k need merging; 2^15 slots thrashed on it.
+    /// 2^15 slots at most half full: 16k multi-token pieces. It sits behind `ShortPieceMemo` (which
+    /// holds the short pieces) and `CharacterCuts` (which turns long CJK pieces into short
+    /// segments); 2^16–2^18 slots measured no faster on the corpus (docs/tokenizer.md).
     private static let capacity = 1 << 15
     private static let maxEntries = capacity / 2
     private static let maxArenaBytes = 4 << 20

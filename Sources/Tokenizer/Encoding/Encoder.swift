@@ -42,8 +42,8 @@ public final class Encoder {
             if piece.count <= ShortPieceMemo.maxPieceBytes {
                 total += countTokensOfShortPiece(piece)
             } else {
-                // Segments are counted from the memo too; only an uncut piece is merged into scratch.
-                let cut = encoding.cuts.forEachSegment(piece) { segment in
+                // Segments are counted from the memo too; only long ones are merged into scratch.
+                forEachSegment(of: piece) { segment in
                     if segment.count <= ShortPieceMemo.maxPieceBytes {
                         total += countTokensOfShortPiece(segment)
                     } else {
@@ -51,11 +51,6 @@ public final class Encoder {
                         appendTokensOfPiece(segment, to: &scratch)
                         total += scratch.count
                     }
-                }
-                if !cut {
-                    scratch.removeAll(keepingCapacity: true)
-                    appendTokensOfPiece(piece, to: &scratch)
-                    total += scratch.count
                 }
             }
             return total <= limit
@@ -115,17 +110,22 @@ public final class Encoder {
         remember(key, piece.count, output, from: first)
     }
 
-    /// A longer piece: cut between characters that no token spans (`CharacterCuts`), its segments
-    /// then as pieces of their own; uncut, the general path.
+    /// A longer piece: its segments as pieces of their own, short ones through the memo.
     private func appendTokensOfLongPiece(_ piece: UnsafeRawBufferPointer, to output: inout [Rank]) {
-        let cut = encoding.cuts.forEachSegment(piece) { segment in
+        forEachSegment(of: piece) { segment in
             if segment.count <= ShortPieceMemo.maxPieceBytes {
                 appendTokensOfShortPiece(segment, to: &output)
             } else {
                 appendTokensOfPiece(segment, to: &output)
             }
         }
-        if !cut { appendTokensOfPiece(piece, to: &output) }
+    }
+
+    /// Calls `body` with each segment of `piece` between the cuts `CharacterCuts` allows (between
+    /// characters no token spans), or once with the whole piece when there is none.
+    @inline(__always)
+    private func forEachSegment(of piece: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) {
+        if !encoding.cuts.forEachSegment(piece, body) { body(piece) }
     }
 
     /// The general path: the piece as one vocabulary entry, else its cached merge, else a merge.
