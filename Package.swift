@@ -39,7 +39,13 @@ var package = Package(
         // Ordered JSON values, a strict hand parser and a writer: the wire format of `serve`.
         .target(name: "JSONWire"),
         // Sessions, budget, policies, eviction, snapshots, deltas, renderers: pure logic, no I/O.
-        .target(name: "ContextEngine", dependencies: ["Tokenizer", "JSONWire"]),
+        // CONTEXT_INVARIANT_CHECKS (debug builds, so every test): each applied event is followed by
+        // the O(items) invariant check of ContextSession+Invariants.swift, as swift-collections
+        // gates `_checkInvariants` behind COLLECTIONS_INTERNAL_CHECKS. Release builds skip it.
+        .target(
+            name: "ContextEngine", dependencies: ["Tokenizer", "JSONWire"],
+            swiftSettings: [.define("CONTEXT_INVARIANT_CHECKS", .when(configuration: .debug))]
+        ),
         // Turn capacity of a profile, replays of recorded sessions, SVG charts.
         .target(name: "CapacityTools", dependencies: ["ContextEngine", "Tokenizer", "JSONWire"]),
         // Persistence behind one protocol; SQLite (WAL) is the embedded default.
@@ -67,6 +73,10 @@ var package = Package(
         // Spawns the built `tokenbudget` on real pipes and files.
         .testTarget(name: "EndToEndTests", dependencies: ["JSONWire", "SessionStore"]),
         .testTarget(name: "ContextEngineTests", dependencies: ["ContextEngine", "Tokenizer", "JSONWire"]),
+        // The server's parts without a process: registry, unit of work, method table (in-memory and
+        // SQLite stores, an injected clock).
+        .testTarget(
+            name: "EngineServerTests", dependencies: ["EngineServer", "ContextEngine", "SessionStore", "JSONWire", "Tokenizer"]),
     ]
 )
 

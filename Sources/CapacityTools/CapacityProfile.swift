@@ -59,19 +59,17 @@ public enum CapacitySimulation {
             retainedAtExchange: min(retainedAt, exchanges), retained: 0, contextTokensSum: 0, instructionsInjected: 0,
             instructionsStripped: 0, evictions: 0, series: [])
         report.series.reserveCapacity(exchanges)
-        var userTurnsEver = 0
         for exchange in 1 ... max(1, exchanges) {
             var outcomes = [EventOutcome]()
             if profile.instructionTokens > 0 && profile.instructionEvery > 0 && (exchange - 1) % profile.instructionEvery == 0 {
-                outcomes.append(try session.pushInstruction("instruction", tokens: profile.instructionTokens))
+                outcomes.append(try session.apply(.instruction(text: "instruction", tokens: profile.instructionTokens)))
             }
-            outcomes.append(try session.clientSpeechStarted())
-            outcomes.append(try session.appendTurn(.user, text: "user", tokens: profile.userTokens))
-            userTurnsEver += 1
-            outcomes.append(try session.appendTurn(.model, text: "model", tokens: profile.modelTokens))
+            outcomes.append(try session.apply(.speechStarted))
+            outcomes.append(try session.apply(.turn(.user, text: "user", tokens: profile.userTokens)))
+            outcomes.append(try session.apply(.turn(.model, text: "model", tokens: profile.modelTokens)))
             // The model answered with this context: what it read.
             report.contextTokensSum += session.currentUsage.total
-            outcomes.append(session.modelTurnComplete())
+            outcomes.append(try session.apply(.turnComplete))
             for outcome in outcomes {
                 for note in outcome.notes {
                     switch note {

@@ -93,30 +93,34 @@ public enum Replayer {
                 result.rows.append(ReplayRow(seq: event.seq, kind: event.kind, tokens: tokens, usage: outcome.usage, evicted: evicted))
             }
         }
-        func attempt(_ event: RecordedEvent?, _ body: (inout ContextSession) throws -> EventOutcome) throws {
+        func attempt(_ recorded: RecordedEvent?, _ event: ContextEvent) throws {
             do {
-                record(try body(&session), event)
+                record(try session.apply(event), recorded)
             } catch let error as ContextError where error.code == .overBudget || error.code == .instructionTooLong {
-                result.refused.append("seq \(event?.seq ?? -1): \(error.message)")
+                result.refused.append("seq \(recorded?.seq ?? -1): \(error.message)")
+            }
+            // Release builds do not check after every event; a replay is where policies are tuned, so it does.
+            if let violation = session.invariantViolation() {
+                throw ContextError(.invalidConfiguration, "\(file): the engine broke an invariant after \(event): \(violation)")
             }
         }
         for event in events {
             switch event.kind {
             case .instruction:
-                try attempt(event) { try $0.pushInstruction(event.text) }
+                try attempt(event, .instruction(text: event.text))
             case .user:
                 exchange += 1
                 if let synthetic, synthetic.every > 0, exchange % synthetic.every == 0 {
                     let text = synthetic.text(exchange / synthetic.every - 1)
-                    try attempt(nil) { try $0.pushInstruction(text) }
+                    try attempt(nil, .instruction(text: text))
                 }
-                try attempt(nil) { try $0.clientSpeechStarted() }
-                try attempt(event) { try $0.appendTurn(.user, text: event.text) }
+                try attempt(nil, .speechStarted)
+                try attempt(event, .turn(.user, text: event.text))
                 result.turns += 1
             case .model:
-                try attempt(event) { try $0.appendTurn(.model, text: event.text) }
+                try attempt(event, .turn(.model, text: event.text))
                 result.contextTokensSum += session.currentUsage.total
-                try attempt(nil) { $0.modelTurnComplete() }
+                try attempt(nil, .turnComplete)
                 result.series.append(SegmentSample(exchange: max(exchange, 1), usage: session.currentUsage))
                 result.turns += 1
             }

@@ -12,6 +12,9 @@ public struct ContextError: Error, Equatable, CustomStringConvertible, Sendable 
         case invalidPolicy
         /// A parameter is out of range (window ≤ 0, negative reserve, …).
         case invalidConfiguration
+        /// A stored event cannot be read back (unknown kind, missing field): a log is never folded
+        /// with guessed values.
+        case invalidEvent
     }
 
     public var code: Code

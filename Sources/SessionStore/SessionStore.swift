@@ -111,15 +111,6 @@ public struct ResumeState: Sendable, Equatable {
     }
 }
 
-/// A batch changed sessions that another engine has taken over: nothing of it was stored.
-public struct OwnershipLost: Error, CustomStringConvertible, Sendable {
-    public var sessions: [String]
-    public init(_ sessions: [String]) { self.sessions = sessions }
-    public var description: String {
-        "another engine took over \(sessions.joined(separator: ", ")); this engine's writes to it are refused"
-    }
-}
-
 /// The answer to an engine's claim on a session.
 public enum SessionClaim: Sendable, Equatable {
     /// This engine holds the session; `epoch` is its fencing token (it goes up at every takeover).

@@ -1,4 +1,5 @@
-/// The events a relay reports, in the order a call produces them.
+/// How each event of `ContextEvent` changes the session; `apply` (Event/ContextEvent.swift) is the
+/// only caller.
 extension ContextSession {
     /// A turn, or a chunk of one: a chunk extends the last turn while it has the same role and is not
     /// final; a turn of the other role finalizes the previous one.
@@ -11,8 +12,7 @@ extension ContextSession {
     ///   - tokens: the token count of the whole turn text so far when the caller already knows it
     ///     (replaying stored sessions, token-count profiles); counted with the tokenizer otherwise.
     /// - Throws: `.overBudget` when the turn cannot fit even after eviction; nothing changes.
-    public mutating func appendTurn(_ role: TurnRole, text: String, final: Bool = true, tokens: Int? = nil) throws
-        -> EventOutcome
+    mutating func applyTurn(_ role: TurnRole, text: String, final: Bool, tokens: Int?) throws -> EventOutcome
     {
         var notes = [ContextNote]()
         var transcript = [TranscriptMessage]()
@@ -60,7 +60,7 @@ extension ContextSession {
     ///
     /// - Parameter tokens: the rendered instruction's token count when the caller knows it.
     /// - Throws: `.instructionTooLong` when the policy rejects it; nothing changes.
-    public mutating func pushInstruction(_ text: String, tokens: Int? = nil) throws -> EventOutcome {
+    mutating func applyInstruction(_ text: String, tokens: Int?) throws -> EventOutcome {
         let policy = configuration.policy
         var notes = [ContextNote]()
         var transcript = [TranscriptMessage]()
@@ -115,7 +115,7 @@ extension ContextSession {
     /// instruction still active from before is finished as if answered.
     ///
     /// - Throws: `.overBudget` when the instruction cannot fit even after eviction; nothing changes.
-    public mutating func clientSpeechStarted() throws -> EventOutcome {
+    mutating func applySpeechStarted() throws -> EventOutcome {
         var notes = [ContextNote]()
         var transcript = [TranscriptMessage]()
         guard let pending else {
@@ -153,7 +153,7 @@ extension ContextSession {
 
     /// The model finished its turn: the turn becomes final and the active instruction is stripped
     /// (or kept, under keep-all and keep-last-n).
-    public mutating func modelTurnComplete() -> EventOutcome {
+    mutating func applyTurnComplete() -> EventOutcome {
         var notes = [ContextNote]()
         var transcript = [TranscriptMessage]()
         if let finalized = finalizeLastTurn() { transcript.append(finalized) }
@@ -165,7 +165,7 @@ extension ContextSession {
     /// after the script. The text is the caller's; the engine only counts and places it.
     ///
     /// - Throws: `.overBudget` when it cannot fit even after eviction; nothing changes.
-    public mutating func setSummary(_ text: String?, tokens: Int? = nil) throws -> EventOutcome {
+    mutating func applySummary(_ text: String?, tokens: Int?) throws -> EventOutcome {
         var notes = [ContextNote]()
         let newTokens = text.map { tokens ?? tokenizer.count($0) } ?? 0
         let oldCost = summary.map { $0.tokens + overhead } ?? 0

@@ -36,6 +36,9 @@ public struct RPCError: Error, Equatable, Sendable {
     public static let storeUnavailable = -32012
     /// Another engine holds the session (shared store), or took it over from this one.
     public static let ownedElsewhere = -32013
+    /// A stored session cannot be rebuilt as it was: its log does not fold to the snapshot hash the
+    /// store recorded, an event does not apply, or its script is missing. It is not served.
+    public static let rebuildMismatch = -32014
 
     public var json: JSONValue {
         var object: JSONObject = ["code": .int(Int64(code)), "message": .string(message)]

@@ -2,7 +2,6 @@
 import Glibc
 #endif
 import JSONWire
-import SessionStore
 
 /// Set by the SIGTERM handler; read by the loop between reads.
 nonisolated(unsafe) private var terminationRequested: sig_atomic_t = 0
@@ -42,9 +41,6 @@ public struct StdioServer {
     let input: Int32
     var output: OutputBuffer
     var splitter: LineSplitter
-    /// Answers of the open batch, released only once the batch is committed (group commit).
-    var held: [(bytes: [UInt8], id: JSONValue?, changed: Bool)] = []
-    var heldBytes = 0
     /// Input chunks in the open batch; 0 when no batch is open.
     var batchChunks = 0
 
@@ -156,98 +152,34 @@ public struct StdioServer {
     mutating func handle(_ event: LineSplitter.Event) throws(OutputBuffer.Closed) {
         switch event {
         case .tooLong(let number, let bytes):
-            respond(id: nil, error: RPCError(
+            service.refuse(id: nil, RPCError(
                 RPCError.invalidRequest,
                 "line \(number): \(bytes) bytes is over the limit of \(options.maxLineBytes); the line was skipped",
                 data: ["line": .int(Int64(number)), "limit": .int(Int64(options.maxLineBytes))]))
         case .line(let bytes, let number):
             if isBlank(bytes) { return }
-            switch RequestParser.parse(bytes, line: number) {
-            case .failure(let failure):
-                respond(id: failure.id ?? .null, error: failure.error)
-            case .success(let request):
-                do {
-                    let result = try service.handle(request)
-                    if let id = request.id { respond(id: id, result: result, changed: service.lastRequestChanged) }
-                } catch {
-                    if let id = request.id { respond(id: id, error: error) }
-                }
-            }
+            service.receive(bytes, number: number)
         }
         // Bound what a batch holds: commit, release and start the next batch.
-        if heldBytes >= options.maxHeldBytes {
+        if service.heldBytes >= options.maxHeldBytes {
             releaseBatch()
             service.beginBatch()
         }
         if output.needsFlush { try output.flush() }
     }
 
-    /// Commits the open batch, then releases its answers. If the commit failed, the service has
-    /// undone the batch's changes, and each answer that reported a change becomes an error.
+    /// Ends the open batch in the service (its commit) and writes the answers it releases.
     mutating func releaseBatch() {
-        if let failure = service.commitBatch() {
-            let error = failure is OwnershipLost
-                ? RPCError(RPCError.ownedElsewhere, "\(failure); nothing of this batch was stored")
-                : RPCError(RPCError.notStored, "the change could not be stored (\(failure)); it was undone, nothing changed")
-            for index in held.indices where held[index].changed {
-                var bytes = [UInt8]()
-                bytes.append(contentsOf: #"{"jsonrpc":"2.0","id":"#.utf8)
-                JSONWriter.write(held[index].id ?? .null, into: &bytes)
-                bytes.append(contentsOf: #","error":"#.utf8)
-                JSONWriter.write(error.json, into: &bytes)
-                bytes.append(UInt8(ascii: "}"))
-                held[index].bytes = bytes
-            }
-        }
-        for response in held { output.append { $0.append(contentsOf: response.bytes) } }
-        held.removeAll(keepingCapacity: true)
-        heldBytes = 0
+        for answer in service.endBatch() { output.append { $0.append(contentsOf: answer) } }
     }
 
-    /// Idle sessions become abandoned (a stored change like any other); the news goes out once stored.
+    /// Lease news, then idle sessions become abandoned (a stored change like any other): the news
+    /// goes out once stored.
     mutating func emitNotifications() throws(OutputBuffer.Closed) {
-        for notification in service.renewLeasesIfDue() {
-            output.append { JSONWriter.write(notification, into: &$0) }
-        }
-        service.beginBatch()
-        let notifications = service.expireIdleSessions()
-        guard !notifications.isEmpty else {
-            _ = service.commitBatch()
-            return
-        }
-        guard service.commitBatch() == nil else { return }  // undone; retried at the next expiry check
-        for notification in notifications {
+        for notification in service.renewLeasesIfDue() + service.expireIdleSessions() {
             output.append { JSONWriter.write(notification, into: &$0) }
         }
         if output.needsFlush { try output.flush() }
-    }
-
-    mutating func respond(id: JSONValue?, result: RPCResult, changed: Bool) {
-        var bytes = [UInt8]()
-        bytes.append(contentsOf: #"{"jsonrpc":"2.0","id":"#.utf8)
-        JSONWriter.write(id ?? .null, into: &bytes)
-        bytes.append(contentsOf: #","result":"#.utf8)
-        switch result {
-        case .value(let value): JSONWriter.write(value, into: &bytes)
-        case .encoded(let encoded): bytes.append(contentsOf: encoded)
-        }
-        bytes.append(UInt8(ascii: "}"))
-        hold(bytes, id: id, changed: changed)
-    }
-
-    mutating func respond(id: JSONValue?, error: RPCError) {
-        var bytes = [UInt8]()
-        bytes.append(contentsOf: #"{"jsonrpc":"2.0","id":"#.utf8)
-        JSONWriter.write(id ?? .null, into: &bytes)
-        bytes.append(contentsOf: #","error":"#.utf8)
-        JSONWriter.write(error.json, into: &bytes)
-        bytes.append(UInt8(ascii: "}"))
-        hold(bytes, id: id, changed: false)
-    }
-
-    mutating func hold(_ bytes: [UInt8], id: JSONValue?, changed: Bool) {
-        heldBytes += bytes.count
-        held.append((bytes, id, changed))
     }
 
     private func isBlank(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {

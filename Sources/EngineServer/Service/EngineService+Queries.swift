@@ -48,7 +48,7 @@ extension EngineService {
     func activeSession(_ params: Params) throws(RPCError) -> JSONValue {
         let store = try requireStore("sessions.active")
         let business = try params.optionalString("business"), user = try params.optionalString("user")
-        flushProgress()
+        unit.flush()
         let record = try query { try store.activeSession(business: business, user: user) }
         return ["session": record.map { .object(Self.json($0)) } ?? .null]
     }
@@ -57,14 +57,14 @@ extension EngineService {
         let store = try requireStore("sessions.history")
         let business = try params.optionalString("business"), user = try params.optionalString("user")
         let limit = try params.optionalInt("limit", min: 1, max: 100) ?? 20
-        flushProgress()
+        unit.flush()
         let records = try query { try store.history(business: business, user: user, limit: limit) }
         return ["sessions": .array(records.map { .object(Self.json($0)) })]
     }
 
     func sessionStatistics() throws(RPCError) -> JSONValue {
         let store = try requireStore("sessions.stats")
-        flushProgress()
+        unit.flush()
         return Self.json(try query { try store.statistics() })
     }
 

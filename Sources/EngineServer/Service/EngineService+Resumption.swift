@@ -11,29 +11,29 @@ extension EngineService {
         let handle = try params.optionalString("handle")
         let resumable = try params.optionalBool("resumable") ?? true
         let session = try activeSession(id)
-        remember(session, id: id)
+        unit.touch(session, id: id)
         if resumable, let handle, !handle.isEmpty {
             session.resume.handle = handle
             session.resume.updatedAt = wallNow()
         }
         session.resume.resumable = resumable
         persistResume(session, id: id)
-        touch(session, id: id, at: monotonicNow())
+        registry.touch(session, id: id, at: monotonicNow())
         return ["session": .string(id), "handle": session.resume.handle.map { .string($0) } ?? .null,
                 "resumable": .bool(session.resume.resumable)]
     }
 
     /// `resume.goAway {session, timeLeftMs}`: reconnect with the handle (attempt k of n, after a
     /// delay), or re-seed a fresh connection with the compacted snapshot, or end.
-    func resumeGoAway(_ params: Params) throws(RPCError) -> JSONValue {
+    func resumeGoAway(_ params: Params) throws(RPCError) -> Reply {
         let id = try params.string("session")
         let timeLeft = try params.optionalInt("timeLeftMs", min: 0) ?? 0
         let session = try servedSession(id)
         guard session.status == .active else {
-            return ["session": .string(id), "action": "end", "reason": .string("the session is \(session.status.rawValue)")]
+            return .read(["session": .string(id), "action": "end", "reason": .string("the session is \(session.status.rawValue)")])
         }
-        remember(session, id: id)
-        touch(session, id: id, at: monotonicNow())
+        unit.touch(session, id: id)
+        registry.touch(session, id: id, at: monotonicNow())
         let state = session.resume
         let reason: String
         if state.handle == nil || !state.resumable {
@@ -45,27 +45,27 @@ extension EngineService {
         } else {
             session.resume.attempts += 1
             persistResume(session, id: id)
-            return [
+            return .changed([
                 "session": .string(id), "action": "reconnect", "handle": .string(state.handle!),
                 "attempt": JSONValue(session.resume.attempts), "maxAttempts": JSONValue(options.maxReconnectAttempts),
                 "delayMs": JSONValue(options.reconnectDelayMs), "timeLeftMs": JSONValue(timeLeft),
-            ]
+            ])
         }
         let snapshot = session.context.snapshot()
-        return [
+        return .changed([
             "session": .string(id), "action": "reseed", "reason": .string(reason), "hash": .string(snapshot.hash),
             "usage": snapshot.usage.json, "snapshot": session.renderer.render(snapshot),
-        ]
+        ])
     }
 
     /// `resume.connected {session}`: the new connection is up; attempts start over.
     func resumeConnected(_ params: Params) throws(RPCError) -> JSONValue {
         let id = try params.string("session")
         let session = try activeSession(id)
-        remember(session, id: id)
+        unit.touch(session, id: id)
         session.resume.attempts = 0
         persistResume(session, id: id)
-        touch(session, id: id, at: monotonicNow())
+        registry.touch(session, id: id, at: monotonicNow())
         return ["session": .string(id), "attempts": 0]
     }
 }

@@ -341,7 +341,4 @@ public final class SQLiteSessionStore: SessionStore {
 }
 
 /// A store failure a person can act on.
-public struct StoreError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    public init(_ description: String) { self.description = description }
-}
+

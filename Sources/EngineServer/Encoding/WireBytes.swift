@@ -1,3 +1,4 @@
+import ContextEngine
 import JSONWire
 
 /// Direct UTF-8 encodings of the values every event response carries, written without building a

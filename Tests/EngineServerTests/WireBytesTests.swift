@@ -1,11 +1,15 @@
 import ContextEngine
+import EngineServer
 import JSONWire
 import Testing
+import Tokenizer
 
 /// The direct byte encodings write exactly what the `JSONValue` forms write.
 @Suite struct WireBytesTests {
     @Test func directEncodingEqualsTheValueForm() throws {
-        var session = try TestSupport.session(scriptTokens: 900, window: 1_200)
+        var session = try ContextSession(
+            id: "s", script: Script(text: "SCRIPT", tokens: 900, encoding: "o200k_base"),
+            configuration: SessionConfiguration(window: 1_200), tokenizer: try BPEEncoding.named("o200k_base"))
         var outcomes = [EventOutcome]()
         outcomes.append(try session.appendTurn(.user, text: "quote \"this\"\n\ttab é 😀 \u{01}", final: false))
         outcomes.append(try session.appendTurn(.user, text: " more", final: true))

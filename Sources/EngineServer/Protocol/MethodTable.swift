@@ -1,0 +1,77 @@
+import ContextEngine
+import JSONWire
+
+/// What a method did: its result, and whether it changed state (then its answer waits for the batch's
+/// commit, and becomes the commit's error if that fails).
+public struct Reply {
+    public var result: RPCResult
+    public var changed: Bool
+
+    static func read(_ value: JSONValue) -> Reply { Reply(result: .value(value), changed: false) }
+    static func changed(_ value: JSONValue) -> Reply { Reply(result: .value(value), changed: true) }
+}
+
+/// A method's result: a value, or bytes already encoded as JSON (the hot path).
+public enum RPCResult {
+    case value(JSONValue)
+    case encoded([UInt8])
+}
+
+/// The protocol's methods: name → handler (docs/protocol.md). The context's events have one generic
+/// handler each, fed by a params decoder that makes the `ContextEvent`; a new event kind is one entry
+/// here plus its case in `ContextEvent`.
+struct MethodTable: Sendable {
+    typealias Handler = @Sendable (EngineService, Params) throws(RPCError) -> Reply
+
+    let handlers: [String: Handler]
+
+    static let standard = MethodTable(handlers: [
+        // The context's events.
+        "turn.append": event { params throws(RPCError) in
+            let role = TurnRole(rawValue: try params.oneOf("role", ["user", "model"]))!
+            let event = ContextEvent.turn(role, text: try params.string("text"), final: try params.optionalBool("final") ?? true)
+            return (event, try params.optionalObject("metadata").map { .object($0) })
+        },
+        "instruction.push": event { params throws(RPCError) in (.instruction(text: try params.string("text")), nil) },
+        "client.speechStarted": event { _ throws(RPCError) in (.speechStarted, nil) },
+        "model.turnComplete": event { _ throws(RPCError) in (.turnComplete, nil) },
+        "summary.set": event { params throws(RPCError) in
+            guard let value = params.object["text"], value == .null || value.stringValue != nil else {
+                throw RPCError(RPCError.invalidParams, "summary.set: expected a string or null for \"text\"",
+                               data: ["param": "text"])
+            }
+            return (.summary(text: value.stringValue), nil)
+        },
+        // Session lifecycle and reads.
+        "session.open": { service, params throws(RPCError) in try service.open(params) },
+        "session.close": { service, params throws(RPCError) in try service.close(params) },
+        "session.resume": { service, params throws(RPCError) in try service.resumeSession(params) },
+        "session.ping": { service, params throws(RPCError) in .read(try service.ping(params)) },
+        "context.snapshot": { service, params throws(RPCError) in .read(try service.snapshot(params)) },
+        // Stored sessions.
+        "session.get": { service, params throws(RPCError) in .read(try service.getSession(params)) },
+        "session.messages": { service, params throws(RPCError) in .read(try service.sessionMessages(params)) },
+        "sessions.active": { service, params throws(RPCError) in .read(try service.activeSession(params)) },
+        "sessions.history": { service, params throws(RPCError) in .read(try service.sessionHistory(params)) },
+        "sessions.stats": { service, _ throws(RPCError) in .read(try service.sessionStatistics()) },
+        // Provider connections.
+        "resume.update": { service, params throws(RPCError) in .changed(try service.resumeUpdate(params)) },
+        "resume.goAway": { service, params throws(RPCError) in try service.resumeGoAway(params) },
+        "resume.connected": { service, params throws(RPCError) in .changed(try service.resumeConnected(params)) },
+    ])
+
+    /// The handler of a context event: decode the params, apply the event to the named session.
+    static func event(_ decode: @escaping @Sendable (Params) throws(RPCError) -> (ContextEvent, metadata: JSONValue?)) -> Handler {
+        { service, params throws(RPCError) in
+            let (event, metadata) = try decode(params)
+            return try service.change(params, event, metadata: metadata)
+        }
+    }
+
+    func handler(_ method: String) throws(RPCError) -> Handler {
+        guard let handler = handlers[method] else {
+            throw RPCError(RPCError.methodNotFound, "unknown method \"\(method)\"", data: ["method": .string(method)])
+        }
+        return handler
+    }
+}

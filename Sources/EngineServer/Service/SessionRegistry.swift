@@ -1,0 +1,193 @@
+import ContextEngine
+import JSONWire
+import SessionStore
+import Tokenizer
+
+/// The sessions this engine serves: those in memory, their last activity for idle expiry, and the
+/// rebuild of a stored session (a fold of its logged events through `ContextSession.apply`).
+///
+/// Idle expiry is O(1) per request: a request records its time, and the scan over `activity` runs
+/// only once the earliest possible expiry has passed. Sessions the store holds as active but no
+/// engine serves (left by an engine that stopped) are tracked here from start-up, by their stored
+/// expiry, so that they expire like any other (`adoptStoredActive`).
+final class SessionRegistry {
+    private(set) var sessions: [String: ServedSession] = [:]
+    /// Monotonic time of the last activity of each active session (in memory or only stored).
+    private var activity: [String: Double] = [:]
+    /// No active session can expire before this (monotonic seconds): the scan runs only then.
+    private var earliestExpiry = Double.infinity
+    let scripts = ScriptRegistry()
+    let idleTimeout: Double
+    let defaultEncoding: String
+
+    init(idleTimeout: Double, defaultEncoding: String) {
+        self.idleTimeout = idleTimeout
+        self.defaultEncoding = defaultEncoding
+    }
+
+    subscript(id: String) -> ServedSession? { sessions[id] }
+
+    func add(_ session: ServedSession, id: String, at now: Double) {
+        sessions[id] = session
+        if session.status == .active { touch(session, id: id, at: now) }
+    }
+
+    /// Records activity; O(1). The earliest-expiry bound only ever moves later on a rescan.
+    func touch(_ session: ServedSession, id: String, at now: Double) {
+        session.lastActivity = now
+        activity[id] = now
+        earliestExpiry = min(earliestExpiry, now + idleTimeout)
+    }
+
+    /// The session ended: no more idle expiry for it.
+    func ended(_ id: String) { activity[id] = nil }
+
+    /// Drops sessions from memory (a failed batch, a session another engine took over): the next
+    /// request rebuilds them from the store.
+    func forget<S: Sequence>(_ ids: S) where S.Element == String {
+        for id in ids {
+            sessions[id] = nil
+            activity[id] = nil
+        }
+    }
+
+    /// Active sessions idle past the timeout at `now`, sorted by id, with their idle seconds; they
+    /// leave the idle bookkeeping (the caller marks them abandoned).
+    ///
+    /// - Complexity: O(1) until some session may have expired; then one scan over the active
+    ///   sessions' timestamps, which also finds the next earliest expiry.
+    func expired(at now: Double) -> [(id: String, idle: Double)] {
+        guard now >= earliestExpiry else { return [] }
+        var expired = [(id: String, idle: Double)]()
+        var earliest = Double.infinity
+        for (id, last) in activity {
+            if now - last >= idleTimeout {
+                expired.append((id, now - last))
+            } else {
+                earliest = min(earliest, last + idleTimeout)
+            }
+        }
+        earliestExpiry = earliest
+        for (id, _) in expired { activity[id] = nil }
+        return expired.sorted { $0.id < $1.id }
+    }
+
+    /// Seconds until the next session could expire, nil if none is active.
+    func secondsUntilNextExpiry(at now: Double) -> Double? {
+        activity.isEmpty ? nil : max(0, earliestExpiry - now)
+    }
+
+    /// Sessions the store holds as active that this engine has not loaded: each starts its idle clock
+    /// where the store says it last changed (its `expiresAt` − the idle timeout), so one left behind by
+    /// an engine that stopped expires on time instead of staying active forever. Not rebuilt: only
+    /// the expiry is tracked until a request names it.
+    func adoptStoredActive(_ records: [SessionRecord], monotonicNow: Double, wallNow: Double) {
+        for record in records where sessions[record.id] == nil && activity[record.id] == nil {
+            let expiresAt = record.expiresAt ?? (record.updatedAt + idleTimeout)
+            let last = monotonicNow - (wallNow - (expiresAt - idleTimeout))
+            activity[record.id] = last
+            earliestExpiry = min(earliestExpiry, last + idleTimeout)
+        }
+    }
+
+    // MARK: - Making sessions
+
+    /// A context session from a stored configuration: `{encoding, renderer, window, reserve, policy?}`.
+    func makeContext(id: String, configuration: JSONValue, scriptText: String) throws(RPCError)
+        -> (ContextSession, any TextTokenizer, Renderer)
+    {
+        let encodingName = configuration["encoding"]?.stringValue ?? defaultEncoding
+        let tokenizer: any TextTokenizer
+        do {
+            tokenizer = try Tokenizers.named(encodingName)
+        } catch {
+            throw RPCError(RPCError.tokenizerUnavailable, "\(error)", data: ["encoding": .string(encodingName)])
+        }
+        let renderer = Renderer(rawValue: configuration["renderer"]?.stringValue ?? "neutral") ?? .neutral
+        var sessionConfiguration = SessionConfiguration(renderer: renderer.rawValue)
+        sessionConfiguration.window = configuration["window"]?.intValue ?? SessionConfiguration.defaultWindow
+        sessionConfiguration.reserve = configuration["reserve"]?.intValue ?? 0
+        do {
+            if let policy = configuration["policy"] { sessionConfiguration.policy = try ContextPolicy(json: policy) }
+            let script = scripts.script(text: scriptText, tokenizer: tokenizer)
+            let context = try ContextSession(id: id, script: script, configuration: sessionConfiguration, tokenizer: tokenizer)
+            return (context, tokenizer, renderer)
+        } catch let error as ContextError {
+            throw EngineService.rpcError(error, session: id)
+        } catch {
+            throw RPCError(RPCError.internalError, "\(error)")
+        }
+    }
+
+    /// Rebuilds a stored session: a fold of its logged events through `ContextSession.apply`. The
+    /// engine is deterministic, so the result must have the snapshot version and hash the store
+    /// recorded with the last change; a session whose log folds to anything else is refused, never
+    /// served from a log that does not match.
+    ///
+    /// - Returns: nil when the store has no such session.
+    /// - Throws: `-32013` when another engine holds it (shared store), `-32014` when the log does not
+    ///   fold to the recorded hash, `-32012` when the store cannot be read.
+    func rebuild(_ id: String, store: SessionStore, owner: String, leaseSeconds: Double, now: Double) throws(RPCError)
+        -> ServedSession?
+    {
+        do {
+            guard let record = try store.session(id: id) else { return nil }
+            // A shared store: an active session is this engine's only once claimed (a takeover when the
+            // previous engine's lease ran out or was released; refused while it is live).
+            var epoch = 0
+            if store.isShared && record.status == "active" {
+                switch try store.claim(session: id, owner: owner, leaseSeconds: leaseSeconds) {
+                case .owned(let claimed): epoch = claimed
+                case .missing: return nil
+                case .heldElsewhere(let holder, let secondsLeft):
+                    throw RPCError(
+                        RPCError.ownedElsewhere,
+                        "session \"\(id)\" is held by engine \(holder); its lease ends in \(Int(secondsLeft.rounded(.up))) s unless renewed: retry session.resume then",
+                        data: ["session": .string(id), "owner": .string(holder), "secondsLeft": .double(max(0, secondsLeft))])
+                }
+            }
+            guard let scriptText = try store.script(hash: record.scriptHash) else {
+                throw RPCError(RPCError.rebuildMismatch, "session \"\(id)\": its script \(record.scriptHash) is missing from the store",
+                               data: ["session": .string(id)])
+            }
+            var (context, _, renderer) = try makeContext(id: id, configuration: record.configuration, scriptText: scriptText)
+            let events = try store.events(session: id)
+            for (seq, stored) in events.enumerated() {
+                do {
+                    _ = try context.apply(ContextEvent(kind: stored.kind, payload: stored.payload))
+                } catch {
+                    throw RPCError(
+                        RPCError.rebuildMismatch, "session \"\(id)\": stored event \(seq) (\(stored.kind)) does not apply: \(error)",
+                        data: ["session": .string(id), "seq": JSONValue(seq)])
+                }
+            }
+            _ = context.takeDelta()
+            if let recorded = record.snapshotHash, recorded != context.hash || record.snapshotVersion != context.version {
+                throw RPCError(
+                    RPCError.rebuildMismatch,
+                    "session \"\(id)\": its stored log rebuilds to version \(context.version), hash \(context.hash), but the store recorded version \(record.snapshotVersion), hash \(recorded); it is not served from a log that does not match",
+                    data: [
+                        "session": .string(id), "hash": .string(context.hash), "recordedHash": .string(recorded),
+                        "version": JSONValue(context.version), "recordedVersion": JSONValue(record.snapshotVersion),
+                    ])
+            }
+            let served = ServedSession(
+                context: context, renderer: renderer, business: record.business, location: record.location,
+                user: record.user, metadata: record.metadata?.objectValue, createdAt: record.createdAt, lastActivity: now)
+            served.status = ServedSession.Status(rawValue: record.status) ?? .active
+            served.messages = record.messageCount
+            served.eventCount = events.count
+            served.record = record
+            served.epoch = epoch
+            for message in try store.messages(session: id, limit: Int.max) { served.messageSeqs[message.messageID] = message.seq }
+            if let resume = try store.resume(session: id) { served.resume = resume }
+            add(served, id: id, at: now)
+            return served
+        } catch let error as RPCError {
+            throw error
+        } catch {
+            throw RPCError(RPCError.storeUnavailable, "session \"\(id)\" could not be read from the store: \(error)",
+                           data: ["session": .string(id)])
+        }
+    }
+}

@@ -1,0 +1,170 @@
+import JSONWire
+import SessionStore
+
+/// One batch of requests, from the first input chunk to the commit: everything the batch changes is
+/// written in one store transaction, and its answers are released only once that commits (group
+/// commit: docs/storage.md). A failed commit (disk full, I/O error, a lost lease) rolls the whole
+/// transaction back; every answer that reported a change becomes the error of the failure, and the
+/// sessions the batch touched are dropped from memory, so the next request rebuilds them from what
+/// the store holds. (Copying each session for an in-memory undo made every first change of a batch
+/// copy the session's whole history: O(history) per event.)
+///
+/// Without a store the unit only holds answers in order.
+final class UnitOfWork {
+    /// An answer of this batch, waiting for the commit.
+    struct Answer {
+        var bytes: [UInt8]
+        var id: JSONValue?
+        /// It reports a change: if the commit fails, it becomes that failure's error.
+        var changed: Bool
+    }
+
+    let store: SessionStore?
+    let owner: String
+    let leaseSeconds: Double
+    private var answers: [Answer] = []
+    /// Bytes of the answers held (the server commits early past its bound).
+    private(set) var heldBytes = 0
+    private var transactionOpen = false
+    private var failure: Error?
+    /// Sessions changed or created by this batch: dropped from memory if it fails.
+    private(set) var touched: Set<String> = []
+    /// Sessions whose counters changed, written once each just before the commit.
+    private var progressed: [String: ServedSession] = [:]
+    /// Events of this batch per session, written as one record each just before the commit.
+    private var events: [String: [StoredEvent]] = [:]
+
+    init(store: SessionStore?, owner: String, leaseSeconds: Double) {
+        self.store = store
+        self.owner = owner
+        self.leaseSeconds = leaseSeconds
+    }
+
+    // MARK: - Changes
+
+    /// The batch changes `session`. In a shared store its first change checks (at commit) that this
+    /// engine still holds the session, so a stale owner's writes are refused as a whole.
+    func touch(_ session: ServedSession, id: String) {
+        guard store != nil, touched.insert(id).inserted, store!.isShared else { return }
+        let epoch = session.epoch, owner = owner, lease = leaseSeconds
+        write { try $0.confirmOwnership(session: id, epoch: epoch, owner: owner, leaseSeconds: lease) }
+    }
+
+    /// The batch created `id` (its first change needs no ownership check).
+    func created(_ id: String) { touched.insert(id) }
+
+    /// Logs one applied event and marks the session's counters for writing.
+    func log(_ event: StoredEvent, for session: ServedSession, id: String) {
+        events[id, default: []].append(event)
+        progressed[id] = session
+    }
+
+    /// Marks the session's counters for writing (times, message count, snapshot version and hash).
+    func progress(_ session: ServedSession, id: String) { progressed[id] = session }
+
+    /// Runs a store write inside the batch's transaction; the first failure dooms the batch.
+    func write(_ body: (SessionStore) throws -> Void) {
+        guard let store, failure == nil else { return }
+        do {
+            try openTransaction(store)
+            try body(store)
+        } catch {
+            failure = error
+        }
+    }
+
+    /// Runs a store write whose refusal concerns one request only: a `StoreError` with code
+    /// `conflict` (a unique key taken: the statement failed, the transaction lives on) is returned
+    /// for that request to answer; any other failure dooms the batch, as `write` does.
+    func attempt(_ body: (SessionStore) throws -> Void) -> StoreError? {
+        guard let store, failure == nil else { return nil }
+        do {
+            try openTransaction(store)
+            try body(store)
+            return nil
+        } catch let error as StoreError where error.code == .conflict {
+            return error
+        } catch {
+            failure = error
+            return nil
+        }
+    }
+
+    private func openTransaction(_ store: SessionStore) throws {
+        guard !transactionOpen else { return }
+        try store.begin()
+        transactionOpen = true
+    }
+
+    /// Writes the logged events and counters: once per session per batch, not once per event. Before
+    /// the commit, and before any query that reads session rows, so that a query in the same batch as
+    /// the events sees their counters.
+    func flush() {
+        guard store != nil, !progressed.isEmpty || !events.isEmpty else { return }
+        for (id, sessionEvents) in events { write { try $0.appendEvents(session: id, sessionEvents) } }
+        events.removeAll(keepingCapacity: true)
+        for (_, session) in progressed {
+            if let record = session.record { write { try $0.updateProgress(record) } }
+        }
+        progressed.removeAll(keepingCapacity: true)
+    }
+
+    // MARK: - Answers
+
+    /// Holds an answer until the batch commits.
+    func hold(_ answer: Answer) {
+        heldBytes += answer.bytes.count
+        answers.append(answer)
+    }
+
+    /// Commits the batch and hands back its answers in order, with the sessions to drop from memory
+    /// when the commit failed (their answers that reported a change now carry the failure's error).
+    func finish() -> (answers: [Answer], dropped: Set<String>, failure: Error?) {
+        var failure = self.failure
+        if let store {
+            flush()
+            failure = self.failure
+            if failure == nil && transactionOpen {
+                do { try store.commit() } catch { failure = error }
+            }
+            if failure != nil { store.rollback() }
+        }
+        var released = answers
+        if let failure {
+            let error = Self.rpcError(for: failure)
+            for index in released.indices where released[index].changed {
+                released[index].bytes = ResponseBytes.error(id: released[index].id, error)
+            }
+        }
+        let dropped = failure == nil ? [] : touched
+        reset()
+        return (released, dropped, failure)
+    }
+
+    /// Starts the next batch.
+    func reset() {
+        answers.removeAll(keepingCapacity: true)
+        heldBytes = 0
+        transactionOpen = false
+        failure = nil
+        touched.removeAll(keepingCapacity: true)
+        progressed.removeAll(keepingCapacity: true)
+        events.removeAll(keepingCapacity: true)
+    }
+
+    /// What a relay is told when a batch could not be stored: `-32013` when another engine took a
+    /// session over, `-32011` otherwise, with the store's code in `data.reason` (`full`, `io`,
+    /// `conflict`, `connectionLost`, …) so a relay can tell a full disk from a lost connection.
+    static func rpcError(for failure: Error) -> RPCError {
+        guard let error = failure as? StoreError else {
+            return RPCError(RPCError.notStored, "the change could not be stored (\(failure)); it was undone, nothing changed",
+                            data: ["reason": "other"])
+        }
+        if error.code == .ownershipLost {
+            return RPCError(RPCError.ownedElsewhere, "\(error); nothing of this batch was stored",
+                            data: ["reason": "ownershipLost", "sessions": .array(error.sessions.map { .string($0) })])
+        }
+        return RPCError(RPCError.notStored, "the change could not be stored (\(error)); it was undone, nothing changed",
+                        data: ["reason": .string(error.code.rawValue)])
+    }
+}

@@ -1,0 +1,68 @@
+import EngineServer
+import Foundation
+import JSONWire
+import SessionStore
+import Testing
+
+/// A batch is stored whole or not at all, and its answers say which.
+@Suite struct UnitOfWorkTests {
+    @Test func answersAreReleasedInOrderAfterTheCommit() throws {
+        let folder = try TemporaryFolder()
+        let harness = Harness(store: try SQLiteSessionStore(path: folder.path("s.db")))
+        let answers = harness.batch([
+            ("session.open", ["session": "a", "script": .string(script)]),
+            ("turn.append", ["session": "a", "role": "user", "text": "hello"]),
+            ("session.get", ["session": "a"]),
+            ("turn.append", ["session": "nobody", "role": "user", "text": "hello"]),
+        ])
+        #expect(answers.map { $0["id"]?.intValue } == [1, 2, 3, 4])
+        #expect(answers[1]["result"]?["version"] == 1)
+        // A query in the same batch as a change sees its counters (written before the query).
+        #expect(answers[2]["result"]?["snapshotVersion"] == 1)
+        #expect(Harness.code(answers[3]) == -32001)
+    }
+
+    /// A full disk at commit: every answer that reported a change becomes -32011 with the store's
+    /// reason, reads keep their answers, the touched sessions are rebuilt from the store as before.
+    @Test func aFailedCommitRewritesTheChangesAndKeepsTheStoreAsBefore() throws {
+        let folder = try TemporaryFolder()
+        // 40 pages of 4 KiB: the schema and a session fit, a batch of long turns does not.
+        let harness = Harness(store: try SQLiteSessionStore(path: folder.path("s.db"), maxPageCount: 40))
+        #expect(harness.call("session.open", ["session": "a", "script": .string(script)])["result"] != nil)
+        let before = harness.call("context.snapshot", ["session": "a"])["result"]?["hash"]
+        let long = String(repeating: "a long turn that fills pages ", count: 400)
+        var requests: [(String, JSONObject)] = [("context.snapshot", ["session": "a"])]
+        for turn in 0 ..< 20 {
+            requests.append(("turn.append", ["session": "a", "role": turn % 2 == 0 ? "user" : "model", "text": .string(long)]))
+        }
+        let answers = harness.batch(requests)
+        #expect(answers[0]["result"]?["hash"] == before)
+        for answer in answers.dropFirst() {
+            #expect(Harness.code(answer) == -32011)
+            #expect(answer["error"]?["data"]?["reason"] == "full")
+        }
+        // The session is as the store holds it: before the batch.
+        #expect(harness.call("context.snapshot", ["session": "a"])["result"]?["hash"] == before)
+        #expect(harness.call("turn.append", ["session": "a", "role": "user", "text": "short"])["result"]?["version"] == 1)
+    }
+
+    /// One request's refusal does not fail its neighbours' writes (the reused-id open of defect 1 once
+    /// crashed the engine, then made every change of its batch answer -32011).
+    @Test func aRefusedOpenFailsOnlyItself() throws {
+        let folder = try TemporaryFolder()
+        let harness = Harness(store: try SQLiteSessionStore(path: folder.path("s.db")))
+        harness.call("session.open", ["session": "a", "script": .string(script)])
+        harness.call("turn.append", ["session": "a", "role": "user", "text": "first call"])
+        harness.call("session.close", ["session": "a"])
+        let answers = harness.batch([
+            ("session.open", ["session": "b", "script": .string(script)]),
+            ("session.open", ["session": "a", "script": .string(script)]),
+            ("turn.append", ["session": "a", "role": "user", "text": "second call?"]),
+            ("turn.append", ["session": "b", "role": "user", "text": "hello"]),
+        ])
+        #expect(answers[0]["result"] != nil)
+        #expect(Harness.code(answers[1]) == -32003)
+        #expect(Harness.code(answers[2]) == -32002)
+        #expect(answers[3]["result"]?["version"] == 1)
+    }
+}
