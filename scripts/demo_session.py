@@ -10,7 +10,7 @@ model turn. Every answer is read before the next request; a line per event shows
 segment, what the delta added/removed and the snapshot hash; the final snapshot is printed at the end.
 Standard library only.
 """
-import argparse, json, os, subprocess, sys, pathlib
+import argparse, json, os, subprocess, sys, pathlib, time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 parser = argparse.ArgumentParser()
@@ -62,11 +62,14 @@ def show(label, answer):
 
 
 script = pathlib.Path(args.script).read_text(encoding="utf-8")
-opened = call("session.open", session="demo", script=script, window=args.window, renderer=args.renderer)
+# An id names one conversation for good (the engine refuses to reopen one, docs/protocol.md): each run
+# is a new call, so it gets a new id, and the earlier runs stay in the store to read.
+SESSION = f"demo-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+opened = call("session.open", session=SESSION, script=script, window=args.window, renderer=args.renderer)
 if "error" in opened:
     sys.exit(f"session.open failed: {opened['error']['message']}")
 u = opened["result"]["usage"]
-print(f"session 'demo': script {u['script']} tokens, window {u['window']}, room {opened['result']['capacity']['room']}"
+print(f"session '{SESSION}': script {u['script']} tokens, window {u['window']}, room {opened['result']['capacity']['room']}"
       f" (S script, h history, I instruction)")
 exchange = 0
 for event in events:
@@ -76,16 +79,16 @@ for event in events:
         exchange += 1
         if args.every and exchange % args.every == 0:
             note = instructions[(exchange // args.every - 1) % len(instructions)]
-            show(f"instruction.push", call("instruction.push", session="demo", text=note))
-        show("client.speechStarted", call("client.speechStarted", session="demo"))
-        show(f"user:  {short}", call("turn.append", session="demo", role="user", text=text))
+            show(f"instruction.push", call("instruction.push", session=SESSION, text=note))
+        show("client.speechStarted", call("client.speechStarted", session=SESSION))
+        show(f"user:  {short}", call("turn.append", session=SESSION, role="user", text=text))
     else:
-        show(f"model: {short}", call("turn.append", session="demo", role="model", text=text))
-        show("model.turnComplete", call("model.turnComplete", session="demo"))
+        show(f"model: {short}", call("turn.append", session=SESSION, role="model", text=text))
+        show("model.turnComplete", call("model.turnComplete", session=SESSION))
 
-final = call("context.snapshot", session="demo")["result"]
+final = call("context.snapshot", session=SESSION)["result"]
 print(f"\nfinal snapshot ({final['renderer']}), hash {final['hash']}, usage {final['usage']['total']}/{final['usage']['limit']}:")
 print(json.dumps(final["snapshot"], ensure_ascii=False, indent=1)[:3000])
-print(json.dumps(call("session.close", session="demo", status="resolved")["result"]["figures"]))
+print(json.dumps(call("session.close", session=SESSION, status="resolved")["result"]["figures"]))
 serve.stdin.close()
 sys.exit(serve.wait())

@@ -11,4 +11,4 @@ eval "$(bash scripts/postgres-server.sh start)"
 trap 'bash scripts/postgres-server.sh stop "$TOKENBUDGET_PG_DATA"' EXIT
 export TOKENBUDGET_TEST_PG_SOCKET_DIR="$TOKENBUDGET_PG_SOCKET_DIR" TOKENBUDGET_TEST_PG_BIN="$TOKENBUDGET_PG_BIN"
 export TOKENBUDGET_BIN="$PWD/.build-postgres/debug/tokenbudget"
-swift test --scratch-path .build-postgres --skip-build --filter 'StoreMethodsTests|StoreCrashTests|FailoverTests'
+swift test --scratch-path .build-postgres --skip-build --filter 'StoreMethodsTests|StoreCrashTests|FailoverTests|SessionLifecycleTests'
