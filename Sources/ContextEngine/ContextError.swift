@@ -15,6 +15,8 @@ public struct ContextError: Error, Equatable, CustomStringConvertible, Sendable 
         /// A stored event cannot be read back (unknown kind, missing field): a log is never folded
         /// with guessed values.
         case invalidEvent
+        /// An event's own values are refused (a negative `audioMs`, a reused provider item id).
+        case invalidInput
     }
 
     public var code: Code

@@ -12,7 +12,9 @@ import JSONWire
 public enum ContextEvent: Sendable, Equatable {
     /// A turn, or a chunk of one (`final: false` while more chunks follow). `tokens`, when given, is
     /// the count of the whole turn text so far (token-count profiles, stored counts); counted otherwise.
-    case turn(TurnRole, text: String, final: Bool = true, tokens: Int? = nil)
+    /// `audioMs`: the turn was spoken, and the provider created it from this much audio (the whole
+    /// turn's so far); `providerItemID`: the provider's id for it (OpenAI's server item id).
+    case turn(TurnRole, text: String, final: Bool = true, tokens: Int? = nil, audioMs: Int? = nil, providerItemID: String? = nil)
     /// A manager instruction: buffered as pending until the client speaks.
     case instruction(text: String, tokens: Int? = nil)
     /// The client started speaking: the pending instruction enters the context.
@@ -21,6 +23,14 @@ public enum ContextEvent: Sendable, Equatable {
     case turnComplete
     /// The summary that stands for evicted history; nil removes it.
     case summary(text: String?, tokens: Int? = nil)
+    /// The relay's provider connection is up again: resumed with a handle (the provider restored what
+    /// it held), or `reseeded` with the last re-seed plan (the ledger starts over from the seed).
+    case connected(reseeded: Bool)
+    /// The engine decided to re-seed at a `resume.goAway` (kept in the log: the decision depends on the
+    /// handle's age, a rebuild must not decide again).
+    case reseedPlanned(reason: String)
+    /// The provider reported the input tokens of its last response (`usage.report`).
+    case usageReported(inputTokens: Int)
 }
 
 extension ContextSession {
@@ -32,10 +42,10 @@ extension ContextSession {
     /// - Throws: `ContextError` (`.overBudget`, `.instructionTooLong`); the session is unchanged.
     /// - Complexity: amortized O(1) plus tokenizing the event's own text (see `ContextSession`).
     public mutating func apply(_ event: ContextEvent) throws -> EventOutcome {
-        let outcome: EventOutcome
+        var outcome: EventOutcome
         switch event {
-        case .turn(let role, let text, let final, let tokens):
-            outcome = try applyTurn(role, text: text, final: final, tokens: tokens)
+        case .turn(let role, let text, let final, let tokens, let audioMs, let providerItemID):
+            outcome = try applyTurn(role, text: text, final: final, tokens: tokens, audioMs: audioMs, providerItemID: providerItemID)
         case .instruction(let text, let tokens):
             outcome = try applyInstruction(text, tokens: tokens)
         case .speechStarted:
@@ -44,6 +54,14 @@ extension ContextSession {
             outcome = applyTurnComplete()
         case .summary(let text, let tokens):
             outcome = try applySummary(text, tokens: tokens)
+        case .connected, .reseedPlanned, .usageReported:
+            // The context stays as it is; only the provider mirror follows.
+            outcome = finish([], [])
+        }
+        // `take` leaves nil behind, so the mirror's arrays are not copied when it changes.
+        if var mirror = provider.take() {
+            outcome.provider = mirror.follow(event, outcome.delta, context: self)
+            provider = mirror
         }
         #if CONTEXT_INVARIANT_CHECKS
         if let violation = invariantViolation() {
@@ -68,6 +86,9 @@ extension ContextEvent {
         case .speechStarted: "speech"
         case .turnComplete: "complete"
         case .summary: "summary"
+        case .connected: "connected"
+        case .reseedPlanned: "reseed"
+        case .usageReported: "usage"
         }
     }
 
@@ -77,8 +98,10 @@ extension ContextEvent {
         var object: JSONObject
         var given: Int?
         switch self {
-        case .turn(let role, let text, let final, let tokens):
+        case .turn(let role, let text, let final, let tokens, let audioMs, let providerItemID):
             object = ["role": .string(role.rawValue), "text": .string(text), "final": .bool(final)]
+            if let audioMs { object["audioMs"] = .int(Int64(audioMs)) }
+            if let providerItemID { object["providerItemId"] = .string(providerItemID) }
             given = tokens
         case .instruction(let text, let tokens):
             object = ["text": .string(text)]
@@ -88,6 +111,12 @@ extension ContextEvent {
         case .summary(let text, let tokens):
             object = ["text": text.map { .string($0) } ?? .null]
             given = tokens
+        case .connected(let reseeded):
+            object = ["reseeded": .bool(reseeded)]
+        case .reseedPlanned(let reason):
+            object = ["reason": .string(reason)]
+        case .usageReported(let inputTokens):
+            object = ["inputTokens": .int(Int64(inputTokens))]
         }
         if let given { object["tokens"] = .int(Int64(given)) }
         return object
@@ -110,7 +139,9 @@ extension ContextEvent {
             guard let role = payload["role"]?.stringValue.flatMap(TurnRole.init(rawValue:)) else {
                 throw ContextError(.invalidEvent, "a stored turn event has no role \"user\" or \"model\"")
             }
-            self = .turn(role, text: try text("text"), final: payload["final"]?.boolValue ?? true, tokens: tokens)
+            self = .turn(
+                role, text: try text("text"), final: payload["final"]?.boolValue ?? true, tokens: tokens,
+                audioMs: payload["audioMs"]?.intValue, providerItemID: payload["providerItemId"]?.stringValue)
         case "instruction":
             self = .instruction(text: try text("text"), tokens: tokens)
         case "speech":
@@ -122,6 +153,15 @@ extension ContextEvent {
                 throw ContextError(.invalidEvent, "a stored summary event has no \"text\" (a string or null)")
             }
             self = .summary(text: value.stringValue, tokens: tokens)
+        case "connected":
+            self = .connected(reseeded: payload["reseeded"]?.boolValue ?? false)
+        case "reseed":
+            self = .reseedPlanned(reason: try text("reason"))
+        case "usage":
+            guard let inputTokens = payload["inputTokens"]?.intValue else {
+                throw ContextError(.invalidEvent, "a stored usage event has no whole number \"inputTokens\"")
+            }
+            self = .usageReported(inputTokens: inputTokens)
         default:
             throw ContextError(.invalidEvent, "unknown stored event kind \"\(kind)\"")
         }

@@ -36,6 +36,13 @@ public struct ContextItem: Sendable, Equatable {
     /// The text as it goes to the model (an instruction includes its tag line).
     public internal(set) var text: String
     public internal(set) var tokens: Int
+    /// What the item costs the budget before the per-item overhead: `tokens`, except a spoken turn on
+    /// a provider that deletes (OpenAI), which holds it as audio: its audio tokens.
+    public internal(set) var cost: Int
+    /// The turn was spoken: milliseconds of audio the provider created it from.
+    public internal(set) var audioMs: Int?
+    /// The provider's own id for an item it created (OpenAI's server item id of a spoken turn).
+    public internal(set) var providerItemID: String?
     /// False while a turn is still arriving as partial transcript chunks.
     public internal(set) var final: Bool
     /// Position key: strictly increasing in context order (the script is 0, the summary 1).
@@ -46,12 +53,15 @@ public struct ContextItem: Sendable, Equatable {
     private(set) var contentHash: UInt64
 
     init(id: String, kind: ItemKind, role: ItemRole, text: String, tokens: Int, final: Bool, ordinal: UInt64,
-         exchange: Int) {
+         exchange: Int, cost: Int? = nil, audioMs: Int? = nil, providerItemID: String? = nil) {
         self.id = id
         self.kind = kind
         self.role = role
         self.text = text
         self.tokens = tokens
+        self.cost = cost ?? tokens
+        self.audioMs = audioMs
+        self.providerItemID = providerItemID
         self.final = final
         self.ordinal = ordinal
         self.exchange = exchange
@@ -59,9 +69,11 @@ public struct ContextItem: Sendable, Equatable {
         self.contentHash = computeHash()
     }
 
-    mutating func update(text: String, tokens: Int, final: Bool) {
+    mutating func update(text: String, tokens: Int, cost: Int, audioMs: Int?, final: Bool) {
         self.text = text
         self.tokens = tokens
+        self.cost = cost
+        self.audioMs = audioMs
         self.final = final
         contentHash = computeHash()
     }
@@ -78,6 +90,7 @@ public struct ContextItem: Sendable, Equatable {
 
     public static func == (lhs: ContextItem, rhs: ContextItem) -> Bool {
         lhs.id == rhs.id && lhs.kind == rhs.kind && lhs.role == rhs.role && lhs.text == rhs.text
-            && lhs.tokens == rhs.tokens && lhs.final == rhs.final
+            && lhs.tokens == rhs.tokens && lhs.cost == rhs.cost && lhs.final == rhs.final && lhs.audioMs == rhs.audioMs
+            && lhs.providerItemID == rhs.providerItemID
     }
 }

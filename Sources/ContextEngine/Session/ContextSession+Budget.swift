@@ -50,7 +50,7 @@ extension ContextSession {
         for local in 0 ..< count { evictedTokens += exchanges[local].cost }
         for index in itemBase ..< end {
             guard let item = items[index - itemBase] else { continue }
-            addToSegment(item.kind, -(item.tokens + overhead))
+            addToSegment(item.kind, -(item.cost + overhead))
             recordRemoval(item)
             evictedItems += 1
         }

@@ -12,7 +12,8 @@ extension ContextSession {
     ///   - tokens: the token count of the whole turn text so far when the caller already knows it
     ///     (replaying stored sessions, token-count profiles); counted with the tokenizer otherwise.
     /// - Throws: `.overBudget` when the turn cannot fit even after eviction; nothing changes.
-    mutating func applyTurn(_ role: TurnRole, text: String, final: Bool, tokens: Int?) throws -> EventOutcome
+    mutating func applyTurn(_ role: TurnRole, text: String, final: Bool, tokens: Int?, audioMs: Int?, providerItemID: String?)
+        throws -> EventOutcome
     {
         var notes = [ContextNote]()
         var transcript = [TranscriptMessage]()
@@ -20,17 +21,22 @@ extension ContextSession {
         if let lastIndex = lastTurnIndex, let last = item(at: lastIndex), !last.final,
             last.role == (role == .user ? .user : .model)
         {
-            // A further chunk of the turn in progress.
+            // A further chunk of the turn in progress: `audioMs`, like `tokens`, is the whole turn's so far.
+            try checkProviderItemID(providerItemID, role: role, audioMs: audioMs, continuing: last)
             let newText = last.text + text
             let newTokens = tokens ?? tokenizer.count(newText)
+            let newAudio = audioMs ?? last.audioMs
+            let newCost = cost(role, tokens: newTokens, audioMs: newAudio)
             let evict = try exchangesToEvict(
-                forExtra: newTokens - last.tokens, protectedFrom: last.exchange, what: "the \(role.rawValue) turn")
+                forExtra: newCost - last.cost, protectedFrom: last.exchange, what: "the \(role.rawValue) turn")
             if let note = evictOldest(evict) { notes.append(note) }
-            updateItem(at: lastIndex, text: newText, tokens: newTokens, final: final)
+            updateItem(at: lastIndex, text: newText, tokens: newTokens, cost: newCost, audioMs: newAudio, final: final)
             transcript.append(TranscriptMessage(id: last.id, kind: kind, content: newText, tokens: newTokens, final: final))
             return finish(notes, transcript)
         }
+        try checkProviderItemID(providerItemID, role: role, audioMs: audioMs, continuing: nil)
         let newTokens = tokens ?? tokenizer.count(text)
+        let newCost = cost(role, tokens: newTokens, audioMs: audioMs)
         let startsExchange: Bool
         if let current = currentExchange {
             startsExchange = role == .user && exchange(current).hasModelTurn
@@ -39,14 +45,15 @@ extension ContextSession {
         }
         let protectedFrom = startsExchange ? exchangeBase + exchanges.count : currentExchange!
         let evict = try exchangesToEvict(
-            forExtra: newTokens + overhead, protectedFrom: protectedFrom, what: "the \(role.rawValue) turn")
+            forExtra: newCost + overhead, protectedFrom: protectedFrom, what: "the \(role.rawValue) turn")
         // Nothing can fail from here on.
         if let finalized = finalizeLastTurn() { transcript.append(finalized) }
         if let note = evictOldest(evict) { notes.append(note) }
         let exchangeIndex = startsExchange ? startExchange() : currentExchange!
         let item = ContextItem(
             id: makeID("t"), kind: .turn, role: role == .user ? .user : .model, text: text, tokens: newTokens,
-            final: final, ordinal: takeOrdinal(), exchange: exchangeIndex)
+            final: final, ordinal: takeOrdinal(), exchange: exchangeIndex, cost: newCost, audioMs: audioMs,
+            providerItemID: providerItemID)
         lastTurnIndex = appendItem(item)
         if role == .model { exchanges[exchangeIndex - exchangeBase].hasModelTurn = true }
         transcript.append(TranscriptMessage(id: item.id, kind: kind, content: text, tokens: newTokens, final: final))
@@ -197,6 +204,13 @@ extension ContextSession {
 
     // MARK: - Helpers
 
+    /// The budget cost of a turn: its text tokens, or its audio tokens when it was spoken and the
+    /// provider (one that deletes, so it holds what the budget holds) keeps it as audio.
+    func cost(_ role: TurnRole, tokens: Int, audioMs: Int?) -> Int {
+        guard let audioMs, let profile = configuration.provider, profile.canDelete else { return tokens }
+        return profile.audioTokens(role, milliseconds: audioMs)
+    }
+
     func render(instruction text: String) -> String {
         let tag = configuration.policy.instructionTag
         return tag.isEmpty ? text : tag + "\n" + text
@@ -222,7 +236,7 @@ extension ContextSession {
     /// Marks the last turn final if it was still arriving; returns its transcript record.
     mutating func finalizeLastTurn() -> TranscriptMessage? {
         guard let index = lastTurnIndex, let last = item(at: index), !last.final else { return nil }
-        updateItem(at: index, text: last.text, tokens: last.tokens, final: true)
+        updateItem(at: index, text: last.text, tokens: last.tokens, cost: last.cost, audioMs: last.audioMs, final: true)
         return TranscriptMessage(
             id: last.id, kind: last.role == .user ? .user : .model, content: last.text, tokens: last.tokens, final: true)
     }
@@ -267,5 +281,34 @@ extension ContextSession {
     mutating func finish(_ notes: [ContextNote], _ transcript: [TranscriptMessage]) -> EventOutcome {
         version += 1
         return EventOutcome(delta: takeDelta(), usage: usage, hash: hash, notes: notes, transcript: transcript)
+    }
+}
+
+extension ContextSession {
+    /// A provider item id names one item for good: a new turn may not reuse one, a chunk may repeat
+    /// its turn's. On a provider that deletes, a turn it created itself (spoken, or the model's) needs
+    /// its id, or the engine could not delete it when it leaves the context.
+    ///
+    /// - Throws: `.invalidInput` naming the id or what is missing; nothing changes.
+    func checkProviderItemID(_ id: String?, role: TurnRole, audioMs: Int?, continuing turn: ContextItem?) throws {
+        if let audioMs, audioMs < 0 {
+            throw ContextError(.invalidInput, "audioMs must be 0 or more, got \(audioMs)")
+        }
+        if let turn {
+            if let id, turn.providerItemID != nil, id != turn.providerItemID {
+                throw ContextError(
+                    .invalidInput, "providerItemId \"\(id)\" differs from \"\(turn.providerItemID!)\" of the turn this chunk continues")
+            }
+            return
+        }
+        if let id, provider?.providerItemIDs.contains(id) == true {
+            throw ContextError(.invalidInput, "providerItemId \"\(id)\" already names another item of this session")
+        }
+        if id == nil, let provider, provider.profile.canDelete, audioMs != nil || role == .model {
+            throw ContextError(
+                .invalidInput,
+                "\(provider.profile.kind.rawValue): a turn the provider created (spoken, or the model's) needs "
+                    + "providerItemId, the provider's id for it, so that it can be deleted when it leaves the context")
+        }
     }
 }

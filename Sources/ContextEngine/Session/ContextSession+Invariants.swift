@@ -25,7 +25,7 @@ extension ContextSession {
         for (local, slot) in items.enumerated() {
             guard let item = slot else { continue }
             let index = itemBase + local
-            let cost = item.tokens + overhead
+            let cost = item.cost + overhead
             switch item.kind {
             case .turn: expected.history += cost
             case .instruction: expected.instruction += cost

@@ -5,7 +5,7 @@ extension ContextSession {
     mutating func appendItem(_ item: ContextItem) -> Int {
         items.append(item)
         let index = itemBase + items.count - 1
-        let cost = item.tokens + overhead
+        let cost = item.cost + overhead
         exchanges[item.exchange - exchangeBase].cost += cost
         addToSegment(item.kind, cost)
         hashSum &+= item.contentHash
@@ -16,11 +16,11 @@ extension ContextSession {
     }
 
     /// Replaces the text of the live item at `index` (a partial turn growing, or becoming final).
-    mutating func updateItem(at index: Int, text: String, tokens: Int, final: Bool) {
+    mutating func updateItem(at index: Int, text: String, tokens: Int, cost: Int, audioMs: Int?, final: Bool) {
         var item = items[index - itemBase]!
-        let change = tokens - item.tokens
+        let change = cost - item.cost
         hashSum &-= item.contentHash
-        item.update(text: text, tokens: tokens, final: final)
+        item.update(text: text, tokens: tokens, cost: cost, audioMs: audioMs, final: final)
         hashSum &+= item.contentHash
         items[index - itemBase] = item
         exchanges[item.exchange - exchangeBase].cost += change
@@ -38,7 +38,7 @@ extension ContextSession {
     mutating func removeItem(at index: Int) {
         guard let item = items[index - itemBase] else { return }
         items[index - itemBase] = nil
-        let cost = item.tokens + overhead
+        let cost = item.cost + overhead
         exchanges[item.exchange - exchangeBase].cost -= cost
         addToSegment(item.kind, -cost)
         recordRemoval(item)

@@ -15,13 +15,18 @@ public struct SessionConfiguration: Sendable, Equatable {
     public var policy: ContextPolicy = .stripAfterResponse
     /// Renderer whose per-item overhead the budget counts: `neutral`, `gemini` or `openai`.
     public var renderer: String = "neutral"
+    /// The provider on the other side of the relay: the session then keeps its ledger and hands the
+    /// relay the provider's messages (nil: the compacted context only).
+    public var provider: ProviderProfile?
+    public var providerPolicy = ProviderPolicy()
 
     public init(window: Int = defaultWindow, reserve: Int = 0, policy: ContextPolicy = .stripAfterResponse,
-                renderer: String = "neutral") {
+                renderer: String = "neutral", provider: ProviderProfile? = nil) {
         self.window = window
         self.reserve = reserve
         self.policy = policy
         self.renderer = renderer
+        self.provider = provider
     }
 }
 
@@ -67,6 +72,8 @@ public struct ContextSession: Sendable {
     var nextOrdinal: UInt64 = 2  // 0 is the script, 1 the summary slot
     public internal(set) var version = 0
     var delta = Delta()
+    /// What the provider holds, and the messages that keep it in step (provider sessions only).
+    public internal(set) var provider: ProviderMirror?
 
     struct Exchange: Sendable {
         /// Absolute index of the exchange's first item.
@@ -115,6 +122,11 @@ public struct ContextSession: Sendable {
                 "the script needs \(scriptCost) tokens but window − reserve is \(usage.limit) "
                     + "(window \(configuration.window), reserve \(configuration.reserve))")
         }
+        if let profile = configuration.provider {
+            var mirror = ProviderMirror(profile: profile, policy: configuration.providerPolicy)
+            mirror.hold("script", providerID: nil, tokens: script.tokens + mirror.overhead)
+            provider = mirror
+        }
     }
 
     static func scriptItem(_ script: Script) -> ContextItem {
@@ -132,6 +144,12 @@ public struct ContextSession: Sendable {
     public var hash: String {
         var words = (hashSum, UInt64(liveItems))
         return withUnsafeBytes(of: &words) { hex16(xxh3($0)) }
+    }
+
+    /// The messages that open the provider's first connection (Gemini: `setup`; OpenAI: `session.update`),
+    /// and what it then holds; nil without a provider.
+    public var providerOpening: ProviderOutcome? {
+        provider.map { $0.outcome($0.openingSend(self)) }
     }
 
     /// The pending instruction's id and text, if one is buffered.

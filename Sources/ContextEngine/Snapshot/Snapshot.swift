@@ -61,4 +61,6 @@ public struct EventOutcome: Sendable, Equatable {
     public var hash: String
     public var notes: [ContextNote]
     public var transcript: [TranscriptMessage]
+    /// What the provider holds after the event and what the relay must send (provider sessions only).
+    public var provider: ProviderOutcome? = nil
 }

@@ -156,6 +156,7 @@ public final class EngineService {
         case .invalidPolicy: code = RPCError.invalidPolicy
         case .invalidConfiguration: code = RPCError.invalidConfiguration
         case .invalidEvent: code = RPCError.rebuildMismatch
+        case .invalidInput: code = RPCError.invalidParams
         }
         return RPCError(code, error.message, data: ["session": .string(session), "reason": .string(error.code.rawValue)])
     }

@@ -1,0 +1,74 @@
+import JSONWire
+
+/// Gemini Live client messages (`LiveClientMessage` in google-genai; camelCase on the wire), exactly as
+/// the relay writes them to its WebSocket. Checked against the SDK types by scripts/provider_oracle.py.
+enum GeminiMessages {
+    /// The first message of a connection: model, audio out, the script as system instruction,
+    /// resumption handles on, history sent as `clientContent`, and Gemini's own sliding window as a
+    /// backstop at the limit (the engine re-seeds before it, so it should never fire).
+    static func setup(profile: ProviderProfile, policy: ProviderPolicy, systemInstruction: String) -> JSONValue {
+        [
+            "setup": [
+                "model": .string("models/" + profile.model),
+                "generationConfig": ["responseModalities": ["AUDIO"]],
+                "systemInstruction": ["parts": [["text": .string(systemInstruction)]]],
+                "sessionResumption": [:],
+                "contextWindowCompression": [
+                    "triggerTokens": .int(Int64(profile.heldLimit)),
+                    "slidingWindow": ["targetTokens": .int(Int64(Double(profile.heldLimit) * policy.reseedAt * 0.5))],
+                ],
+                "historyConfig": ["initialHistoryInClientContent": true],
+            ]
+        ]
+    }
+
+    /// `clientContent` with `items` as text turns (instructions and summaries as user turns).
+    static func clientContent(_ items: [ContextItem], turnComplete: Bool) -> JSONValue {
+        let turns = items.map { item -> JSONValue in
+            ["role": .string(item.role == .model ? "model" : "user"), "parts": [["text": .string(item.text)]]]
+        }
+        return ["clientContent": ["turns": .array(turns), "turnComplete": .bool(turnComplete)]]
+    }
+
+    /// `realtimeInput.text`: for models that refuse `clientContent` once the conversation runs.
+    static func realtimeText(_ text: String) -> JSONValue {
+        ["realtimeInput": ["text": .string(text)]]
+    }
+}
+
+/// OpenAI Realtime client events (`openai.types.realtime`), exactly as the relay writes them.
+enum OpenAIMessages {
+    /// The script as the session's instructions; the engine manages the conversation itself, so the
+    /// provider's own truncation is off.
+    static func sessionUpdate(instructions: String) -> JSONValue {
+        [
+            "type": "session.update",
+            "session": ["type": "realtime", "instructions": .string(instructions), "truncation": "disabled"],
+        ]
+    }
+
+    /// `conversation.item.create` of an item as text, after `previous` (`root`: at the start).
+    static func create(_ item: ContextItem, id: String, previous: String, delivery: ProviderProfile.InstructionDelivery)
+        -> JSONValue
+    {
+        let role: String
+        switch item.kind {
+        case .instruction: role = delivery == .userItem ? "user" : "system"
+        case .summary: role = "system"
+        case .turn, .script: role = item.role == .model ? "assistant" : "user"
+        }
+        let contentType = role == "assistant" ? "output_text" : "input_text"
+        return [
+            "type": "conversation.item.create",
+            "previous_item_id": .string(previous),
+            "item": [
+                "id": .string(id), "type": "message", "role": .string(role),
+                "content": [["type": .string(contentType), "text": .string(item.text)]],
+            ],
+        ]
+    }
+
+    static func delete(_ providerID: String) -> JSONValue {
+        ["type": "conversation.item.delete", "item_id": .string(providerID)]
+    }
+}

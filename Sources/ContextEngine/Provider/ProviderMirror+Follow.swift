@@ -1,0 +1,194 @@
+import Foundation
+import JSONWire
+
+/// How each applied event changes what the provider holds, and what the relay must send for it.
+extension ProviderMirror {
+    /// Follows one applied event: `delta` is what it changed in the compacted context.
+    ///
+    /// - Complexity: O(items the event changed), plus O(context) for a re-seed plan or confirmation.
+    mutating func follow(_ event: ContextEvent, _ delta: Delta, context: ContextSession) -> ProviderOutcome {
+        switch event {
+        case .connected(let reseeded):
+            // Resumed with a handle, the provider restored everything: the ledger stands.
+            return reseeded ? outcome(confirmSeed(context)) : outcome()
+        case .reseedPlanned(let reason):
+            return outcome(reseed: plan(reason, context))
+        case .usageReported(let reported):
+            return outcome(drift: reconcile(reported))
+        case .turn, .instruction, .speechStarted, .turnComplete, .summary:
+            break
+        }
+        var send = [JSONValue]()
+        for id in delta.removed { remove(id, &send) }
+        for item in delta.added { add(item, context, &send) }
+        for item in delta.updated { update(item, context, &send) }
+        var reseed: ReseedPlan?
+        if !profile.canDelete, pendingSeed == nil, Double(held) > policy.reseedAt * Double(limit) {
+            reseed = plan(
+                "the provider holds \(held) tokens, over \(Self.percent(policy.reseedAt)) of its limit \(limit) (\(stale) stale)",
+                context)
+        }
+        return outcome(send, reseed: reseed)
+    }
+
+    private mutating func remove(_ id: String, _ send: inout [JSONValue]) {
+        guard let entry = entries[id] else { return }
+        if profile.canDelete, let providerID = entry.providerID {
+            send.append(OpenAIMessages.delete(providerID))
+            drop(id)
+        } else {
+            markStale(id)
+        }
+    }
+
+    private mutating func add(_ item: ContextItem, _ context: ContextSession, _ send: inout [JSONValue]) {
+        if providerCreated(item) {
+            let cost = createdCost(item)
+            hold(item.id, providerID: item.providerItemID, tokens: cost.tokens, audio: cost.audio)
+            if let providerID = item.providerItemID { providerItemIDs.insert(providerID) }
+        } else if item.kind != .turn || item.final {
+            create(item, context, &send)
+        }
+    }
+
+    private mutating func update(_ item: ContextItem, _ context: ContextSession, _ send: inout [JSONValue]) {
+        if entries[item.id] != nil {
+            if providerCreated(item) {
+                let cost = createdCost(item)
+                resize(item.id, tokens: cost.tokens, audio: cost.audio)
+            }
+        } else if !providerCreated(item) && item.final {
+            create(item, context, &send)  // a typed turn that arrived in chunks, now whole
+        }
+    }
+
+    /// Sends an item the provider does not have (an instruction, a typed turn, the summary) as text.
+    private mutating func create(_ item: ContextItem, _ context: ContextSession, _ send: inout [JSONValue]) {
+        switch profile.kind {
+        case .openAIRealtime:
+            let id = Self.ourID(item)
+            let previous = item.kind == .summary ? "root" : context.previousProviderID(before: item.id, in: self)
+            send.append(OpenAIMessages.create(item, id: id, previous: previous, delivery: delivery))
+            hold(item.id, providerID: id, tokens: textCost(item))
+        case .geminiLive:
+            // Gemini cannot insert: a summary reaches it only in a seed.
+            guard item.kind != .summary else { return }
+            if item.kind == .instruction && delivery == .realtimeInputText {
+                send.append(GeminiMessages.realtimeText(item.text))
+            } else {
+                send.append(GeminiMessages.clientContent([item], turnComplete: item.kind == .turn))
+            }
+            hold(item.id, providerID: nil, tokens: textCost(item))
+        }
+    }
+
+    // MARK: - Re-seeds
+
+    /// Plans a new connection seeded with the compacted context as text; the ledger changes when the
+    /// relay confirms it (`resume.connected {reseeded: true}`).
+    mutating func plan(_ reason: String, _ context: ContextSession) -> ReseedPlan {
+        let snapshot = context.snapshot()
+        let items = snapshot.items.filter { $0.kind != .script }
+        let seedHeld = context.script.tokens + overhead + items.reduce(0) { $0 + textCost($1) }
+        pendingSeed = (items.map(\.id), seedHeld)
+        return ReseedPlan(reason: reason, send: seed(snapshot), held: seedHeld)
+    }
+
+    /// The complete message sequence of a fresh connection holding `snapshot`.
+    func seed(_ snapshot: Snapshot) -> [JSONValue] {
+        let script = snapshot.items.first { $0.kind == .script }?.text ?? ""
+        let items = snapshot.items.filter { $0.kind != .script }
+        switch profile.kind {
+        case .geminiLive:
+            var messages = [GeminiMessages.setup(profile: profile, policy: policy, systemInstruction: script)]
+            if !items.isEmpty { messages.append(GeminiMessages.clientContent(items, turnComplete: true)) }
+            return messages
+        case .openAIRealtime:
+            var messages = [OpenAIMessages.sessionUpdate(instructions: script)]
+            var previous = "root"
+            for item in items {
+                messages.append(OpenAIMessages.create(item, id: Self.ourID(item), previous: previous, delivery: delivery))
+                previous = Self.ourID(item)
+            }
+            return messages
+        }
+    }
+
+    /// The relay runs the new connection, seeded as planned: the ledger starts over from the seed.
+    /// What changed since the plan follows as text (items added meanwhile) or stays as stale (items
+    /// that left the context meanwhile).
+    private mutating func confirmSeed(_ context: ContextSession) -> [JSONValue] {
+        guard let seed = pendingSeed else { return [] }
+        pendingSeed = nil
+        newConnection()
+        hold("script", providerID: nil, tokens: context.script.tokens + overhead)
+        let snapshot = context.snapshot()
+        var live = [String: ContextItem]()
+        for item in snapshot.items { live[item.id] = item }
+        let seeded = Set(seed.items)
+        var seedTokens = seed.held - (context.script.tokens + overhead)
+        for id in seed.items {
+            if let item = live[id] {
+                hold(id, providerID: Self.ourID(item), tokens: textCost(item))
+                seedTokens -= textCost(item)
+            }
+        }
+        if seedTokens > 0 {
+            // Items of the seed that left the context meanwhile: held, stale.
+            hold("seed-stale", providerID: nil, tokens: seedTokens)
+            markStale("seed-stale")
+        }
+        var send = [JSONValue]()
+        for item in snapshot.items where item.kind != .script && !seeded.contains(item.id) && item.final {
+            create(item, context, &send)
+        }
+        return send
+    }
+
+    /// The messages that open the first connection (the script, and the summary if any).
+    func openingSend(_ context: ContextSession) -> [JSONValue] { seed(context.snapshot()) }
+
+    static func percent(_ fraction: Double) -> String { "\(Int((fraction * 100).rounded())) %" }
+
+    // MARK: - Reconciliation
+
+    /// A provider's report of the input tokens it counted for the last response, against the ledger.
+    /// With `calibrate`, the difference moves the audio rate (when audio is held) or the framing per
+    /// item, for the items that follow.
+    mutating func reconcile(_ reported: Int) -> ProviderDrift {
+        var drift = ProviderDrift(reported: reported, held: held, notify: false, calibrated: nil)
+        drift.notify = abs(drift.percent) > policy.driftNotifyPercent
+        guard policy.calibrate, drift.tokens != 0, !entries.isEmpty else { return drift }
+        if audioHeld > 0 {
+            // Audio dominates what a voice call holds (25 tokens/s against ~3 of text): the rate is
+            // what sources disagree on, so the difference is put on it, within 4x either way.
+            let scale = min(4, max(0.25, audioScale * Double(audioHeld + drift.tokens) / Double(audioHeld)))
+            drift.calibrated = "audio rate × \(String(format: "%.3f", scale)) (was × \(String(format: "%.3f", audioScale)))"
+            audioScale = scale
+            return drift
+        }
+        let perItem = Double(drift.tokens) / Double(entries.count)
+        let newOverhead = max(0, overhead + Int(perItem.rounded()))
+        if newOverhead != overhead {
+            drift.calibrated = "overheadPerItem \(overhead) → \(newOverhead)"
+            overhead = newOverhead
+        }
+        return drift
+    }
+}
+
+extension ContextSession {
+    /// The provider id of the nearest item before `id` (in context order) that the provider holds, or
+    /// `root` when there is none: where OpenAI inserts a new item.
+    func previousProviderID(before id: String, in mirror: ProviderMirror) -> String {
+        var index = items.count - 1
+        while index >= 0, items[index]?.id != id { index -= 1 }
+        index -= 1
+        while index >= 0 {
+            if let item = items[index], let providerID = mirror.entries[item.id]?.providerID { return providerID }
+            index -= 1
+        }
+        if let summary, let providerID = mirror.entries[summary.id]?.providerID { return providerID }
+        return "root"
+    }
+}

@@ -1,0 +1,164 @@
+import JSONWire
+
+/// What one event did at the provider: the client messages the relay must send, in order, and what the
+/// provider holds afterwards.
+public struct ProviderOutcome: Sendable, Equatable {
+    /// The provider's client messages, exact JSON, in order, for the current connection.
+    public var send: [JSONValue] = []
+    /// Tokens the provider holds on the current connection since the last (re)seed.
+    public var held: Int
+    /// The part of `held` no longer in the compacted context (stripped instructions and evicted turns
+    /// a provider that cannot delete still holds).
+    public var stale: Int
+    /// What `held` must stay within.
+    public var limit: Int
+    /// A re-seed the relay should carry out now: a new connection, seeded with `send`.
+    public var reseed: ReseedPlan?
+    /// The answer to a `usage.report`.
+    public var drift: ProviderDrift?
+}
+
+/// Replace the provider connection by a fresh one seeded with the compacted context.
+public struct ReseedPlan: Sendable, Equatable {
+    public var reason: String
+    /// The complete message sequence for the new connection.
+    public var send: [JSONValue]
+    /// Tokens the new connection will hold once seeded.
+    public var held: Int
+}
+
+/// What the provider reported against what the ledger says it holds.
+public struct ProviderDrift: Sendable, Equatable {
+    public var reported: Int
+    public var held: Int
+    /// `reported − held`.
+    public var tokens: Int { reported - held }
+    public var percent: Double { held == 0 ? 0 : Double(tokens) * 100 / Double(held) }
+    /// Whether the drift passes the policy's threshold (a `provider.drift` notification).
+    public var notify: Bool
+    /// The calibration applied (nil: the policy only reports).
+    public var calibrated: String?
+}
+
+/// The provider ledger: what the provider holds on the current connection since the last (re)seed,
+/// item by item with its provider-side cost, and the messages that bring the provider to the
+/// compacted context. A pure mirror beside the renderers, fed by each applied event and its outcome
+/// (`ContextSession.apply` calls `follow`), so it is stored and rebuilt through the same event log.
+///
+/// The ledger changes only with what the relay is told to send and what it reports: the turns a
+/// provider creates itself (spoken turns, the model's own turns), and acknowledgements (a confirmed
+/// re-seed, a usage report).
+public struct ProviderMirror: Sendable {
+    public let profile: ProviderProfile
+    public let policy: ProviderPolicy
+
+    /// One item the provider holds, keyed by the context item's id (`script` for the instructions).
+    struct Entry: Sendable {
+        /// The provider's id for it (OpenAI: ours for the items we create, the server's for the turns
+        /// it created; Gemini has none).
+        var providerID: String?
+        var tokens: Int
+        /// The part of `tokens` that is audio.
+        var audio: Int
+        /// Still in the compacted context.
+        var live: Bool
+    }
+
+    var entries: [String: Entry] = [:]
+    public internal(set) var held = 0
+    public internal(set) var stale = 0
+    /// The part of `held` that is audio (what calibration of the audio rate scales).
+    var audioHeld = 0
+    /// Framing per item, calibrated from usage reports when the policy says so.
+    public internal(set) var overhead: Int
+    /// Multiplies the profile's audio rates (calibration).
+    public internal(set) var audioScale = 1.0
+    /// A planned re-seed not yet confirmed: the ids of the items its seed holds, and its size.
+    var pendingSeed: (items: [String], held: Int)?
+    /// Provider item ids ever named for this session (a reuse is refused).
+    var providerItemIDs: Set<String> = []
+
+    init(profile: ProviderProfile, policy: ProviderPolicy) {
+        self.profile = profile
+        self.policy = policy
+        self.overhead = profile.overheadPerItem
+    }
+
+    var limit: Int { profile.heldLimit }
+    var delivery: ProviderProfile.InstructionDelivery { policy.instructionDelivery ?? profile.instructionDelivery }
+
+    func outcome(_ send: [JSONValue] = [], reseed: ReseedPlan? = nil, drift: ProviderDrift? = nil) -> ProviderOutcome {
+        ProviderOutcome(send: send, held: held, stale: stale, limit: limit, reseed: reseed, drift: drift)
+    }
+
+    // MARK: - The ledger
+
+    mutating func hold(_ id: String, providerID: String?, tokens: Int, audio: Int = 0) {
+        if let old = entries[id] { release(id, old) }
+        entries[id] = Entry(providerID: providerID, tokens: tokens, audio: audio, live: true)
+        held += tokens
+        audioHeld += audio
+    }
+
+    /// The provider no longer holds `id` (deleted, or a new connection).
+    mutating func drop(_ id: String) {
+        guard let entry = entries.removeValue(forKey: id) else { return }
+        release(id, entry)
+    }
+
+    private mutating func release(_ id: String, _ entry: Entry) {
+        held -= entry.tokens
+        audioHeld -= entry.audio
+        if !entry.live { stale -= entry.tokens }
+    }
+
+    /// `id` left the compacted context but the provider keeps it.
+    mutating func markStale(_ id: String) {
+        guard var entry = entries[id], entry.live else { return }
+        entry.live = false
+        entries[id] = entry
+        stale += entry.tokens
+    }
+
+    mutating func resize(_ id: String, tokens: Int, audio: Int) {
+        guard var entry = entries[id] else { return }
+        held += tokens - entry.tokens
+        audioHeld += audio - entry.audio
+        if !entry.live { stale += tokens - entry.tokens }
+        entry.tokens = tokens
+        entry.audio = audio
+        entries[id] = entry
+    }
+
+    /// Forgets everything the old connection held: a new connection starts empty.
+    mutating func newConnection() {
+        entries.removeAll(keepingCapacity: true)
+        held = 0
+        stale = 0
+        audioHeld = 0
+    }
+
+    // MARK: - Costs
+
+    /// What the provider counts for an item it holds as text.
+    func textCost(_ item: ContextItem) -> Int { item.tokens + overhead }
+
+    /// What the provider counts for a turn it created itself, and the audio part of it: its audio
+    /// when spoken, else its text.
+    func createdCost(_ item: ContextItem) -> (tokens: Int, audio: Int) {
+        guard let audioMs = item.audioMs else { return (textCost(item), 0) }
+        let rated = profile.audioTokens(item.role == .model ? .model : .user, milliseconds: audioMs)
+        let audio = Int((Double(rated) * audioScale).rounded())
+        return (audio + overhead, audio)
+    }
+
+    /// Turns the provider created itself: spoken turns, the model's own answers, and any turn the
+    /// relay names a provider id for. The engine sends the others (typed user turns, instructions,
+    /// the summary).
+    func providerCreated(_ item: ContextItem) -> Bool {
+        item.kind == .turn && (item.audioMs != nil || item.role == .model || item.providerItemID != nil)
+    }
+
+    /// The provider id the engine gives an item it creates (OpenAI allows client ids of ≤ 32 chars).
+    static func ourID(_ item: ContextItem) -> String { "tb_" + item.id }
+}
