@@ -35,6 +35,7 @@ import argparse
 import enum
 import json
 import sys
+import types
 import typing
 from typing import Any
 
@@ -57,7 +58,7 @@ PROVIDERS = ("gemini-live", "openai-realtime")
 def _flat_args(annotation: Any) -> list[Any]:
     """The members of a (nested) Union/Optional annotation, flattened; a non-union gives [annotation]."""
     origin = typing.get_origin(annotation)
-    if origin is typing.Union or (hasattr(typing, "UnionType") and origin is getattr(__import__("types"), "UnionType", None)):
+    if origin is typing.Union or origin is types.UnionType:
         out: list[Any] = []
         for arg in typing.get_args(annotation):
             out.extend(_flat_args(arg))
@@ -159,7 +160,7 @@ def _walk(raw: Any, value: Any, path: str, errors: list[str], gemini: bool, anno
     if isinstance(value, enum.Enum):
         expected = "string" if isinstance(value.value, str) else _json_type(value.value)
         if _json_type(raw) != expected:
-            errors.append(f"{path}: expected a {expected} (enum {type(value).__name__}), got {_json_type(raw)}")
+            errors.append(f"{path}: expected JSON {expected} (enum {type(value).__name__}), got {_json_type(raw)}")
         return
     if isinstance(value, bool):
         ok = isinstance(raw, bool)
@@ -177,7 +178,7 @@ def _walk(raw: Any, value: Any, path: str, errors: list[str], gemini: bool, anno
         ok = True
         expected = ""
     if not ok:
-        errors.append(f"{path}: expected a {expected}, got {_json_type(raw)} {json.dumps(raw)[:40]}")
+        errors.append(f"{path}: expected JSON {expected}, got {_json_type(raw)} {json.dumps(raw)[:40]}")
 
 
 def _pydantic_errors(exc: pydantic.ValidationError, limit: int = 6) -> list[str]:
