@@ -181,13 +181,37 @@ def _walk(raw: Any, value: Any, path: str, errors: list[str], gemini: bool, anno
         errors.append(f"{path}: expected JSON {expected}, got {_json_type(raw)} {json.dumps(raw)[:40]}")
 
 
+def _branch_filtered(errors: list[dict]) -> list[dict]:
+    """Union errors name every branch (e.g. item.RealtimeConversationItemUserMessage.role). Keep the
+    branches whose discriminators (`type`, `role`) matched, so a bad part of a user message is reported
+    as such and not drowned in 'role should be system/assistant' for the other branches."""
+    branches: dict[tuple, list[dict]] = {}
+    plain: list[dict] = []
+    for err in errors:
+        loc = tuple(err.get("loc", ()))
+        cut = next((i for i, p in enumerate(loc) if isinstance(p, str) and p[:1].isupper()), None)
+        if cut is None:
+            plain.append(err)
+        else:
+            branches.setdefault(loc[: cut + 1], []).append(err)
+    matched = [
+        errs
+        for branch, errs in branches.items()
+        if not any(tuple(e.get("loc", ()))[len(branch):] in (("type",), ("role",)) for e in errs)
+    ]
+    if not branches or not matched:
+        return errors
+    return plain + [e for errs in matched for e in errs]
+
+
 def _pydantic_errors(exc: pydantic.ValidationError, limit: int = 6) -> list[str]:
     out = []
-    for err in exc.errors()[:limit]:
+    errors = _branch_filtered(exc.errors())
+    for err in errors[:limit]:
         loc = ".".join(str(p) for p in err.get("loc", ()))
         out.append(f"{loc or '<message>'}: {err.get('msg')}")
-    if len(exc.errors()) > limit:
-        out.append(f"... {len(exc.errors()) - limit} more")
+    if len(errors) > limit:
+        out.append(f"... {len(errors) - limit} more")
     return out
 
 
