@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs the provider oracles' SDKs (pinned) into a venv and prints the venv's python on its last line.
+# Venv: $TOKENBUDGET_ORACLE_VENV (default ~/.cache/tokenbudget/oracle-venv). Idempotent: when the venv
+# already has exactly these versions, nothing is installed. Needs only PyPI (and Debian's python3-venv
+# when `python3 -m venv` is missing). Used by scripts/provider_oracle.py.
+set -euo pipefail
+
+GOOGLE_GENAI_VERSION="3.6.1"
+OPENAI_VERSION="3.63.0"
+PYDANTIC_VERSION="2.14.4"  # the validator both SDKs use: pinned so the oracle's verdicts do not drift
+
+venv="${TOKENBUDGET_ORACLE_VENV:-${HOME:-/tmp}/.cache/tokenbudget/oracle-venv}"
+log() { printf 'bootstrap-oracles: %s\n' "$*" >&2; }
+
+python="${PYTHON:-python3}"
+command -v "$python" >/dev/null || { log "no $python on PATH"; exit 1; }
+
+have_versions() {
+    [ -x "$venv/bin/python" ] || return 1
+    "$venv/bin/python" - "$GOOGLE_GENAI_VERSION" "$OPENAI_VERSION" "$PYDANTIC_VERSION" <<'PY' 2>/dev/null
+import sys
+from importlib.metadata import version
+sys.exit(0 if (version("google-genai"), version("openai"), version("pydantic")) == tuple(sys.argv[1:4]) else 1)
+PY
+}
+
+if have_versions; then
+    log "venv $venv already has google-genai==$GOOGLE_GENAI_VERSION openai==$OPENAI_VERSION"
+else
+    if ! "$python" -m venv --help >/dev/null 2>&1 || ! "$python" -c 'import ensurepip' >/dev/null 2>&1; then
+        log "python3 -m venv unavailable: installing python3-venv"
+        sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-venv >/dev/null
+    fi
+    if [ -e "$venv" ] && ! "$venv/bin/python" -m pip --version >/dev/null 2>&1; then
+        log "removing broken venv $venv"
+        rm -rf "$venv"
+    fi
+    if [ ! -x "$venv/bin/python" ]; then
+        log "creating venv $venv"
+        mkdir -p "$(dirname "$venv")"
+        "$python" -m venv "$venv"
+    fi
+    log "installing google-genai==$GOOGLE_GENAI_VERSION openai==$OPENAI_VERSION pydantic==$PYDANTIC_VERSION"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
+        "google-genai==$GOOGLE_GENAI_VERSION" "openai==$OPENAI_VERSION" "pydantic==$PYDANTIC_VERSION" >&2
+    have_versions || { log "venv $venv does not report the pinned versions after install"; exit 1; }
+fi
+echo "$venv/bin/python"
