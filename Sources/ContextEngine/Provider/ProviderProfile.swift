@@ -53,37 +53,44 @@ public struct ProviderProfile: Sendable, Equatable {
     public static func named(_ kind: ProviderKind, model: String? = nil) throws -> ProviderProfile {
         switch kind {
         case .geminiLive:
-            let model = model ?? "gemini-2.5-flash-native-audio-preview-09-2025"
+            // The stable model Google recommends (docs/providers.md).
+            let model = model ?? "gemini-3.8-live"
             let family: (encoding: String, delivery: InstructionDelivery)
             if model.hasPrefix("gemini-2.5") || model.hasPrefix("gemini-live-2.5") {
                 family = ("gemma3", .clientContent)
-            } else if model.hasPrefix("gemini-3") {
+            } else if model.hasPrefix("gemini-3.1") {
+                // At its launch 3.1 closed the connection (1007) on clientContent after the first
+                // model turn; realtimeInput.text is the documented way in.
                 family = ("gemma4", .realtimeInputText)
+            } else if model.hasPrefix("gemini-3") {
+                family = ("gemma4", .clientContent)
             } else {
                 throw ContextError(
-                    .invalidConfiguration,
+                    .invalidInput,
                     "unknown gemini-live model \"\(model)\"; known families: gemini-2.5-* and gemini-live-2.5-* "
                         + "(Gemma 3 tokenizer), gemini-3* (Gemma 4)")
             }
-            // Window 32,000: the product's budget for a call (the native-audio models take 128k, and
-            // bill every token held). Reserve 4,000: a seed is at most 28,000, so ~7 reference
-            // exchanges (550 tokens) fit before the 90 % re-seed threshold (28,800).
+            // Window 32,000: the product's budget for a call (the models take 131,072, and bill every
+            // token held). Reserve 4,000: a seed holds at most 28,000, so ~7 reference exchanges
+            // (550 tokens) fit before the 90 % re-seed threshold (28,800). Audio: 32 tokens/s in
+            // Google's audio docs (25 elsewhere): calibrate with usage.report.
             return ProviderProfile(
                 kind: kind, model: model, encoding: family.encoding, window: 32_000, reserve: 4_000, heldLimit: 32_000,
-                overheadPerItem: 0, userAudioTokensPerSecond: 25, modelAudioTokensPerSecond: 25, canDelete: false,
+                overheadPerItem: 0, userAudioTokensPerSecond: 32, modelAudioTokensPerSecond: 32, canDelete: false,
                 instructionDelivery: family.delivery)
         case .openAIRealtime:
             let model = model ?? "gpt-realtime"
             guard model.hasPrefix("gpt-realtime") || model.hasPrefix("gpt-4o-realtime") || model.hasPrefix("gpt-4o-mini-realtime")
             else {
                 throw ContextError(
-                    .invalidConfiguration,
+                    .invalidInput,
                     "unknown openai-realtime model \"\(model)\"; known: gpt-realtime*, gpt-4o-realtime*, gpt-4o-mini-realtime*")
             }
-            // 32,768 window, 4,096 output: 28,224 input tokens at most. Audio: 1 token per 100 ms of
-            // user audio, per 50 ms of assistant audio.
+            // 28,224 input tokens at most (the SDK's `truncation` docs), 4,096 output: window 32,320,
+            // reserve 4,096, so the compacted context is what the provider may hold. Audio: 1 token
+            // per 100 ms of user audio, per 50 ms of assistant audio (OpenAI's realtime costs guide).
             return ProviderProfile(
-                kind: kind, model: model, encoding: "o200k_base", window: 32_768, reserve: 4_096, heldLimit: 28_224,
+                kind: kind, model: model, encoding: "o200k_base", window: 32_320, reserve: 4_096, heldLimit: 28_224,
                 overheadPerItem: 4, userAudioTokensPerSecond: 10, modelAudioTokensPerSecond: 20, canDelete: true,
                 instructionDelivery: .systemItem)
         }

@@ -124,6 +124,9 @@ public struct ContextSession: Sendable {
         }
         if let profile = configuration.provider {
             var mirror = ProviderMirror(profile: profile, policy: configuration.providerPolicy)
+            // What the budget counts per item is what the provider counts: held and the compacted
+            // context are measured alike.
+            mirror.overhead = overhead
             mirror.hold("script", providerID: nil, tokens: script.tokens + mirror.overhead)
             provider = mirror
         }

@@ -32,7 +32,7 @@ enum ResponseBytes {
 
     /// The result of a state-changing event: `{session, version, usage, delta, hash, notes?,
     /// pendingInstruction?, activeInstruction?}` (docs/protocol.md).
-    static func change(id: String, context: ContextSession, outcome: EventOutcome) -> [UInt8] {
+    static func change(id: String, context: ContextSession, outcome: EventOutcome, extra: JSONObject = [:]) -> [UInt8] {
         var bytes = [UInt8]()
         bytes.reserveCapacity(384)
         bytes.append(contentsOf: #"{"session":"#.utf8)
@@ -57,6 +57,22 @@ enum ResponseBytes {
         if let active = context.activeInstructionID {
             bytes.append(contentsOf: #","activeInstruction":"#.utf8)
             JSONWriter.writeString(active, into: &bytes)
+        }
+        if let provider = outcome.provider {
+            bytes.append(contentsOf: #","provider":"#.utf8)
+            JSONWriter.write(provider.ledgerJSON, into: &bytes)
+            bytes.append(contentsOf: #","send":"#.utf8)
+            JSONWriter.write(.array(provider.send), into: &bytes)
+            if let reseed = provider.reseed {
+                bytes.append(contentsOf: #","reseed":"#.utf8)
+                JSONWriter.write(reseed.json, into: &bytes)
+            }
+        }
+        for (key, value) in extra.members {
+            bytes.append(UInt8(ascii: ","))
+            JSONWriter.writeString(key, into: &bytes)
+            bytes.append(UInt8(ascii: ":"))
+            JSONWriter.write(value, into: &bytes)
         }
         bytes.append(UInt8(ascii: "}"))
         return bytes

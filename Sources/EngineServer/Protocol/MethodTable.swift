@@ -29,7 +29,11 @@ struct MethodTable: Sendable {
         // The context's events.
         "turn.append": event { params throws(RPCError) in
             let role = TurnRole(rawValue: try params.oneOf("role", ["user", "model"]))!
-            let event = ContextEvent.turn(role, text: try params.string("text"), final: try params.optionalBool("final") ?? true)
+            // 24 h of audio at most: a number past it is a unit mistake, not a turn.
+            let event = ContextEvent.turn(
+                role, text: try params.string("text"), final: try params.optionalBool("final") ?? true,
+                audioMs: try params.optionalInt("audioMs", min: 0, max: 86_400_000),
+                providerItemID: try params.optionalString("providerItemId"))
             return (event, try params.optionalObject("metadata").map { .object($0) })
         },
         "instruction.push": event { params throws(RPCError) in (.instruction(text: try params.string("text")), nil) },
@@ -57,7 +61,8 @@ struct MethodTable: Sendable {
         // Provider connections.
         "resume.update": { service, params throws(RPCError) in .changed(try service.resumeUpdate(params)) },
         "resume.goAway": { service, params throws(RPCError) in try service.resumeGoAway(params) },
-        "resume.connected": { service, params throws(RPCError) in .changed(try service.resumeConnected(params)) },
+        "resume.connected": { service, params throws(RPCError) in try service.resumeConnected(params) },
+        "usage.report": { service, params throws(RPCError) in try service.usageReport(params) },
     ])
 
     /// The handler of a context event: decode the params, apply the event to the named session.

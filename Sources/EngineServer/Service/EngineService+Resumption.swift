@@ -42,6 +42,10 @@ extension EngineService {
             reason = "the handle is older than \(Int(options.handleValiditySeconds)) s"
         } else if state.attempts >= options.maxReconnectAttempts {
             reason = "\(options.maxReconnectAttempts) reconnect attempts used"
+        } else if let mirror = session.context.provider, mirror.stale >= mirror.policy.reseedOnGoAwayStaleTokens {
+            // The handle would restore what the provider holds, stale tokens included; a new
+            // connection seeded with the compacted context sheds them.
+            reason = "the provider holds \(mirror.stale) stale tokens (policy: re-seed from \(mirror.policy.reseedOnGoAwayStaleTokens)); a re-seed sheds them, the handle would restore them"
         } else {
             session.resume.attempts += 1
             persistResume(session, id: id)
@@ -51,6 +55,12 @@ extension EngineService {
                 "delayMs": JSONValue(options.reconnectDelayMs), "timeLeftMs": JSONValue(timeLeft),
             ])
         }
+        if session.context.provider != nil {
+            // The plan is an event of the log: a rebuild must not decide again (the handle's age moved).
+            return try change(params, .reseedPlanned(reason: reason), metadata: nil) { _ in
+                ["action": "reseed", "reason": .string(reason), "timeLeftMs": JSONValue(timeLeft)]
+            }
+        }
         let snapshot = session.context.snapshot()
         return .changed([
             "session": .string(id), "action": "reseed", "reason": .string(reason), "hash": .string(snapshot.hash),
@@ -58,14 +68,68 @@ extension EngineService {
         ])
     }
 
-    /// `resume.connected {session}`: the new connection is up; attempts start over.
-    func resumeConnected(_ params: Params) throws(RPCError) -> JSONValue {
+    /// `resume.connected {session, reseeded?}`: the new connection is up; attempts start over. With a
+    /// provider, `reseeded: true` confirms the last re-seed plan was carried out (the ledger starts
+    /// over from its seed; `send` has what changed since the plan), `false` a resumption with the
+    /// handle (the provider restored what it held).
+    func resumeConnected(_ params: Params) throws(RPCError) -> Reply {
         let id = try params.string("session")
+        let reseeded = try params.optionalBool("reseeded") ?? false
         let session = try activeSession(id)
         unit.touch(session, id: id)
         session.resume.attempts = 0
         persistResume(session, id: id)
         registry.touch(session, id: id, at: monotonicNow())
-        return ["session": .string(id), "attempts": 0]
+        guard session.context.provider != nil else { return .changed(["session": .string(id), "attempts": 0]) }
+        return try change(params, .connected(reseeded: reseeded), metadata: nil) { _ in ["attempts": 0] }
+    }
+
+    /// `usage.report {session, usageMetadata | usage | inputTokens}`: what the provider reported for its
+    /// last response (Gemini `usageMetadata.promptTokenCount`, OpenAI `response.done`'s
+    /// `usage.input_tokens`), against the ledger: the drift in tokens and percent; the policy may
+    /// calibrate from it, and a drift past its threshold is also sent as a `provider.drift` notification.
+    func usageReport(_ params: Params) throws(RPCError) -> Reply {
+        let id = try params.string("session")
+        let reported: Int
+        if let gemini = try params.optionalObject("usageMetadata") {
+            guard let count = gemini["promptTokenCount"]?.intValue, count >= 0 else {
+                throw RPCError(RPCError.invalidParams, "usage.report: usageMetadata needs a whole number promptTokenCount",
+                               data: ["param": "usageMetadata"])
+            }
+            reported = count
+        } else if let openAI = try params.optionalObject("usage") {
+            guard let count = openAI["input_tokens"]?.intValue, count >= 0 else {
+                throw RPCError(RPCError.invalidParams, "usage.report: usage needs a whole number input_tokens",
+                               data: ["param": "usage"])
+            }
+            reported = count
+        } else if let count = try params.optionalInt("inputTokens", min: 0) {
+            reported = count
+        } else {
+            throw RPCError(RPCError.invalidParams, "usage.report: give usageMetadata (Gemini), usage (OpenAI) or inputTokens",
+                           data: ["param": "usageMetadata"])
+        }
+        let session = try activeSession(id)
+        guard session.context.provider != nil else {
+            throw RPCError(RPCError.invalidParams, "usage.report: session \"\(id)\" was opened without a provider",
+                           data: ["param": "session", "session": .string(id)])
+        }
+        var notification: JSONValue?
+        let reply = try change(params, .usageReported(inputTokens: reported), metadata: nil) { outcome in
+            guard let drift = outcome.provider?.drift else { return [:] }
+            let fields: JSONObject = [
+                "reported": .int(Int64(drift.reported)), "held": .int(Int64(drift.held)),
+                "driftTokens": .int(Int64(drift.tokens)), "driftPercent": .double((drift.percent * 100).rounded() / 100),
+                "calibrated": drift.calibrated.map { .string($0) } ?? .null,
+            ]
+            if drift.notify {
+                var params = fields
+                params["session"] = .string(id)
+                notification = ["jsonrpc": "2.0", "method": "provider.drift", "params": .object(params)]
+            }
+            return ["drift": .object(fields)]
+        }
+        if let notification { notify(notification) }
+        return reply
     }
 }

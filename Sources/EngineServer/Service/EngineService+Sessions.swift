@@ -24,20 +24,39 @@ extension EngineService {
             throw RPCError(RPCError.invalidParams, "session.open: give \"script\" (text) or \"scriptFile\" (a path)",
                            data: ["param": "script"])
         }
+        let profile = try providerProfile(params)
+        let defaultRenderer = profile.map { $0.kind == .geminiLive ? "gemini" : "openai" } ?? "neutral"
         var configuration: JSONObject = [
-            "encoding": .string(try params.optionalString("encoding") ?? options.defaultEncoding),
-            "renderer": .string(try params.oneOf("renderer", Renderer.allCases.map(\.rawValue), default: "neutral")),
-            "window": JSONValue(try params.optionalInt("window", min: 1) ?? SessionConfiguration.defaultWindow),
-            "reserve": JSONValue(try params.optionalInt("reserve", min: 0) ?? 0),
+            "encoding": .string(try params.optionalString("encoding") ?? profile?.encoding ?? options.defaultEncoding),
+            "renderer": .string(try params.oneOf("renderer", Renderer.allCases.map(\.rawValue), default: defaultRenderer)),
+            "window": JSONValue(try params.optionalInt("window", min: 1) ?? profile?.window ?? SessionConfiguration.defaultWindow),
+            "reserve": JSONValue(try params.optionalInt("reserve", min: 0) ?? profile?.reserve ?? 0),
         ]
-        if let policy = params.object["policy"], policy != .null {
-            do {
-                configuration["policy"] = try ContextPolicy.from(parameter: policy).json
-            } catch let error as ContextError {
-                throw RPCError(RPCError.invalidPolicy, error.message)
-            } catch {
-                throw RPCError(RPCError.invalidPolicy, "\(error)")
+        do {
+            var policy: ContextPolicy?
+            if let value = params.object["policy"], value != .null { policy = try ContextPolicy.from(parameter: value) }
+            // The profile's framing per item, unless the policy names its own.
+            if let profile, params.object["policy"]?["overheadPerItem"] == nil {
+                policy = policy ?? .stripAfterResponse
+                policy?.overheadPerItem = ["*": profile.overheadPerItem]
             }
+            if let policy { configuration["policy"] = policy.json }
+            if let profile {
+                configuration["provider"] = .string(profile.kind.rawValue)
+                configuration["model"] = .string(profile.model)
+                if let value = params.object["providerPolicy"], value != .null {
+                    configuration["providerPolicy"] = try ProviderPolicy(json: value).json
+                }
+            } else if params.object["providerPolicy"].map({ $0 != .null }) == true {
+                throw RPCError(RPCError.invalidParams, "session.open: \"providerPolicy\" needs a \"provider\"",
+                               data: ["param": "providerPolicy"])
+            }
+        } catch let error as RPCError {
+            throw error
+        } catch let error as ContextError {
+            throw RPCError(RPCError.invalidPolicy, error.message)
+        } catch {
+            throw RPCError(RPCError.invalidPolicy, "\(error)")
         }
         let (context, tokenizer, renderer) = try registry.makeContext(
             id: id, configuration: .object(configuration), scriptText: scriptText)
@@ -51,7 +70,7 @@ extension EngineService {
         registry.add(served, id: id, at: monotonicNow())
         let usage = snapshot.usage
         let policy = context.configuration.policy
-        return .changed([
+        var result: JSONObject = [
             "session": .string(id),
             "status": "active",
             "encoding": .string(tokenizer.name),
@@ -64,7 +83,33 @@ extension EngineService {
             ],
             "hash": .string(snapshot.hash),
             "snapshot": renderer.render(snapshot),
-        ])
+        ]
+        if let opening = served.context.providerOpening, let profile {
+            result["provider"] = [
+                "name": .string(profile.kind.rawValue), "model": .string(profile.model),
+                "held": .int(Int64(opening.held)), "stale": .int(Int64(opening.stale)), "limit": .int(Int64(opening.limit)),
+            ]
+            result["send"] = .array(opening.send)
+        }
+        return .changed(.object(result))
+    }
+
+    /// The profile `provider` and `model` name (`provider: "none"` or absent: no provider).
+    func providerProfile(_ params: Params) throws(RPCError) -> ProviderProfile? {
+        let names = ProviderKind.allCases.map(\.rawValue) + ["none"]
+        let name = try params.oneOf("provider", names, default: "none")
+        let model = try params.optionalString("model")
+        guard let kind = ProviderKind(rawValue: name) else {
+            if model != nil {
+                throw RPCError(RPCError.invalidParams, "session.open: \"model\" needs a \"provider\"", data: ["param": "model"])
+            }
+            return nil
+        }
+        do {
+            return try ProviderProfile.named(kind, model: model)
+        } catch {
+            throw RPCError(RPCError.invalidParams, "session.open: \(error)", data: ["param": "model"])
+        }
     }
 
     /// An id names one conversation, for good: opening an id that is open (here, or in a shared store

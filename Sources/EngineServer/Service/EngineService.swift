@@ -43,6 +43,8 @@ public final class EngineService {
     let wallNow: () -> Double
     /// Monotonic time of the next lease renewal (shared stores).
     var nextLeaseRenewal: Double = 0
+    /// Notifications of the request being handled, held after its answer.
+    var pendingNotifications: [JSONValue] = []
 
     public init(options: Options = Options(), store: SessionStore? = nil,
                 monotonicNow: @escaping () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 },
@@ -72,17 +74,28 @@ public final class EngineService {
         case .success(let request):
             do {
                 let reply = try handle(request)
-                guard let id = request.id else { return }
-                unit.hold(.init(bytes: ResponseBytes.result(id: id, reply.result), id: id, changed: reply.changed))
+                if let id = request.id {
+                    unit.hold(.init(bytes: ResponseBytes.result(id: id, reply.result), id: id, changed: reply.changed))
+                }
             } catch {
                 if let id = request.id { refuse(id: id, error) }
             }
+            for notification in pendingNotifications {
+                // Dropped if the batch fails: no news of something that was not stored.
+                unit.hold(.init(bytes: Array(JSONWriter.string(notification).utf8), id: nil, changed: false, notification: true))
+            }
+            pendingNotifications.removeAll()
         }
     }
 
     /// Answers with an error (a line the framing refused, a request that failed).
     public func refuse(id: JSONValue?, _ error: RPCError) {
         unit.hold(.init(bytes: ResponseBytes.error(id: id, error), id: id, changed: false))
+    }
+
+    /// A notification, released with the batch after the answer that caused it.
+    func notify(_ notification: JSONValue) {
+        pendingNotifications.append(notification)
     }
 
     /// Bytes of answers the open batch holds.
@@ -102,7 +115,11 @@ public final class EngineService {
 
     /// Applies a context event to an active session; the result carries usage, delta, hash. Written
     /// straight to bytes: this is the hot path of a call.
-    func change(_ params: Params, _ event: ContextEvent, metadata: JSONValue?) throws(RPCError) -> Reply {
+    ///
+    /// - Parameter extra: fields the method adds to the result, from the outcome.
+    func change(
+        _ params: Params, _ event: ContextEvent, metadata: JSONValue?, extra: (EventOutcome) -> JSONObject = { _ in [:] }
+    ) throws(RPCError) -> Reply {
         let id = try params.string("session")
         let session = try activeSession(id)
         unit.touch(session, id: id)
@@ -116,7 +133,8 @@ public final class EngineService {
         }
         registry.touch(session, id: id, at: monotonicNow())
         persist(session, id: id, event: event, outcome: outcome, metadata: metadata)
-        return Reply(result: .encoded(ResponseBytes.change(id: id, context: session.context, outcome: outcome)), changed: true)
+        let bytes = ResponseBytes.change(id: id, context: session.context, outcome: outcome, extra: extra(outcome))
+        return Reply(result: .encoded(bytes), changed: true)
     }
 
     // MARK: - Sessions

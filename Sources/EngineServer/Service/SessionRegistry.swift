@@ -109,6 +109,12 @@ final class SessionRegistry {
         sessionConfiguration.reserve = configuration["reserve"]?.intValue ?? 0
         do {
             if let policy = configuration["policy"] { sessionConfiguration.policy = try ContextPolicy(json: policy) }
+            if let name = configuration["provider"]?.stringValue, let kind = ProviderKind(rawValue: name) {
+                sessionConfiguration.provider = try ProviderProfile.named(kind, model: configuration["model"]?.stringValue)
+                if let policy = configuration["providerPolicy"] {
+                    sessionConfiguration.providerPolicy = try ProviderPolicy(json: policy)
+                }
+            }
             let script = scripts.script(text: scriptText, tokenizer: tokenizer)
             let context = try ContextSession(id: id, script: script, configuration: sessionConfiguration, tokenizer: tokenizer)
             return (context, tokenizer, renderer)

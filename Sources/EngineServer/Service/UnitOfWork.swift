@@ -17,6 +17,8 @@ final class UnitOfWork {
         var id: JSONValue?
         /// It reports a change: if the commit fails, it becomes that failure's error.
         var changed: Bool
+        /// News of a change (a notification): dropped if the commit fails.
+        var notification = false
     }
 
     let store: SessionStore?
@@ -132,6 +134,7 @@ final class UnitOfWork {
         var released = answers
         if let failure {
             let error = Self.rpcError(for: failure)
+            released.removeAll { $0.notification }
             for index in released.indices where released[index].changed {
                 released[index].bytes = ResponseBytes.error(id: released[index].id, error)
             }

@@ -1,0 +1,67 @@
+import JSONWire
+
+/// `providerPolicy` in `session.open`: `{reseedAt, reseedOnGoAwayStaleTokens, calibrate,
+/// driftNotifyPercent, instructionDelivery}`, every key optional (docs/providers.md).
+extension ProviderPolicy {
+    public init(json: JSONValue) throws {
+        self.init()
+        guard case .object(let object) = json else {
+            throw ContextError(.invalidPolicy, "providerPolicy must be an object")
+        }
+        let known = ["reseedAt", "reseedOnGoAwayStaleTokens", "calibrate", "driftNotifyPercent", "instructionDelivery"]
+        for key in object.keys where !known.contains(key) {
+            throw ContextError(.invalidPolicy, "unknown key \"\(key)\" in providerPolicy; allowed: \(known.joined(separator: ", "))")
+        }
+        if let value = object["reseedAt"] {
+            guard let fraction = value.doubleValue, fraction > 0, fraction <= 1 else {
+                throw ContextError(.invalidPolicy, "providerPolicy.reseedAt must be a number in (0, 1]")
+            }
+            reseedAt = fraction
+        }
+        if let value = object["reseedOnGoAwayStaleTokens"] {
+            guard let tokens = value.intValue, tokens >= 0, tokens <= 1 << 40 else {
+                throw ContextError(.invalidPolicy, "providerPolicy.reseedOnGoAwayStaleTokens must be a whole number ≥ 0")
+            }
+            reseedOnGoAwayStaleTokens = tokens
+        }
+        if let value = object["calibrate"] {
+            guard let flag = value.boolValue else { throw ContextError(.invalidPolicy, "providerPolicy.calibrate must be true or false") }
+            calibrate = flag
+        }
+        if let value = object["driftNotifyPercent"] {
+            guard let percent = value.doubleValue, percent >= 0, percent.isFinite else {
+                throw ContextError(.invalidPolicy, "providerPolicy.driftNotifyPercent must be a number ≥ 0")
+            }
+            driftNotifyPercent = percent
+        }
+        if let value = object["instructionDelivery"] {
+            guard let name = value.stringValue, let delivery = ProviderProfile.InstructionDelivery(rawValue: name) else {
+                throw ContextError(
+                    .invalidPolicy, "providerPolicy.instructionDelivery must be clientContent, realtimeInputText, systemItem or userItem")
+            }
+            instructionDelivery = delivery
+        }
+    }
+
+    public var json: JSONValue {
+        var object: JSONObject = [
+            "reseedAt": .double(reseedAt), "reseedOnGoAwayStaleTokens": .int(Int64(reseedOnGoAwayStaleTokens)),
+            "calibrate": .bool(calibrate), "driftNotifyPercent": .double(driftNotifyPercent),
+        ]
+        if let instructionDelivery { object["instructionDelivery"] = .string(instructionDelivery.rawValue) }
+        return .object(object)
+    }
+}
+
+extension ProviderOutcome {
+    /// `{held, stale, limit}`: what every state-changing result of a provider session carries.
+    public var ledgerJSON: JSONValue {
+        ["held": .int(Int64(held)), "stale": .int(Int64(stale)), "limit": .int(Int64(limit))]
+    }
+}
+
+extension ReseedPlan {
+    public var json: JSONValue {
+        ["reason": .string(reason), "held": .int(Int64(held)), "send": .array(send)]
+    }
+}
