@@ -21,10 +21,13 @@ public struct ContextError: Error, Equatable, CustomStringConvertible, Sendable 
 
     public var code: Code
     public var message: String
+    /// The event's field at fault, for `.invalidInput` (`audioMs`, `providerItemId`).
+    public var field: String?
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, field: String? = nil) {
         self.code = code
         self.message = message
+        self.field = field
     }
 
     public var description: String { message }

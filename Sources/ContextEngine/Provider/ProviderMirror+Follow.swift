@@ -10,11 +10,14 @@ extension ProviderMirror {
         switch event {
         case .connected(let reseeded):
             // Resumed with a handle, the provider restored everything: the ledger stands.
-            return reseeded ? outcome(confirmSeed(context)) : outcome()
+            let send = reseeded ? confirmSeed(context) : []
+            return outcome(send)
         case .reseedPlanned(let reason):
-            return outcome(reseed: plan(reason, context))
+            let plan = plan(reason, context)
+            return outcome(reseed: plan)
         case .usageReported(let reported):
-            return outcome(drift: reconcile(reported))
+            let drift = reconcile(reported)
+            return outcome(drift: drift)
         case .turn, .instruction, .speechStarted, .turnComplete, .summary:
             break
         }
@@ -23,7 +26,7 @@ extension ProviderMirror {
         for item in delta.added { add(item, context, &send) }
         for item in delta.updated { update(item, context, &send) }
         var reseed: ReseedPlan?
-        if !profile.canDelete, pendingSeed == nil, Double(held) > policy.reseedAt * Double(limit) {
+        if policy.planReseeds, !profile.canDelete, pendingSeed == nil, Double(held) > policy.reseedAt * Double(limit) {
             reseed = plan(
                 "the provider holds \(held) tokens, over \(Self.percent(policy.reseedAt)) of its limit \(limit) (\(stale) stale)",
                 context)

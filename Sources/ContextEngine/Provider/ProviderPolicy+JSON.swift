@@ -1,6 +1,6 @@
 import JSONWire
 
-/// `providerPolicy` in `session.open`: `{reseedAt, reseedOnGoAwayStaleTokens, calibrate,
+/// `providerPolicy` in `session.open`: `{planReseeds, reseedAt, reseedOnGoAwayStaleTokens, calibrate,
 /// driftNotifyPercent, instructionDelivery}`, every key optional (docs/providers.md).
 extension ProviderPolicy {
     public init(json: JSONValue) throws {
@@ -8,9 +8,13 @@ extension ProviderPolicy {
         guard case .object(let object) = json else {
             throw ContextError(.invalidPolicy, "providerPolicy must be an object")
         }
-        let known = ["reseedAt", "reseedOnGoAwayStaleTokens", "calibrate", "driftNotifyPercent", "instructionDelivery"]
+        let known = ["planReseeds", "reseedAt", "reseedOnGoAwayStaleTokens", "calibrate", "driftNotifyPercent", "instructionDelivery"]
         for key in object.keys where !known.contains(key) {
             throw ContextError(.invalidPolicy, "unknown key \"\(key)\" in providerPolicy; allowed: \(known.joined(separator: ", "))")
+        }
+        if let value = object["planReseeds"] {
+            guard let flag = value.boolValue else { throw ContextError(.invalidPolicy, "providerPolicy.planReseeds must be true or false") }
+            planReseeds = flag
         }
         if let value = object["reseedAt"] {
             guard let fraction = value.doubleValue, fraction > 0, fraction <= 1 else {
@@ -45,7 +49,7 @@ extension ProviderPolicy {
 
     public var json: JSONValue {
         var object: JSONObject = [
-            "reseedAt": .double(reseedAt), "reseedOnGoAwayStaleTokens": .int(Int64(reseedOnGoAwayStaleTokens)),
+            "planReseeds": .bool(planReseeds), "reseedAt": .double(reseedAt), "reseedOnGoAwayStaleTokens": .int(Int64(reseedOnGoAwayStaleTokens)),
             "calibrate": .bool(calibrate), "driftNotifyPercent": .double(driftNotifyPercent),
         ]
         if let instructionDelivery { object["instructionDelivery"] = .string(instructionDelivery.rawValue) }

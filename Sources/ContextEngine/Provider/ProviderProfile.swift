@@ -96,20 +96,3 @@ public struct ProviderProfile: Sendable, Equatable {
         }
     }
 }
-
-/// The tunable rules of the provider mirror (part of the session's policy, `provider` in its JSON).
-public struct ProviderPolicy: Sendable, Equatable {
-    /// A provider that cannot delete is re-seeded once it holds more than this fraction of its limit.
-    public var reseedAt: Double = 0.9
-    /// At `resume.goAway`, re-seed instead of resuming with the handle when at least this many stale
-    /// tokens are held (the handle would restore them).
-    public var reseedOnGoAwayStaleTokens: Int = 1
-    /// `usage.report`: only report the drift, or also calibrate the audio rate and the framing.
-    public var calibrate: Bool = false
-    /// A `provider.drift` notification when a report drifts more than this from the ledger (percent).
-    public var driftNotifyPercent: Double = 10
-    /// Gemini: how an instruction reaches the model (nil: the model family's default).
-    public var instructionDelivery: ProviderProfile.InstructionDelivery? = nil
-
-    public init() {}
-}

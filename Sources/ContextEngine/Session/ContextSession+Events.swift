@@ -292,23 +292,25 @@ extension ContextSession {
     /// - Throws: `.invalidInput` naming the id or what is missing; nothing changes.
     func checkProviderItemID(_ id: String?, role: TurnRole, audioMs: Int?, continuing turn: ContextItem?) throws {
         if let audioMs, audioMs < 0 {
-            throw ContextError(.invalidInput, "audioMs must be 0 or more, got \(audioMs)")
+            throw ContextError(.invalidInput, "audioMs must be 0 or more, got \(audioMs)", field: "audioMs")
         }
         if let turn {
             if let id, turn.providerItemID != nil, id != turn.providerItemID {
                 throw ContextError(
-                    .invalidInput, "providerItemId \"\(id)\" differs from \"\(turn.providerItemID!)\" of the turn this chunk continues")
+                    .invalidInput, "providerItemId \"\(id)\" differs from \"\(turn.providerItemID!)\" of the turn this chunk continues",
+                    field: "providerItemId")
             }
             return
         }
         if let id, provider?.providerItemIDs.contains(id) == true {
-            throw ContextError(.invalidInput, "providerItemId \"\(id)\" already names another item of this session")
+            throw ContextError(.invalidInput, "providerItemId \"\(id)\" already names another item of this session", field: "providerItemId")
         }
         if id == nil, let provider, provider.profile.canDelete, audioMs != nil || role == .model {
             throw ContextError(
                 .invalidInput,
                 "\(provider.profile.kind.rawValue): a turn the provider created (spoken, or the model's) needs "
-                    + "providerItemId, the provider's id for it, so that it can be deleted when it leaves the context")
+                    + "providerItemId, the provider's id for it, so that it can be deleted when it leaves the context",
+                field: "providerItemId")
         }
     }
 }

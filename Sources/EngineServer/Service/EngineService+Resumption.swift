@@ -36,7 +36,9 @@ extension EngineService {
         registry.touch(session, id: id, at: monotonicNow())
         let state = session.resume
         let reason: String
-        if state.handle == nil || !state.resumable {
+        if session.context.provider?.profile.kind == .openAIRealtime {
+            reason = "OpenAI Realtime has no resumption: a new connection is seeded with the compacted context"
+        } else if state.handle == nil || !state.resumable {
             reason = "no resumable handle"
         } else if wallNow() - state.updatedAt > options.handleValiditySeconds {
             reason = "the handle is older than \(Int(options.handleValiditySeconds)) s"

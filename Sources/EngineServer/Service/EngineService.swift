@@ -176,6 +176,8 @@ public final class EngineService {
         case .invalidEvent: code = RPCError.rebuildMismatch
         case .invalidInput: code = RPCError.invalidParams
         }
-        return RPCError(code, error.message, data: ["session": .string(session), "reason": .string(error.code.rawValue)])
+        var data: JSONObject = ["session": .string(session), "reason": .string(error.code.rawValue)]
+        if let field = error.field { data["param"] = .string(field) }
+        return RPCError(code, error.message, data: .object(data))
     }
 }
