@@ -60,7 +60,12 @@ extension ProviderMirror {
                 let cost = createdCost(item)
                 resize(item.id, tokens: cost.tokens, audio: cost.audio)
             }
-        } else if !providerCreated(item) && item.final {
+        } else if providerCreated(item) {
+            // A turn still arriving when a new connection was seeded (seeds hold final items only):
+            // the provider creates it anew from the audio that follows.
+            let cost = createdCost(item)
+            hold(item.id, providerID: item.providerItemID, tokens: cost.tokens, audio: cost.audio)
+        } else if item.final {
             create(item, context, &send)  // a typed turn that arrived in chunks, now whole
         }
     }
@@ -90,7 +95,10 @@ extension ProviderMirror {
     /// Plans a new connection seeded with the compacted context as text; the ledger changes when the
     /// relay confirms it (`resume.connected {reseeded: true}`).
     mutating func plan(_ reason: String, _ context: ContextSession) -> ReseedPlan {
-        let snapshot = context.snapshot()
+        var snapshot = context.snapshot()
+        // A turn still arriving is left out: the provider creates it on the new connection from the
+        // audio that follows (or the engine sends it once final, if it was typed).
+        snapshot.items.removeAll { !$0.final }
         let items = snapshot.items.filter { $0.kind != .script }
         let seedHeld = context.script.tokens + overhead + items.reduce(0) { $0 + textCost($1) }
         pendingSeed = (items.map(\.id), seedHeld)

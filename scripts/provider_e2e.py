@@ -1,0 +1,285 @@
+#!/usr/bin/env python3
+"""Real recorded dialogues through `tokenbudget serve` for both providers, checked two ways:
+
+1. every message of every `send` and of every re-seed plan validates against the providers' official
+   SDK types (scripts/provider_oracle.py: google-genai's LiveClientMessage, openai's realtime client
+   events), so run this with the oracle's python: `"$(bash scripts/bootstrap-oracles.sh | tail -n 1)"`;
+2. a provider simulator built from the providers' documented rules, fed only with those messages and
+   with the turns the provider creates itself (spoken turns, the model's answers), holds after every
+   event exactly what the engine's `provider.held` says, and never more than the limit:
+   - Gemini Live: append-only; `setup` starts a new connection (a re-seed replaces everything);
+     `clientContent` turns and `realtimeInput.text` add text; its own sliding window (`triggerTokens`
+     → `targetTokens`, oldest turns first, the system instruction kept) is simulated too — if it ever
+     fired, the engine would have let the provider fill up;
+   - OpenAI Realtime: items created (after `previous_item_id`, which must exist, or `root`) and
+     deleted by id (an unknown id is an error, as at OpenAI); `session.update` sets the instructions.
+   Audio: each spoken turn's duration comes from its text at a stated speaking rate (`--wpm`, 150
+   words per minute, at least 400 ms), counted at the documented rates (Gemini 32 tokens/s; OpenAI 1
+   token per 100 ms of user audio, per 50 ms of assistant audio) plus the per-item framing the open
+   answer states. Text is counted with the engine's own counts of each item (the tokenizers are
+   checked against tiktoken and sentencepiece elsewhere).
+
+Per dialogue: a manager instruction every exchange, `client.speechStarted` before each user turn,
+every fifth user turn in two chunks, a `usage.report` of the simulator's count after each model turn
+(the drift must be 0), and a `resume.goAway` each time the recording passes `--connection-seconds`
+of call time (Gemini's connections last ~600 s; 60 here, so that the recordings cross several),
+answered as a relay would: re-seed, or resume with the handle.
+
+    python3 scripts/provider_e2e.py [--binary .build/debug/tokenbudget] [--sessions DIR] [--limit N]
+
+Prints one line per provider and `N passed, M failed`; exit 1 on any failure.
+"""
+import argparse, json, math, os, pathlib, subprocess, sys
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+import provider_oracle  # noqa: E402
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--binary", default=os.environ.get("TOKENBUDGET_BIN", str(ROOT / ".build/debug/tokenbudget")))
+parser.add_argument("--sessions", default=None, help="a folder of recorded dialogues (default: ../shared/sessions)")
+parser.add_argument("--limit", type=int, default=0, help="at most this many dialogues (0: all)")
+parser.add_argument("--wpm", type=float, default=150.0, help="speaking rate that turns text into audio time")
+parser.add_argument("--connection-seconds", type=float, default=60.0,
+                    help="call time between goAways (Gemini's ~600 s, shortened so that the recordings, most "
+                         "of them 1-4 minutes long, cross several)")
+args = parser.parse_args()
+
+shared = ROOT.parent / "shared"
+sessions_dir = pathlib.Path(args.sessions) if args.sessions else shared / "sessions"
+if not sessions_dir.is_dir():
+    print(f"provider e2e: {sessions_dir} is absent; using the repo's fixtures/sessions (3 dialogues)")
+    sessions_dir = ROOT / "fixtures/sessions"
+files = sorted(p for p in sessions_dir.rglob("*.jsonl") if "_raw" not in p.parts)
+if args.limit:
+    files = files[: args.limit]
+script_path = shared / "scripts/abcd_agent_guidelines.md"
+if not script_path.exists():
+    script_path = ROOT / "fixtures/scripts/donation-agent.md"
+script = script_path.read_text(encoding="utf-8")
+instructions = [l.strip() for l in open(ROOT / "fixtures/instructions.txt", encoding="utf-8") if l.strip()]
+
+RATES = {"gemini-live": (32.0, 32.0), "openai-realtime": (10.0, 20.0)}
+failures: list[str] = []
+checks = 0
+
+
+def check(condition, message):
+    global checks
+    checks += 1
+    if not condition:
+        failures.append(message)
+        if len(failures) <= 20:
+            print("FAIL", message)
+
+
+def audio_ms(text):
+    return max(400, round(len(text.split()) / args.wpm * 60_000))
+
+
+class Simulator:
+    """What the provider holds, from the documented rules only."""
+
+    def __init__(self, provider, overhead, script_tokens, counts):
+        self.provider, self.overhead, self.counts = provider, overhead, counts
+        self.script_tokens = script_tokens
+        self.items = {}  # id -> tokens, in insertion order (dicts keep it)
+        self.next = 0
+        self.trigger = self.target = None
+
+    @property
+    def held(self):
+        return sum(self.items.values())
+
+    def text_tokens(self, text):
+        check(text in self.counts, f"{self.provider}: a message carries text the engine never counted: {text[:60]!r}")
+        return self.counts.get(text, 0) + self.overhead
+
+    def key(self):
+        self.next += 1
+        return f"#{self.next}"
+
+    def apply(self, message):
+        if self.provider == "gemini-live":
+            if "setup" in message:
+                setup = message["setup"]
+                self.items = {"system": self.text_tokens(setup["systemInstruction"]["parts"][0]["text"])}
+                compression = setup.get("contextWindowCompression") or {}
+                self.trigger = compression.get("triggerTokens")
+                self.target = (compression.get("slidingWindow") or {}).get("targetTokens")
+            elif "clientContent" in message:
+                for turn in message["clientContent"].get("turns", []):
+                    self.items[self.key()] = self.text_tokens("".join(p["text"] for p in turn["parts"]))
+            elif "realtimeInput" in message:
+                self.items[self.key()] = self.text_tokens(message["realtimeInput"]["text"])
+            self.slide()
+        else:
+            kind = message["type"]
+            if kind == "session.update":
+                self.items = {"instructions": self.text_tokens(message["session"]["instructions"])}
+            elif kind == "conversation.item.create":
+                previous = message.get("previous_item_id")
+                check(previous == "root" or previous in self.items,
+                      f"openai: previous_item_id {previous} is not an item the provider holds")
+                item = message["item"]
+                check(item["id"] not in self.items, f"openai: item id {item['id']} created twice")
+                self.items[item["id"]] = self.text_tokens(item["content"][0]["text"])
+            elif kind == "conversation.item.delete":
+                check(message["item_id"] in self.items, f"openai: delete of unknown item {message['item_id']}")
+                self.items.pop(message["item_id"], None)
+
+    def spoken(self, key, role, ms):
+        """A turn the provider created from audio (or extended: a chunk's cumulative duration)."""
+        user, model = RATES[self.provider]
+        rate = user if role == "user" else model
+        self.items[key] = math.ceil(ms * rate / 1000) + self.overhead
+        self.slide()
+
+    def slide(self):
+        # Gemini's sliding window: past triggerTokens it drops the oldest turns, keeping the system
+        # instruction, down to targetTokens. The engine must re-seed before this ever happens.
+        if self.provider != "gemini-live" or not self.trigger or self.held <= self.trigger:
+            return
+        for key in [k for k in self.items if k != "system"]:
+            if self.held <= self.target:
+                break
+            del self.items[key]
+
+
+def drive(provider):
+    serve = subprocess.Popen([args.binary, "serve", "--store", "none"], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True, bufsize=1)
+    next_id = [0]
+    messages = []  # for the oracle
+    counts = {}
+    stats = {"events": 0, "reseeds": 0, "reconnects": 0, "peak": 0, "limit": 0}
+
+    def call(method, **params):
+        next_id[0] += 1
+        serve.stdin.write(json.dumps({"jsonrpc": "2.0", "id": next_id[0], "method": method, "params": params}) + "\n")
+        serve.stdin.flush()
+        while True:
+            answer = json.loads(serve.stdout.readline())
+            if answer.get("id") == next_id[0]:
+                return answer
+            if answer.get("method") == "provider.drift":
+                check(False, f"{provider}: drift notified: {answer['params']}")
+
+    for index, path in enumerate(files):
+        session = f"{provider[:2]}{index}"
+        events = [json.loads(l) for l in open(path, encoding="utf-8") if l.strip()]
+        opened = call("session.open", session=session, script=script, provider=provider)
+        if "error" in opened:
+            check(False, f"{provider} {path.name}: open failed: {opened['error']}")
+            continue
+        result = opened["result"]
+        overhead = result["capacity"]["overheadPerItem"]
+        counts[script] = result["script"]["tokens"]
+        sim = Simulator(provider, overhead, result["script"]["tokens"], counts)
+
+        def follow(label, answer):
+            if "error" in answer:
+                check(False, f"{provider} {path.name} {label}: {answer['error']['message']}")
+                return None
+            r = answer["result"]
+            for key in ("added", "updated"):
+                for item in r.get("delta", {}).get(key, []):
+                    counts[item["text"]] = item["tokens"]
+            for message in r.get("send", []):
+                messages.append({"provider": provider, "message": message})
+                sim.apply(message)
+            provider_state = r.get("provider")
+            if provider_state:
+                stats["events"] += 1
+                stats["peak"] = max(stats["peak"], provider_state["held"])
+                stats["limit"] = provider_state["limit"]
+                check(sim.held == provider_state["held"],
+                      f"{provider} {path.name} {label}: the simulator holds {sim.held}, the engine says {provider_state['held']}")
+                check(sim.held <= provider_state["limit"],
+                      f"{provider} {path.name} {label}: {sim.held} held, over the limit {provider_state['limit']}")
+            if "reseed" in r:
+                plan = r["reseed"]
+                for message in plan["send"]:
+                    messages.append({"provider": provider, "message": message})
+                for item in (r.get("delta") or {}).get("added", []):
+                    counts[item["text"]] = item["tokens"]
+                snapshot_counts(session)
+                for message in plan["send"]:
+                    sim.apply(message)
+                stats["reseeds"] += 1
+                confirmed = call("resume.connected", session=session, reseeded=True)
+                follow("resume.connected", confirmed)
+                check(sim.held == plan["held"], f"{provider} {path.name}: the seed holds {sim.held}, the plan said {plan['held']}")
+            return r
+
+        def snapshot_counts(session):
+            snap = call("context.snapshot", session=session, renderer="neutral")["result"]["snapshot"]
+            for item in snap["items"]:
+                counts[item["text"]] = item["tokens"]
+
+        for message in result.get("send", []):
+            messages.append({"provider": provider, "message": message})
+            sim.apply(message)
+        check(sim.held == result["provider"]["held"], f"{provider} {path.name}: open holds {sim.held} vs {result['provider']['held']}")
+        if provider == "gemini-live":
+            call("resume.update", session=session, handle=f"handle-{session}", resumable=True)
+        exchange, items, next_go_away = 0, 0, args.connection_seconds
+        for event in events:
+            if event.get("t", 0) >= next_go_away:
+                next_go_away += args.connection_seconds
+                answer = follow("resume.goAway", call("resume.goAway", session=session, timeLeftMs=60_000))
+                if answer and answer.get("action") == "reconnect":
+                    stats["reconnects"] += 1
+                    follow("resume.connected", call("resume.connected", session=session, reseeded=False))
+                    call("resume.update", session=session, handle=f"handle-{session}-{next_go_away}", resumable=True)
+            text, role = event["text"], event["type"]
+            if role not in ("user", "model"):
+                continue
+            items += 1
+            key = f"it{index}x{items}"
+            ms = audio_ms(text)
+            if role == "user":
+                exchange += 1
+                note = instructions[exchange % len(instructions)]
+                follow("instruction.push", call("instruction.push", session=session, text=note))
+                follow("client.speechStarted", call("client.speechStarted", session=session))
+                if exchange % 5 == 0 and len(text) > 20:
+                    half = len(text) // 2
+                    sim.spoken(key, role, ms // 2)
+                    follow("turn.append (chunk)", call("turn.append", session=session, role="user", text=text[:half],
+                                                       final=False, audioMs=ms // 2, providerItemId=key))
+                    sim.spoken(key, role, ms)
+                    follow("turn.append", call("turn.append", session=session, role="user", text=text[half:],
+                                               audioMs=ms, providerItemId=key))
+                    continue
+            sim.spoken(key, role, ms)
+            follow(f"turn.append {role}", call("turn.append", session=session, role=role, text=text, audioMs=ms,
+                                               providerItemId=key))
+            if role == "model":
+                follow("model.turnComplete", call("model.turnComplete", session=session))
+                report = {"usageMetadata": {"promptTokenCount": sim.held}} if provider == "gemini-live" \
+                    else {"usage": {"input_tokens": sim.held}}
+                answer = follow("usage.report", call("usage.report", session=session, **report))
+                if answer:
+                    check(answer["drift"]["driftTokens"] == 0, f"{provider} {path.name}: drift {answer['drift']}")
+        call("session.close", session=session)
+    serve.stdin.close()
+    serve.wait()
+    return messages, stats
+
+
+total_messages = 0
+for provider in ("gemini-live", "openai-realtime"):
+    messages, stats = drive(provider)
+    invalid = 0
+    for entry in messages:
+        _, kind, errors = provider_oracle.check(entry)
+        check(not errors, f"{provider}: {kind} does not validate: {errors[:2]} in {json.dumps(entry['message'])[:200]}")
+        invalid += bool(errors)
+    total_messages += len(messages)
+    print(f"{provider}: {len(files)} dialogues, {stats['events']} results, {len(messages)} messages "
+          f"({invalid} invalid), {stats['reseeds']} re-seeds, {stats['reconnects']} reconnects, "
+          f"peak held {stats['peak']} of {stats['limit']}")
+print(f"provider e2e: {total_messages} messages checked against the SDK types")
+print(f"{checks - len(failures)} passed, {len(failures)} failed")
+sys.exit(1 if failures else 0)
