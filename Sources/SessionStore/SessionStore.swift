@@ -111,15 +111,6 @@ public struct ResumeState: Sendable, Equatable {
     }
 }
 
-/// A batch changed sessions that another engine has taken over: nothing of it was stored.
-public struct OwnershipLost: Error, CustomStringConvertible, Sendable {
-    public var sessions: [String]
-    public init(_ sessions: [String]) { self.sessions = sessions }
-    public var description: String {
-        "another engine took over \(sessions.joined(separator: ", ")); this engine's writes to it are refused"
-    }
-}
-
 /// The answer to an engine's claim on a session.
 public enum SessionClaim: Sendable, Equatable {
     /// This engine holds the session; `epoch` is its fencing token (it goes up at every takeover).
@@ -172,7 +163,8 @@ public protocol SessionStore: AnyObject {
     /// takeover raises the epoch, so the previous owner's writes are refused from then on.
     func claim(session: String, owner: String, leaseSeconds: Double) throws -> SessionClaim
     /// Inside the open batch, before its first change to `session`: checks at commit that `owner` still
-    /// holds it at `epoch` (else `commit` throws `OwnershipLost` and the batch rolls back), extends the
+    /// holds it at `epoch` (else `commit` throws `StoreError` with code `.ownershipLost` naming the sessions, and
+    /// the batch rolls back), extends the
     /// lease, and keeps the row locked until the commit so that no takeover slips in between.
     func confirmOwnership(session: String, epoch: Int, owner: String, leaseSeconds: Double) throws
     /// Outside a batch: extends the leases `owner` still holds; returns the sessions it lost.

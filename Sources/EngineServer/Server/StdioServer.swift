@@ -186,7 +186,7 @@ public struct StdioServer {
     /// undone the batch's changes, and each answer that reported a change becomes an error.
     mutating func releaseBatch() {
         if let failure = service.commitBatch() {
-            let error = failure is OwnershipLost
+            let error = failure is OwnershipLost || (failure as? StoreError)?.code == .ownershipLost
                 ? RPCError(RPCError.ownedElsewhere, "\(failure); nothing of this batch was stored")
                 : RPCError(RPCError.notStored, "the change could not be stored (\(failure)); it was undone, nothing changed")
             for index in held.indices where held[index].changed {

@@ -1,0 +1,112 @@
+/// A store failure a caller can act on: a `code` to switch on, a message naming what was being
+/// done, and the database's own words in `underlying`.
+///
+/// Both backends report through this one type, so that a full disk, a duplicate session id and a
+/// dropped connection stay distinguishable all the way to the server (which maps them to its wire
+/// codes) instead of all becoming one string.
+///
+/// ```swift
+/// do { try store.createSession(record) } catch let error as StoreError where error.code == .conflict {
+///     // the id exists: ids are never reused
+/// }
+/// ```
+public struct StoreError: Error, CustomStringConvertible, Sendable {
+    /// What kind of failure this is. Stable: callers switch on it.
+    public enum Code: String, Sendable {
+        /// The disk or the database is full (SQLITE_FULL, SQLSTATE 53100).
+        case full
+        /// The storage failed to read or write (SQLITE_IOERR*, SQLSTATE 58030), or refused a write.
+        case io
+        /// The change collides with what is stored: a duplicate id or key, a broken constraint, a
+        /// serialization failure or deadlock (SQLITE_CONSTRAINT*, SQLSTATE 23xxx, 40001, 40P01).
+        case conflict
+        /// Another engine took over sessions this batch changed; `sessions` lists them.
+        case ownershipLost
+        /// The database server closed the connection or cannot be reached.
+        case connectionLost
+        /// The file or data is corrupt, or not a database at all (SQLITE_CORRUPT, SQLITE_NOTADB,
+        /// a damaged event record).
+        case damaged
+        /// Another engine or process holds the database (the SQLite lock file, SQLITE_BUSY).
+        case inUse
+        /// The schema was written by a newer tokenbudget, whose migrations this build does not know.
+        case unsupportedVersion
+        /// What was asked for does not exist (no store file at the path).
+        case notFound
+        /// Anything else; the message says what.
+        case other
+    }
+
+    public var code: Code
+    /// What was being done and what went wrong, for a person ("creating session \"a\": …").
+    public var message: String
+    /// The sessions concerned, for `ownershipLost`.
+    public var sessions: [String]
+    /// The database's own report (SQLite's message and result code, PostgreSQL's SQLSTATE and text).
+    public var underlying: String?
+
+    /// An error with code `.other`: `StoreError("no store at /tmp/x.db")`.
+    public init(_ message: String) {
+        self.init(code: .other, message: message)
+    }
+
+    /// An error with a code; without a message, one is made from the code and the sessions.
+    ///
+    /// `StoreError(code: .ownershipLost, sessions: ["a"])` is what a batch whose session was taken
+    /// over reports at `commit`.
+    public init(code: Code, message: String? = nil, sessions: [String] = [], underlying: String? = nil) {
+        self.code = code
+        self.sessions = sessions
+        self.underlying = underlying
+        self.message = message ?? Self.defaultMessage(code, sessions)
+    }
+
+    public var description: String {
+        guard let underlying, !underlying.isEmpty else { return message }
+        return "\(message): \(underlying)"
+    }
+
+    /// The same error, its message saying what was being done: `"creating session \"a\""`.
+    public func doing(_ what: String) -> StoreError {
+        var error = self
+        error.message = what + ": " + message
+        return error
+    }
+
+    private static func defaultMessage(_ code: Code, _ sessions: [String]) -> String {
+        switch code {
+        case .ownershipLost:
+            "another engine took over \(sessions.joined(separator: ", ")); this engine's writes to it are refused"
+        default:
+            "store error (\(code.rawValue))"
+        }
+    }
+}
+
+extension StoreError {
+    /// Runs `body`; any failure comes out as a `StoreError` whose message starts with `what`.
+    ///
+    /// A `StoreError` keeps its code; anything else (a decoding failure, a driver error that the
+    /// backend did not classify) becomes `.other`, carrying its text in `underlying`.
+    public static func during<T>(_ what: @autoclosure () -> String, _ body: () throws -> T) throws(StoreError) -> T {
+        do {
+            return try body()
+        } catch let error as StoreError {
+            throw error.doing(what())
+        } catch {
+            throw StoreError(code: .other, message: what(), underlying: String(describing: error))
+        }
+    }
+}
+
+/// A batch changed sessions that another engine has taken over: nothing of it was stored.
+///
+/// Kept for source compatibility. Stores now report this at `commit` as
+/// `StoreError(code: .ownershipLost, sessions: …)`; `storeError` converts.
+public struct OwnershipLost: Error, CustomStringConvertible, Sendable {
+    public var sessions: [String]
+    public init(_ sessions: [String]) { self.sessions = sessions }
+    public var description: String { storeError.message }
+    /// The same failure as a `StoreError` with code `.ownershipLost`.
+    public var storeError: StoreError { StoreError(code: .ownershipLost, sessions: sessions) }
+}
