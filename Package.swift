@@ -67,6 +67,7 @@ var package = Package(
         // Spawns the built `tokenbudget` on real pipes and files.
         .testTarget(name: "EndToEndTests", dependencies: ["JSONWire", "SessionStore"]),
         .testTarget(name: "ContextEngineTests", dependencies: ["ContextEngine", "Tokenizer", "JSONWire"]),
+        .testTarget(name: "SessionStoreTests", dependencies: ["SessionStore", "JSONWire"]),
     ]
 )
 
