@@ -147,6 +147,9 @@ public final class PostgresSessionStore: SessionStore {
         pending.removeAll()
         confirmations.removeAll()
         for (_, future) in futures { _ = try? future.wait() }
+        // A closed connection's transaction died with it on the server; a ROLLBACK sent on it was
+        // seen to wait forever after the server stopped (`pg_ctl stop -m immediate`).
+        guard !connection.isClosed else { return }
         try? connection.executeScript("ROLLBACK")
     }
 

@@ -126,6 +126,9 @@ public enum SessionClaim: Sendable, Equatable {
 ///
 /// Writes happen inside a batch (`begin` … `commit`): the server commits once per input chunk before
 /// it answers any request of that chunk (group commit). `rollback` undoes a failed batch.
+///
+/// Every method throws `StoreError`: its `code` says what kind of failure it was (full, io, conflict,
+/// ownershipLost, connectionLost, damaged, …) and its message what was being done.
 public protocol SessionStore: AnyObject {
     func begin() throws
     func commit() throws
@@ -133,6 +136,9 @@ public protocol SessionStore: AnyObject {
 
     func saveScript(hash: String, encoding: String, text: String, tokens: Int) throws
     func script(hash: String) throws -> String?
+    /// Creates the record of a new session. Ids are never reused: an id the store already holds, in
+    /// any status, throws `StoreError` with code `.conflict` naming it, and nothing changes (the
+    /// batch's transaction stays usable).
     func createSession(_ record: SessionRecord) throws
     func updateSession(_ record: SessionRecord) throws
     /// Writes only the counters an event changes: times, message count, snapshot version and hash,

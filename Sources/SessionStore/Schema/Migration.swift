@@ -37,7 +37,7 @@ extension Migration {
 
     /// The error for a store at `version` when this build knows `known` migrations: names the last
     /// step it knows and the first it does not.
-    static func newerSchema(_ what: String, version: Int, known: [Migration] = all) -> StoreError {
+    public static func newerSchema(_ what: String, version: Int, known: [Migration] = all) -> StoreError {
         let last = known.last.map { "\(known.count) \"\($0.name)\"" } ?? "0"
         return StoreError(
             code: .unsupportedVersion,
