@@ -169,9 +169,9 @@ public protocol SessionStore: AnyObject {
     /// takeover raises the epoch, so the previous owner's writes are refused from then on.
     func claim(session: String, owner: String, leaseSeconds: Double) throws -> SessionClaim
     /// Inside the open batch, before its first change to `session`: checks at commit that `owner` still
-    /// holds it at `epoch` (else `commit` throws `StoreError` with code `.ownershipLost` naming the sessions, and
-    /// the batch rolls back), extends the
-    /// lease, and keeps the row locked until the commit so that no takeover slips in between.
+    /// holds it at `epoch` (else `commit` throws `StoreError` with code `.ownershipLost` naming the
+    /// sessions, and the batch rolls back), extends the lease, and keeps the row locked until the
+    /// commit so that no takeover slips in between.
     func confirmOwnership(session: String, epoch: Int, owner: String, leaseSeconds: Double) throws
     /// Outside a batch: extends the leases `owner` still holds; returns the sessions it lost.
     func renewLeases(_ epochs: [String: Int], owner: String, leaseSeconds: Double) throws -> [String]

@@ -143,6 +143,15 @@ import Testing
         #expect(StoreError.Code(sqliteResult: Int32(result)) == code)
     }
 
+    @Test(arguments: [
+        ("23505", StoreError.Code.conflict), ("23503", .conflict), ("40001", .conflict), ("40P01", .conflict),
+        ("53100", .full), ("58030", .io), ("08006", .connectionLost), ("57P01", .connectionLost), ("XX001", .damaged),
+        ("55P03", .inUse), ("42P01", .other), ("53200", .other),
+    ])
+    func postgresSQLStatesMapToStoreCodes(state: String, code: StoreError.Code) {
+        #expect(StoreError.Code(sqlState: state) == code)
+    }
+
     @Test func theErrorTypeKeepsItsSmallForms() {
         let plain = StoreError("no store at /x")
         #expect(plain.code == .other && plain.description == "no store at /x" && plain.sessions.isEmpty)
