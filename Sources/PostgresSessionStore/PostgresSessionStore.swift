@@ -226,8 +226,7 @@ public final class PostgresSessionStore: SessionStore {
     // MARK: - Writes
 
     public func saveScript(hash: String, encoding: String, text: String, tokens: Int) throws {
-        send("saving script \(hash)", "INSERT INTO scripts (hash, encoding, text, tokens) VALUES ($1, $2, $3, $4) ON CONFLICT (hash) DO NOTHING",
-             [.text(hash), .text(encoding), .text(text), .int(Int64(tokens))])
+        send("saving script \(hash)", Self.insertScript, [.text(hash), .text(encoding), .text(text), .int(Int64(tokens))])
     }
 
     public func script(hash: String) throws -> String? {
@@ -236,8 +235,12 @@ public final class PostgresSessionStore: SessionStore {
         }
     }
 
-    static let insertSession = StoreSchema.sessions.insert(.postgres, columns: SessionRecord.columns)
-        + " ON CONFLICT (id) DO NOTHING RETURNING id"
+    // Statements rendered once from the schema description.
+    static let insertScript = StoreSchema.scripts.insertKeeping(.postgres, key: ["hash"])
+    static let upsertResume = StoreSchema.resume.upsert(.postgres, key: ["session_id"])
+    static let selectResume = StoreSchema.resume.select()
+    static let insertSession = StoreSchema.sessions.insertKeeping(.postgres, key: ["id"], columns: SessionRecord.columns)
+        + " RETURNING id"
     static let updateSession = StoreSchema.sessions.update(
         .postgres, columns: SessionRecord.columns,
         // An ended session is nobody's: its lease goes with it.
@@ -282,12 +285,10 @@ public final class PostgresSessionStore: SessionStore {
     }
 
     public func saveResume(session: String, _ state: ResumeState) throws {
-        send("saving the resume state of session \"\(session)\"", """
-            INSERT INTO resume (session_id, handle, resumable, updated_at, attempts) VALUES ($1, $2, $3, $4, $5)
-            ON CONFLICT (session_id) DO UPDATE SET handle = EXCLUDED.handle, resumable = EXCLUDED.resumable,
-              updated_at = EXCLUDED.updated_at, attempts = EXCLUDED.attempts
-            """, [.text(session), text(state.handle), .int(state.resumable ? 1 : 0), .double(state.updatedAt),
-                  .int(Int64(state.attempts))])
+        send("saving the resume state of session \"\(session)\"", Self.upsertResume, [
+            .text(session), text(state.handle), .int(state.resumable ? 1 : 0), .double(state.updatedAt),
+            .int(Int64(state.attempts)),
+        ])
     }
 
     // MARK: - Ownership
@@ -396,7 +397,7 @@ public final class PostgresSessionStore: SessionStore {
 
     public func resume(session: String) throws -> ResumeState? {
         try doing("reading the resume state of session \"\(session)\"") {
-            try read("SELECT handle, resumable, updated_at, attempts FROM resume WHERE session_id = $1", [.text(session)])
+            try read(Self.selectResume + " WHERE session_id = $1", [.text(session)])
                 .first.map(ResumeState.init(row:))
         }
     }

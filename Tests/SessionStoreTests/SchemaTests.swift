@@ -151,6 +151,8 @@ import Testing
         #expect(Sample.message("x", seq: 0).columnValues.count == StoredMessage.columns.count)
         #expect(StoreSchema.resume.insert(.sqlite) == "INSERT INTO resume (session_id, handle, resumable, updated_at, attempts) VALUES (?1, ?2, ?3, ?4, ?5)")
         #expect(StoreSchema.scripts.update(.postgres) == "UPDATE scripts SET encoding = $2, text = $3, tokens = $4 WHERE hash = $1")
+        #expect(StoreSchema.resume.upsert(.postgres, key: ["session_id"]) == "INSERT INTO resume (session_id, handle, resumable, updated_at, attempts) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (session_id) DO UPDATE SET handle = EXCLUDED.handle, resumable = EXCLUDED.resumable, updated_at = EXCLUDED.updated_at, attempts = EXCLUDED.attempts")
+        #expect(StoreSchema.scripts.insertKeeping(.sqlite, key: ["hash"]).hasSuffix("VALUES (?1, ?2, ?3, ?4) ON CONFLICT (hash) DO NOTHING"))
         #expect(StoreSchema.sessions.columns(.sqlite).count == 16 && StoreSchema.sessions.columns(.postgres).count == 19)
     }
 }

@@ -191,7 +191,7 @@ public final class SQLiteSessionStore: SessionStore {
 
     public func saveScript(hash: String, encoding: String, text: String, tokens: Int) throws {
         try StoreError.during("saving script \(hash)") {
-            try database.statement("INSERT OR IGNORE INTO scripts (hash, encoding, text, tokens) VALUES (?1, ?2, ?3, ?4)")
+            try database.statement(Self.insertScript)
                 .bind([.text(hash), .text(encoding), .text(text), .int(Int64(tokens))]).run()
         }
     }
@@ -203,7 +203,12 @@ public final class SQLiteSessionStore: SessionStore {
         }
     }
 
-    static let insertSession = StoreSchema.sessions.insert(.sqlite, columns: SessionRecord.columns) + " ON CONFLICT (id) DO NOTHING"
+    // Statements rendered once from the schema description.
+    static let insertScript = StoreSchema.scripts.insertKeeping(.sqlite, key: ["hash"])
+    static let insertEvents = StoreSchema.events.insert(.sqlite, columns: Array(StoreSchema.events.columns.dropFirst()))
+    static let upsertResume = StoreSchema.resume.upsert(.sqlite, key: ["session_id"])
+    static let selectResume = StoreSchema.resume.select()
+    static let insertSession = StoreSchema.sessions.insertKeeping(.sqlite, key: ["id"], columns: SessionRecord.columns)
     static let updateSession = StoreSchema.sessions.update(.sqlite, columns: SessionRecord.columns)
     static let selectSessions = StoreSchema.sessions.select(columns: SessionRecord.columns)
 
@@ -244,7 +249,7 @@ public final class SQLiteSessionStore: SessionStore {
     public func appendEvents(session: String, _ events: [StoredEvent]) throws {
         guard let first = events.first else { return }
         try StoreError.during("appending events \(first.seq)…\(first.seq + events.count - 1) of session \"\(session)\"") {
-            try database.statement("INSERT INTO events (session_id, first_seq, count, events) VALUES (?1, ?2, ?3, ?4)")
+            try database.statement(Self.insertEvents)
                 .bind([.text(session), .int(Int64(first.seq)), .int(Int64(events.count)), .text(StoredEvent.recordText(events))])
                 .run()
         }
@@ -263,10 +268,10 @@ public final class SQLiteSessionStore: SessionStore {
 
     public func saveResume(session: String, _ state: ResumeState) throws {
         try StoreError.during("saving the resume state of session \"\(session)\"") {
-            try database.statement("""
-                INSERT OR REPLACE INTO resume (session_id, handle, resumable, updated_at, attempts) VALUES (?1, ?2, ?3, ?4, ?5)
-                """).bind([.text(session), StoreValue(state.handle), .int(state.resumable ? 1 : 0), .double(state.updatedAt),
-                           .int(Int64(state.attempts))]).run()
+            try database.statement(Self.upsertResume).bind([
+                .text(session), StoreValue(state.handle), .int(state.resumable ? 1 : 0), .double(state.updatedAt),
+                .int(Int64(state.attempts)),
+            ]).run()
         }
     }
 
@@ -324,7 +329,7 @@ public final class SQLiteSessionStore: SessionStore {
 
     public func resume(session: String) throws -> ResumeState? {
         try StoreError.during("reading the resume state of session \"\(session)\"") {
-            try database.statement("SELECT handle, resumable, updated_at, attempts FROM resume WHERE session_id = ?1")
+            try database.statement(Self.selectResume + " WHERE session_id = ?1")
                 .bind([.text(session)]).rows(ResumeState.init(row:)).first
         }
     }

@@ -135,6 +135,21 @@ public struct TableSchema: Sendable, Equatable {
         return "INSERT INTO \(name) (\(Self.list(columns))) VALUES (\(parameters))"
     }
 
+    /// INSERT over `columns` (default: the shared ones) that keeps the row already stored under `key`:
+    /// `… ON CONFLICT (key) DO NOTHING`.
+    public func insertKeeping(_ dialect: SQLDialect, key: [String], columns: [ColumnSchema]? = nil) -> String {
+        insert(dialect, columns: columns) + " ON CONFLICT (\(key.joined(separator: ", "))) DO NOTHING"
+    }
+
+    /// INSERT over `columns` (default: the shared ones) that replaces the other columns of the row
+    /// already stored under `key`: `… ON CONFLICT (key) DO UPDATE SET b = EXCLUDED.b, …`.
+    public func upsert(_ dialect: SQLDialect, key: [String], columns: [ColumnSchema]? = nil) -> String {
+        let columns = columns ?? sharedColumns
+        let assignments = columns.filter { !key.contains($0.name) }.map { "\($0.name) = EXCLUDED.\($0.name)" }
+        return insert(dialect, columns: columns)
+            + " ON CONFLICT (\(key.joined(separator: ", "))) DO UPDATE SET \(assignments.joined(separator: ", "))"
+    }
+
     /// `UPDATE t SET b = ?2, c = ?3 WHERE a = ?1` over `columns` (default: the shared ones), whose
     /// first column is the key; `extra` assignments are appended to the SET list.
     public func update(_ dialect: SQLDialect, columns: [ColumnSchema]? = nil, extra: [String] = []) -> String {
