@@ -77,6 +77,7 @@ var package = Package(
         // SQLite stores, an injected clock).
         .testTarget(
             name: "EngineServerTests", dependencies: ["EngineServer", "ContextEngine", "SessionStore", "JSONWire", "Tokenizer"]),
+        .testTarget(name: "SessionStoreTests", dependencies: ["SessionStore", "JSONWire"]),
     ]
 )
 

@@ -114,7 +114,7 @@ public struct PostgresLocation: Sendable, CustomStringConvertible {
 
     public init(url text: String) throws {
         guard Self.isPostgresURL(text), let schemeEnd = text.range(of: "://") else {
-            throw PostgresStoreError("not a postgres:// URL: \(text)")
+            throw StoreError("not a postgres:// URL: \(text)")
         }
         var rest = String(text[schemeEnd.upperBound...])
         var query: [String: String] = [:]
@@ -151,17 +151,11 @@ public struct PostgresLocation: Sendable, CustomStringConvertible {
         if let directory = query["host"], directory.hasPrefix("/") {
             socketPath = directory + "/.s.PGSQL.\(port)"
         }
-        guard !database.isEmpty else { throw PostgresStoreError("\(text) names no database (postgres://user@host/DATABASE)") }
+        guard !database.isEmpty else { throw StoreError("\(text) names no database (postgres://user@host/DATABASE)") }
     }
 
     /// The URL without its password, for messages.
     public var description: String {
         socketPath.map { "postgres://\(user)@/\(database) (socket \($0))" } ?? "postgres://\(user)@\(host):\(port)/\(database)"
     }
-}
-
-/// A PostgreSQL store failure a person can act on.
-public struct PostgresStoreError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    public init(_ description: String) { self.description = description }
 }

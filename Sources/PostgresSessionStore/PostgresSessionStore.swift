@@ -5,7 +5,7 @@ import SessionStore
 
 /// The shared store: PostgreSQL, for several engines on several machines (docs/deployment.md).
 ///
-/// Same tables as the SQLite store, plus ownership on `sessions` (`owner`, `epoch`,
+/// Same tables as the SQLite store (one description, `StoreSchema`), plus ownership on `sessions` (`owner`, `epoch`,
 /// `lease_expires_at`): a session belongs to one engine at a time; a takeover raises the epoch, and
 /// every batch confirms its sessions' epochs (locking their rows) before it commits, so a stale
 /// owner's writes are refused, never merged. Lease times are the server's clock, so engines with
@@ -17,41 +17,16 @@ import SessionStore
 /// (3.3k events/s). `commit` answers only after PostgreSQL committed (synchronous_commit on, the
 /// server default).
 public final class PostgresSessionStore: SessionStore {
-    static let migrations: [String] = [
-        """
-        CREATE TABLE scripts (hash TEXT PRIMARY KEY, encoding TEXT NOT NULL, text TEXT NOT NULL, tokens INTEGER NOT NULL);
-        CREATE TABLE sessions (
-            id TEXT PRIMARY KEY, business_id TEXT, location_id TEXT, user_id TEXT,
-            status TEXT NOT NULL CHECK (status IN ('active','closed','resolved','abandoned')),
-            created_at DOUBLE PRECISION NOT NULL, updated_at DOUBLE PRECISION NOT NULL,
-            last_message_at DOUBLE PRECISION, expires_at DOUBLE PRECISION,
-            metadata TEXT, configuration TEXT NOT NULL, script_hash TEXT NOT NULL REFERENCES scripts(hash),
-            message_count INTEGER NOT NULL DEFAULT 0, figures TEXT,
-            snapshot_version INTEGER NOT NULL DEFAULT 0, snapshot_hash TEXT,
-            owner TEXT, epoch BIGINT NOT NULL DEFAULT 0, lease_expires_at DOUBLE PRECISION);
-        CREATE INDEX sessions_by_owner ON sessions (business_id, user_id, created_at);
-        CREATE INDEX sessions_by_status ON sessions (status);
-        CREATE TABLE events (
-            id BIGSERIAL PRIMARY KEY, session_id TEXT NOT NULL REFERENCES sessions(id), first_seq INTEGER NOT NULL,
-            count INTEGER NOT NULL, events TEXT NOT NULL);
-        CREATE UNIQUE INDEX events_by_session ON events (session_id, first_seq);
-        CREATE TABLE messages (
-            id BIGSERIAL PRIMARY KEY, message_id TEXT NOT NULL, session_id TEXT NOT NULL REFERENCES sessions(id),
-            seq INTEGER NOT NULL, type TEXT NOT NULL CHECK (type IN ('user','model','instruction','system')),
-            content TEXT NOT NULL, tokens INTEGER NOT NULL, timestamp DOUBLE PRECISION NOT NULL, metadata TEXT);
-        CREATE UNIQUE INDEX messages_by_session ON messages (session_id, seq);
-        CREATE TABLE resume (
-            session_id TEXT PRIMARY KEY REFERENCES sessions(id), handle TEXT, resumable INTEGER NOT NULL,
-            updated_at DOUBLE PRECISION NOT NULL, attempts INTEGER NOT NULL);
-        """,
-    ]
+    /// The schema steps, in order (`Migration.all`); version n in `tokenbudget_schema` means the first
+    /// n are applied, as in SQLite's `user_version`.
+    public static var migrations: [Migration] { Migration.all }
     /// Serializes migrations of engines that start together (`pg_advisory_xact_lock`).
     static let migrationLock: Int64 = 0x5442_4731
 
     let connection: PostgresConnectionBox
     public let location: PostgresLocation
-    /// Futures of the open batch's writes, awaited at commit.
-    private var pending: [EventLoopFuture<PostgresQueryResult>] = []
+    /// The open batch's writes, sent and awaited at commit, each with what it does (for the error).
+    private var pending: [(what: String, result: EventLoopFuture<PostgresQueryResult>)] = []
     /// The batch's ownership checks, sent: the sessions asked for and the ids that came back.
     private var confirmations: [(sessions: [String], result: EventLoopFuture<PostgresQueryResult>)] = []
     private var buffer = WriteBuffer()
@@ -59,63 +34,85 @@ public final class PostgresSessionStore: SessionStore {
 
     /// Connects and brings the schema up to date.
     ///
-    /// - Throws: `PostgresStoreError` naming the server: unreachable, or a database whose schema is
-    ///   newer than this build or not ours.
+    /// - Throws: `StoreError` naming the server: unreachable (`connectionLost`), a schema newer than
+    ///   this build (`unsupportedVersion`), or tables that are not ours (`other`).
     public init(url: String) throws {
         location = try PostgresLocation(url: url)
         do {
             connection = try PostgresConnectionBox(location)
         } catch {
-            throw PostgresStoreError("cannot connect to \(location): \(error)")
+            throw StoreError(code: .connectionLost, message: "cannot connect to \(location)", underlying: String(reflecting: error))
         }
         do {
+            try migrate()
+        } catch {
+            try? connection.executeScript("ROLLBACK")
+            throw error
+        }
+    }
+
+    private func migrate() throws(StoreError) {
+        let known = Self.migrations
+        let version = try doing("\(location) cannot be used (reading its schema version)") { () throws -> Int in
             try connection.executeScript("""
                 BEGIN;
                 SELECT pg_advisory_xact_lock(\(Self.migrationLock));
                 CREATE TABLE IF NOT EXISTS tokenbudget_schema (version INTEGER NOT NULL);
                 """)
-            let rows = try connection.execute("SELECT version FROM tokenbudget_schema")
-            var version = 0
-            if let row = rows.first { version = try row[0].decode(Int.self) }
-            guard version <= Self.migrations.count else {
-                try? connection.executeScript("ROLLBACK")
-                throw PostgresStoreError("\(location) has schema version \(version), newer than this build knows (\(Self.migrations.count))")
+            return try connection.execute("SELECT version FROM tokenbudget_schema").first
+                .map { try PostgresStoreRow(row: $0).requiredInt("version") } ?? 0
+        }
+        guard version <= known.count else { throw Migration.newerSchema("\(location)", version: version) }
+        if version == 0 {
+            let tables = try doing("\(location) cannot be used (looking for foreign tables)") {
+                try connection.execute("""
+                    SELECT CAST(count(*) AS BIGINT) AS tables FROM information_schema.tables
+                    WHERE table_schema = current_schema() AND table_name IN ('sessions','events','messages')
+                    """).first.map { try PostgresStoreRow(row: $0).requiredInt("tables") } ?? 0
             }
-            if version < Self.migrations.count {
-                if version == 0 {
-                    let tables = try connection.execute(
-                        "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name IN ('sessions','events','messages')")
-                    guard try tables.first?[0].decode(Int.self) == 0 else {
-                        try? connection.executeScript("ROLLBACK")
-                        throw PostgresStoreError("\(location) already has tables named sessions/events/messages that are not a tokenbudget schema; refusing to touch them")
-                    }
-                }
-                for migration in Self.migrations[version...] { try connection.executeScript(migration) }
-                try connection.executeScript("DELETE FROM tokenbudget_schema; INSERT INTO tokenbudget_schema VALUES (\(Self.migrations.count))")
+            guard tables == 0 else {
+                throw StoreError("\(location) already has tables named sessions/events/messages that are not a tokenbudget schema; refusing to touch them")
+            }
+        }
+        for (index, migration) in known.enumerated() where index >= version {
+            try doing("\(location) cannot be used (applying migration \(index + 1) \"\(migration.name)\")") {
+                try connection.executeScript(migration.sql(.postgres))
+            }
+        }
+        try doing("\(location) cannot be used (recording schema version \(known.count))") {
+            if version < known.count {
+                try connection.executeScript("DELETE FROM tokenbudget_schema; INSERT INTO tokenbudget_schema VALUES (\(known.count))")
             }
             try connection.executeScript("COMMIT")
-        } catch let error as PostgresStoreError {
-            throw error
-        } catch {
-            try? connection.executeScript("ROLLBACK")
-            throw PostgresStoreError("\(location) cannot be used: \(String(reflecting: error))")
         }
     }
 
     public var isShared: Bool { true }
 
+    /// Runs `body`; a failure comes out as a `StoreError` saying `what` was being done, coded from
+    /// the server's SQLSTATE or the connection's state.
+    private func doing<T>(_ what: @autoclosure () -> String, _ body: () throws -> T) throws(StoreError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw StoreError(postgres: error, doing: what(), connectionClosed: connection.isClosed)
+        }
+    }
+
     // MARK: - Batches
 
     public func begin() throws {
         try reconnectIfClosed()
-        send("BEGIN")
+        send("starting a batch", "BEGIN")
     }
 
     /// A batch, a read or a renewal on a connection the server closed first connects again.
-    private func reconnectIfClosed() throws {
+    private func reconnectIfClosed() throws(StoreError) {
         guard connection.isClosed else { return }
         do { try connection.reconnect() } catch {
-            throw PostgresStoreError("lost the connection to \(location) and cannot reconnect: \(String(reflecting: error))")
+            throw StoreError(
+                code: .connectionLost, message: "lost the connection to \(location) and cannot reconnect",
+                underlying: String(reflecting: error))
         }
     }
 
@@ -130,16 +127,18 @@ public final class PostgresSessionStore: SessionStore {
         var lost: [String] = []
         for check in checks {
             guard let rows = try? check.result.wait().rows else { continue }
-            let confirmed = Set(rows.compactMap { try? $0.makeRandomAccess()[0].decode(String.self) })
+            let confirmed = Set(rows.compactMap { try? PostgresStoreRow(row: $0.makeRandomAccess()).text("id") })
             lost += check.sessions.filter { !confirmed.contains($0) }
         }
-        var failure: Error?
-        for future in futures {
-            do { _ = try future.wait() } catch { failure = failure ?? PostgresStoreError(String(reflecting: error)) }
+        var failure: StoreError?
+        for (what, future) in futures {
+            do { _ = try future.wait() } catch {
+                failure = failure ?? StoreError(postgres: error, doing: what, connectionClosed: connection.isClosed)
+            }
         }
-        if !lost.isEmpty { throw OwnershipLost(lost) }
-        if let failure { throw failure }
-        try connection.execute("COMMIT")
+        if !lost.isEmpty { throw StoreError(code: .ownershipLost, sessions: lost) }
+        if let failure { throw failure.doing("committing a batch to \(location)") }
+        try doing("committing a batch to \(location)") { _ = try connection.execute("COMMIT") }
     }
 
     public func rollback() {
@@ -147,20 +146,23 @@ public final class PostgresSessionStore: SessionStore {
         let futures = pending
         pending.removeAll()
         confirmations.removeAll()
-        for future in futures { _ = try? future.wait() }
+        for (_, future) in futures { _ = try? future.wait() }
+        // A closed connection's transaction died with it on the server; a ROLLBACK sent on it was
+        // seen to wait forever after the server stopped (`pg_ctl stop -m immediate`).
+        guard !connection.isClosed else { return }
         try? connection.executeScript("ROLLBACK")
     }
 
     /// Sends a write without waiting for it (pipelined; `commit` awaits them in order).
-    private func send(_ sql: String, _ values: [PostgresConnectionBox.Value] = []) {
-        pending.append(connection.send(sql, values))
+    private func send(_ what: String, _ sql: String, _ values: [PostgresConnectionBox.Value] = []) {
+        pending.append((what, connection.send(sql, values)))
     }
 
     /// Sends the buffered writes, then runs a read (which so sees them).
-    private func read(_ sql: String, _ values: [PostgresConnectionBox.Value] = []) throws -> [PostgresRandomAccessRow] {
+    private func read(_ sql: String, _ values: [PostgresConnectionBox.Value] = []) throws -> [PostgresStoreRow] {
         if pending.isEmpty && buffer.isEmpty { try reconnectIfClosed() }  // not inside an open batch
         flushBuffer()
-        return try connection.execute(sql, values)
+        return try connection.execute(sql, values).map(PostgresStoreRow.init(row:))
     }
 
     /// Sends the buffered per-event writes as one statement per kind.
@@ -176,11 +178,11 @@ public final class PostgresSessionStore: SessionStore {
                 WHERE s.id = c.id AND s.owner = $4 AND s.epoch = c.epoch
                 RETURNING s.id
                 """, [.textArray(buffer.confirmIDs), .intArray(buffer.confirmEpochs), .double(buffer.leaseSeconds), .text(buffer.owner)])
-            pending.append(future)
+            pending.append(("confirming the ownership of \(buffer.confirmIDs.count) sessions", future))
             confirmations.append((buffer.confirmIDs, future))
         }
         if !buffer.eventSessions.isEmpty {
-            send("""
+            send("appending the events of \(buffer.eventSessions.count) sessions", """
                 INSERT INTO events (session_id, first_seq, count, events)
                 SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::text[])
                 """, [.textArray(buffer.eventSessions), .intArray(buffer.eventFirst), .intArray(buffer.eventCount),
@@ -188,8 +190,8 @@ public final class PostgresSessionStore: SessionStore {
         }
         if !buffer.messages.isEmpty {
             let messages = buffer.messages
-            send("""
-                INSERT INTO messages (message_id, session_id, seq, type, content, tokens, timestamp, metadata)
+            send("storing \(messages.count) messages", """
+                INSERT INTO messages (\(TableSchema.list(StoredMessage.columns)))
                 SELECT m, s, q, t, c, k, ts, NULLIF(md, '') FROM
                   unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::int[], $7::float8[], $8::text[])
                   AS u(m, s, q, t, c, k, ts, md)
@@ -205,7 +207,7 @@ public final class PostgresSessionStore: SessionStore {
         if !buffer.progress.isEmpty {
             let records = buffer.progress
             // NaN and '' stand for NULL: arrays of optionals do not bind.
-            send("""
+            send("updating the counters of \(records.count) sessions", """
                 UPDATE sessions AS s SET updated_at = u.updated, last_message_at = NULLIF(u.last, 'NaN'::float8),
                   message_count = u.messages, snapshot_version = u.version, snapshot_hash = NULLIF(u.hash, ''),
                   expires_at = NULLIF(u.expires, 'NaN'::float8)
@@ -224,51 +226,46 @@ public final class PostgresSessionStore: SessionStore {
     // MARK: - Writes
 
     public func saveScript(hash: String, encoding: String, text: String, tokens: Int) throws {
-        send("INSERT INTO scripts (hash, encoding, text, tokens) VALUES ($1, $2, $3, $4) ON CONFLICT (hash) DO NOTHING",
-             [.text(hash), .text(encoding), .text(text), .int(Int64(tokens))])
+        send("saving script \(hash)", Self.insertScript, [.text(hash), .text(encoding), .text(text), .int(Int64(tokens))])
     }
 
     public func script(hash: String) throws -> String? {
-        try read("SELECT text FROM scripts WHERE hash = $1", [.text(hash)]).first.map { try $0[0].decode(String.self) }
+        try doing("reading script \(hash)") {
+            try read("SELECT text FROM scripts WHERE hash = $1", [.text(hash)]).first.map { try $0.requiredText("text") }
+        }
     }
 
+    // Statements rendered once from the schema description.
+    static let insertScript = StoreSchema.scripts.insertKeeping(.postgres, key: ["hash"])
+    static let upsertResume = StoreSchema.resume.upsert(.postgres, key: ["session_id"])
+    static let selectResume = StoreSchema.resume.select()
+    static let insertSession = StoreSchema.sessions.insertKeeping(.postgres, key: ["id"], columns: SessionRecord.columns)
+        + " RETURNING id"
+    static let updateSession = StoreSchema.sessions.update(
+        .postgres, columns: SessionRecord.columns,
+        // An ended session is nobody's: its lease goes with it.
+        extra: ["owner = CASE WHEN $5 = 'active' THEN owner END", "lease_expires_at = CASE WHEN $5 = 'active' THEN lease_expires_at END"])
+    static let selectSessions = StoreSchema.sessions.select(columns: SessionRecord.columns)
+
+    /// Session ids are never reused: an id that exists, in any status and whoever holds it, is a
+    /// `conflict` and nothing changes. `ON CONFLICT DO NOTHING` (not a failing INSERT) keeps the
+    /// batch's transaction usable; an empty RETURNING tells the conflict. Taking over an *active*
+    /// session of a dead engine is `claim`'s job (through `session.resume`), not this one's.
     public func createSession(_ record: SessionRecord) throws {
-        flushBuffer()
-        // A session id that another engine holds live is not replaced; `claim` then reports it.
-        let rows = try read("""
-            INSERT INTO sessions (id, business_id, location_id, user_id, status, created_at, updated_at, last_message_at,
-              expires_at, metadata, configuration, script_hash, message_count, figures, snapshot_version, snapshot_hash)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-            ON CONFLICT (id) DO UPDATE SET business_id = EXCLUDED.business_id, location_id = EXCLUDED.location_id,
-              user_id = EXCLUDED.user_id, status = EXCLUDED.status, created_at = EXCLUDED.created_at,
-              updated_at = EXCLUDED.updated_at, last_message_at = EXCLUDED.last_message_at, expires_at = EXCLUDED.expires_at,
-              metadata = EXCLUDED.metadata, configuration = EXCLUDED.configuration, script_hash = EXCLUDED.script_hash,
-              message_count = EXCLUDED.message_count, figures = EXCLUDED.figures,
-              snapshot_version = EXCLUDED.snapshot_version, snapshot_hash = EXCLUDED.snapshot_hash
-            WHERE sessions.owner IS NULL OR sessions.lease_expires_at < \(Self.now)
-            RETURNING id
-            """, record.columnValues.map(PostgresConnectionBox.Value.init))
-        guard !rows.isEmpty else {
-            throw PostgresStoreError("session \(record.id) exists and another engine holds it")
+        try doing("creating session \"\(record.id)\"") {
+            flushBuffer()
+            guard try read(Self.insertSession, record.columnValues.map(PostgresConnectionBox.Value.init)).isEmpty else { return }
+            let status = try read("SELECT status FROM sessions WHERE id = $1", [.text(record.id)]).first.map { try $0.text("status") } ?? nil
+            throw StoreError(
+                code: .conflict,
+                message: "the id exists (status \(status ?? "?")); session ids are never reused, nothing was changed")
         }
-        // A reopened id starts a new conversation: its old log and transcript go.
-        send("DELETE FROM events WHERE session_id = $1", [.text(record.id)])
-        send("DELETE FROM messages WHERE session_id = $1", [.text(record.id)])
-        send("DELETE FROM resume WHERE session_id = $1", [.text(record.id)])
     }
 
     public func updateSession(_ record: SessionRecord) throws {
         // Buffered ownership checks go first: this may end the session and so its lease.
         flushBuffer()
-        // An ended session is nobody's: its lease goes with it.
-        send("""
-            UPDATE sessions SET business_id = $2, location_id = $3, user_id = $4, status = $5, created_at = $6,
-              updated_at = $7, last_message_at = $8, expires_at = $9, metadata = $10, configuration = $11,
-              script_hash = $12, message_count = $13, figures = $14, snapshot_version = $15, snapshot_hash = $16,
-              owner = CASE WHEN $5 = 'active' THEN owner END,
-              lease_expires_at = CASE WHEN $5 = 'active' THEN lease_expires_at END
-            WHERE id = $1
-            """, record.columnValues.map(PostgresConnectionBox.Value.init))
+        send("updating session \"\(record.id)\"", Self.updateSession, record.columnValues.map(PostgresConnectionBox.Value.init))
     }
 
     public func updateProgress(_ record: SessionRecord) throws {
@@ -288,27 +285,28 @@ public final class PostgresSessionStore: SessionStore {
     }
 
     public func saveResume(session: String, _ state: ResumeState) throws {
-        send("""
-            INSERT INTO resume (session_id, handle, resumable, updated_at, attempts) VALUES ($1, $2, $3, $4, $5)
-            ON CONFLICT (session_id) DO UPDATE SET handle = EXCLUDED.handle, resumable = EXCLUDED.resumable,
-              updated_at = EXCLUDED.updated_at, attempts = EXCLUDED.attempts
-            """, [.text(session), text(state.handle), .int(state.resumable ? 1 : 0), .double(state.updatedAt),
-                  .int(Int64(state.attempts))])
+        send("saving the resume state of session \"\(session)\"", Self.upsertResume, [
+            .text(session), text(state.handle), .int(state.resumable ? 1 : 0), .double(state.updatedAt),
+            .int(Int64(state.attempts)),
+        ])
     }
 
     // MARK: - Ownership
 
     public func claim(session: String, owner: String, leaseSeconds: Double) throws -> SessionClaim {
-        let rows = try read("""
-            UPDATE sessions SET epoch = CASE WHEN owner = $2 THEN epoch ELSE epoch + 1 END, owner = $2,
-              lease_expires_at = \(Self.now) + $3
-            WHERE id = $1 AND (owner IS NULL OR owner = $2 OR lease_expires_at < \(Self.now))
-            RETURNING epoch
-            """, [.text(session), .text(owner), .double(leaseSeconds)])
-        if let row = rows.first { return .owned(epoch: try row[0].decode(Int.self)) }
-        let holder = try read("SELECT owner, lease_expires_at - \(Self.now) FROM sessions WHERE id = $1", [.text(session)])
-        guard let row = holder.first else { return .missing }
-        return .heldElsewhere(owner: try row[0].decode(String?.self) ?? "?", secondsLeft: try row[1].decode(Double?.self) ?? 0)
+        try doing("claiming session \"\(session)\" for \(owner)") {
+            let rows = try read("""
+                UPDATE sessions SET epoch = CASE WHEN owner = $2 THEN epoch ELSE epoch + 1 END, owner = $2,
+                  lease_expires_at = \(Self.now) + $3
+                WHERE id = $1 AND (owner IS NULL OR owner = $2 OR lease_expires_at < \(Self.now))
+                RETURNING epoch
+                """, [.text(session), .text(owner), .double(leaseSeconds)])
+            if let row = rows.first { return .owned(epoch: try row.requiredInt("epoch")) }
+            let holder = try read(
+                "SELECT owner, lease_expires_at - \(Self.now) AS seconds_left FROM sessions WHERE id = $1", [.text(session)])
+            guard let row = holder.first else { return .missing }
+            return .heldElsewhere(owner: try row.text("owner") ?? "?", secondsLeft: try row.double("seconds_left") ?? 0)
+        }
     }
 
     /// Buffered, checked in one statement with the batch's other sessions. Checking at the end of the
@@ -324,118 +322,95 @@ public final class PostgresSessionStore: SessionStore {
 
     public func renewLeases(_ epochs: [String: Int], owner: String, leaseSeconds: Double) throws -> [String] {
         guard !epochs.isEmpty else { return [] }
-        let ids = Array(epochs.keys)
-        let rows = try read("""
-            UPDATE sessions AS s SET lease_expires_at = \(Self.now) + $3
-            FROM unnest($1::text[], $2::bigint[]) AS c(id, epoch)
-            WHERE s.id = c.id AND s.owner = $4 AND s.epoch = c.epoch
-            RETURNING s.id
-            """, [.textArray(ids), .intArray(ids.map { Int64(epochs[$0]!) }), .double(leaseSeconds), .text(owner)])
-        let confirmed = Set(try rows.map { try $0[0].decode(String.self) })
-        return ids.filter { !confirmed.contains($0) }.sorted()
+        return try doing("renewing the leases of \(epochs.count) sessions") {
+            let ids = Array(epochs.keys)
+            let rows = try read("""
+                UPDATE sessions AS s SET lease_expires_at = \(Self.now) + $3
+                FROM unnest($1::text[], $2::bigint[]) AS c(id, epoch)
+                WHERE s.id = c.id AND s.owner = $4 AND s.epoch = c.epoch
+                RETURNING s.id
+                """, [.textArray(ids), .intArray(ids.map { Int64(epochs[$0]!) }), .double(leaseSeconds), .text(owner)])
+            let confirmed = Set(try rows.map { try $0.requiredText("id") })
+            return ids.filter { !confirmed.contains($0) }.sorted()
+        }
     }
 
     public func releaseLeases(_ sessions: [String], owner: String) throws {
         guard !sessions.isEmpty else { return }
-        try read("UPDATE sessions SET owner = NULL, lease_expires_at = NULL WHERE id = ANY($1::text[]) AND owner = $2",
-                 [.textArray(sessions), .text(owner)])
+        try doing("releasing the leases of \(sessions.count) sessions") {
+            _ = try read("UPDATE sessions SET owner = NULL, lease_expires_at = NULL WHERE id = ANY($1::text[]) AND owner = $2",
+                         [.textArray(sessions), .text(owner)])
+        }
     }
 
     // MARK: - Reads
 
-    static let sessionColumns = """
-        id, business_id, location_id, user_id, status, created_at, updated_at, last_message_at, expires_at, metadata,
-        configuration, script_hash, message_count, figures, snapshot_version, snapshot_hash
-        """
-
-    private func record(_ row: PostgresRandomAccessRow) throws -> SessionRecord {
-        var record = SessionRecord(
-            id: try row[0].decode(String.self), business: try row[1].decode(String?.self),
-            location: try row[2].decode(String?.self), user: try row[3].decode(String?.self),
-            status: try row[4].decode(String.self), createdAt: try row[5].decode(Double.self),
-            metadata: parse(try row[9].decode(String?.self)), configuration: parse(try row[10].decode(String.self)) ?? .null,
-            scriptHash: try row[11].decode(String.self))
-        record.updatedAt = try row[6].decode(Double.self)
-        record.lastMessageAt = try row[7].decode(Double?.self)
-        record.expiresAt = try row[8].decode(Double?.self)
-        record.messageCount = try row[12].decode(Int.self)
-        record.figures = parse(try row[13].decode(String?.self))
-        record.snapshotVersion = try row[14].decode(Int.self)
-        record.snapshotHash = try row[15].decode(String?.self)
-        return record
-    }
-
     public func session(id: String) throws -> SessionRecord? {
-        try read("SELECT \(Self.sessionColumns) FROM sessions WHERE id = $1", [.text(id)]).first.map(record)
+        try doing("reading session \"\(id)\"") {
+            try read(Self.selectSessions + " WHERE id = $1", [.text(id)]).first.map(SessionRecord.init(row:))
+        }
     }
 
     public func events(session: String) throws -> [StoredEvent] {
-        var events = [StoredEvent]()
-        for row in try read("SELECT first_seq, count, events FROM events WHERE session_id = $1 ORDER BY first_seq", [.text(session)]) {
-            try StoredEvent.appendRecord(
-                try row[2].decode(String?.self), first: try row[0].decode(Int.self), count: try row[1].decode(Int.self),
-                session: session, to: &events)
+        try doing("reading the events of session \"\(session)\"") {
+            var events = [StoredEvent]()
+            for row in try read("SELECT first_seq, count, events FROM events WHERE session_id = $1 ORDER BY first_seq", [.text(session)]) {
+                try StoredEvent.appendRecord(
+                    try row.text("events"), first: try row.requiredInt("first_seq"), count: try row.requiredInt("count"),
+                    session: session, to: &events)
+            }
+            return events
         }
-        return events
     }
 
     public func messages(session: String, limit: Int) throws -> [StoredMessage] {
-        try read("""
-            SELECT message_id, session_id, seq, type, content, tokens, timestamp, metadata FROM messages
-            WHERE session_id = $1 ORDER BY seq LIMIT $2
-            """, [.text(session), .int(Int64(limit))]).map { row in
-                StoredMessage(
-                    messageID: try row[0].decode(String.self), sessionID: try row[1].decode(String.self),
-                    seq: try row[2].decode(Int.self), type: try row[3].decode(String.self),
-                    content: try row[4].decode(String.self), tokens: try row[5].decode(Int.self),
-                    timestamp: try row[6].decode(Double.self), metadata: parse(try row[7].decode(String?.self)))
-            }
+        try doing("reading the messages of session \"\(session)\"") {
+            try read("""
+                \(StoreSchema.messages.select(columns: StoredMessage.columns)) WHERE session_id = $1 ORDER BY seq LIMIT $2
+                """, [.text(session), .int(Int64(limit))]).map(StoredMessage.init(row:))
+        }
     }
 
     public func activeSession(business: String?, user: String?) throws -> SessionRecord? {
-        try read("""
-            SELECT \(Self.sessionColumns) FROM sessions
-            WHERE status = 'active' AND business_id IS NOT DISTINCT FROM $1 AND user_id IS NOT DISTINCT FROM $2
-            ORDER BY created_at DESC LIMIT 1
-            """, [text(business), text(user)]).first.map(record)
+        try doing("finding the active session of business \(business ?? "-"), user \(user ?? "-")") {
+            try read("""
+                \(Self.selectSessions)
+                WHERE status = 'active' AND business_id IS NOT DISTINCT FROM $1 AND user_id IS NOT DISTINCT FROM $2
+                ORDER BY created_at DESC LIMIT 1
+                """, [text(business), text(user)]).first.map(SessionRecord.init(row:))
+        }
     }
 
     public func history(business: String?, user: String?, limit: Int) throws -> [SessionRecord] {
-        try read("""
-            SELECT \(Self.sessionColumns) FROM sessions
-            WHERE business_id IS NOT DISTINCT FROM $1 AND user_id IS NOT DISTINCT FROM $2
-            ORDER BY created_at DESC, id DESC LIMIT $3
-            """, [text(business), text(user), .int(Int64(limit))]).map(record)
+        try doing("reading the history of business \(business ?? "-"), user \(user ?? "-")") {
+            try read("""
+                \(Self.selectSessions)
+                WHERE business_id IS NOT DISTINCT FROM $1 AND user_id IS NOT DISTINCT FROM $2
+                ORDER BY created_at DESC, id DESC LIMIT $3
+                """, [text(business), text(user), .int(Int64(limit))]).map(SessionRecord.init(row:))
+        }
     }
 
     public func statistics() throws -> [StatusStatistics] {
-        try read("""
-            SELECT status, count(*)::bigint, avg(coalesce(last_message_at, updated_at) - created_at)::double precision,
-              avg(message_count)::double precision
-            FROM sessions GROUP BY status ORDER BY status
-            """).map { row in
-                StatusStatistics(
-                    status: try row[0].decode(String.self), count: try row[1].decode(Int.self),
-                    averageDurationSeconds: try row[2].decode(Double.self), averageMessages: try row[3].decode(Double.self))
-            }
+        try doing("computing the statistics") { try read(StatusStatistics.sql).map(StatusStatistics.init(row:)) }
     }
 
     public func resume(session: String) throws -> ResumeState? {
-        try read("SELECT handle, resumable, updated_at, attempts FROM resume WHERE session_id = $1", [.text(session)]).first.map { row in
-            ResumeState(
-                handle: try row[0].decode(String?.self), resumable: try row[1].decode(Int.self) != 0,
-                updatedAt: try row[2].decode(Double.self), attempts: try row[3].decode(Int.self))
+        try doing("reading the resume state of session \"\(session)\"") {
+            try read(Self.selectResume + " WHERE session_id = $1", [.text(session)])
+                .first.map(ResumeState.init(row:))
         }
     }
 
     public func activeSessionIDs() throws -> [String] {
-        try read("SELECT id FROM sessions WHERE status = 'active' ORDER BY id").map { try $0[0].decode(String.self) }
+        try doing("listing the active sessions") {
+            try read("SELECT id FROM sessions WHERE status = 'active' ORDER BY id").map { try $0.requiredText("id") }
+        }
     }
 
     // MARK: - Helpers
 
     private func text(_ value: String?) -> PostgresConnectionBox.Value { value.map { .text($0) } ?? .null }
-    private func parse(_ text: String?) -> JSONValue? { text.flatMap { try? JSONParser.parse($0) } }
 }
 
 /// The per-event writes of the open batch, sent together by `flushBuffer`.

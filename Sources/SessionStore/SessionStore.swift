@@ -126,6 +126,9 @@ public enum SessionClaim: Sendable, Equatable {
 ///
 /// Writes happen inside a batch (`begin` … `commit`): the server commits once per input chunk before
 /// it answers any request of that chunk (group commit). `rollback` undoes a failed batch.
+///
+/// Every method throws `StoreError`: its `code` says what kind of failure it was (full, io, conflict,
+/// ownershipLost, connectionLost, damaged, …) and its message what was being done.
 public protocol SessionStore: AnyObject {
     func begin() throws
     func commit() throws
@@ -133,6 +136,9 @@ public protocol SessionStore: AnyObject {
 
     func saveScript(hash: String, encoding: String, text: String, tokens: Int) throws
     func script(hash: String) throws -> String?
+    /// Creates the record of a new session. Ids are never reused: an id the store already holds, in
+    /// any status, throws `StoreError` with code `.conflict` naming it, and nothing changes (the
+    /// batch's transaction stays usable).
     func createSession(_ record: SessionRecord) throws
     func updateSession(_ record: SessionRecord) throws
     /// Writes only the counters an event changes: times, message count, snapshot version and hash,
@@ -163,8 +169,9 @@ public protocol SessionStore: AnyObject {
     /// takeover raises the epoch, so the previous owner's writes are refused from then on.
     func claim(session: String, owner: String, leaseSeconds: Double) throws -> SessionClaim
     /// Inside the open batch, before its first change to `session`: checks at commit that `owner` still
-    /// holds it at `epoch` (else `commit` throws `OwnershipLost` and the batch rolls back), extends the
-    /// lease, and keeps the row locked until the commit so that no takeover slips in between.
+    /// holds it at `epoch` (else `commit` throws `StoreError` with code `.ownershipLost` naming the
+    /// sessions, and the batch rolls back), extends the lease, and keeps the row locked until the
+    /// commit so that no takeover slips in between.
     func confirmOwnership(session: String, epoch: Int, owner: String, leaseSeconds: Double) throws
     /// Outside a batch: extends the leases `owner` still holds; returns the sessions it lost.
     func renewLeases(_ epochs: [String: Int], owner: String, leaseSeconds: Double) throws -> [String]

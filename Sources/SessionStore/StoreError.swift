@@ -99,6 +99,25 @@ extension StoreError {
     }
 }
 
+extension StoreError.Code {
+    /// The code of a PostgreSQL SQLSTATE: 23xxx (integrity constraint), 40001 (serialization
+    /// failure) and 40P01 (deadlock) are conflicts; 53100 is a full disk; 58030 an I/O error; 08xxx
+    /// and 57P01–57P03 (the server shutting down or ending this connection) a lost connection;
+    /// XX001/XX002 damaged data; 55P03 a lock held elsewhere. (Here rather than in
+    /// PostgresSessionStore: plain strings, testable without a PostgreSQL build.)
+    public init(sqlState: String) {
+        switch sqlState {
+        case _ where sqlState.hasPrefix("23"), "40001", "40P01": self = .conflict
+        case "53100": self = .full
+        case "58030": self = .io
+        case _ where sqlState.hasPrefix("08"), "57P01", "57P02", "57P03": self = .connectionLost
+        case "XX001", "XX002": self = .damaged
+        case "55P03": self = .inUse
+        default: self = .other
+        }
+    }
+}
+
 /// A batch changed sessions that another engine has taken over: nothing of it was stored.
 ///
 /// Kept for source compatibility. Stores now report this at `commit` as

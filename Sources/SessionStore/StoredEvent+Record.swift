@@ -17,16 +17,16 @@ extension StoredEvent {
 
     /// Appends the events of one record to `events`, which must already hold every earlier seq.
     ///
-    /// - Throws: `StoreError` naming the session and seq when the record is not the next one (a gap)
+    /// - Throws: `StoreError` (`.damaged`) naming the session and seq when the record is not the next one (a gap)
     ///   or is damaged: a session is never rebuilt from a partial log.
     public static func appendRecord(_ text: String?, first: Int, count: Int, session: String, to events: inout [StoredEvent]) throws {
         guard first == events.count, let array = text.flatMap({ try? JSONParser.parse($0) })?.arrayValue, array.count == count
         else {
-            throw StoreError("session \(session): events from seq \(first) are damaged or missing")
+            throw StoreError(code: .damaged, message: "session \(session): events from seq \(first) are damaged or missing")
         }
         for (offset, pair) in array.enumerated() {
             guard let parts = pair.arrayValue, parts.count == 2, let kind = parts[0].stringValue else {
-                throw StoreError("session \(session): event \(first + offset) is damaged")
+                throw StoreError(code: .damaged, message: "session \(session): event \(first + offset) is damaged")
             }
             events.append(StoredEvent(seq: first + offset, kind: kind, payload: parts[1]))
         }

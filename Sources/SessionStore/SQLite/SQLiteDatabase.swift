@@ -1,17 +1,36 @@
 import CSQLite
 
-/// An error from SQLite: the result code and SQLite's own message, with what we were doing.
-public struct SQLiteError: Error, CustomStringConvertible, Sendable {
-    public var code: Int32
-    public var message: String
-    public var context: String
+extension StoreError.Code {
+    /// The code of an SQLite result code (primary or extended).
+    ///
+    /// SQLITE_BUSY is another connection holding the database (`inUse`), except BUSY_SNAPSHOT, a
+    /// read transaction that cannot be upgraded because another wrote meanwhile (`conflict`, as is
+    /// SQLITE_LOCKED, a conflict inside this process).
+    public init(sqliteResult result: Int32) {
+        switch result & 0xFF {
+        case SQLITE_FULL: self = .full
+        case SQLITE_IOERR, SQLITE_READONLY, SQLITE_CANTOPEN, SQLITE_PERM: self = .io
+        case SQLITE_CONSTRAINT, SQLITE_LOCKED: self = .conflict
+        // SQLITE_BUSY_SNAPSHOT is SQLITE_BUSY | (2 << 8).
+        case SQLITE_BUSY: self = result == SQLITE_BUSY | (2 << 8) ? .conflict : .inUse
+        case SQLITE_CORRUPT, SQLITE_NOTADB: self = .damaged
+        default: self = .other
+        }
+    }
+}
 
-    public var description: String { "\(context): \(message) (SQLite code \(code))" }
-    /// Disk or database full, or an I/O error: the request could not be stored.
-    public var isStorageFull: Bool { code & 0xFF == SQLITE_FULL || code & 0xFF == SQLITE_IOERR }
+extension StoreError {
+    /// An SQLite failure: the code from the result, SQLite's message and result code as `underlying`.
+    init(sqliteResult result: Int32, message: String, doing what: String) {
+        self.init(
+            code: Code(sqliteResult: result), message: what,
+            underlying: "\(message) (SQLite result code \(result))")
+    }
 }
 
 /// One SQLite connection. Owns the `sqlite3` handle and closes it in `deinit`.
+///
+/// Every failure is a `StoreError` whose code comes from SQLite's result code.
 ///
 /// The corresponding C functions are `sqlite3_open_v2`, `sqlite3_exec`, `sqlite3_close_v2`.
 public final class SQLiteDatabase {
@@ -19,7 +38,7 @@ public final class SQLiteDatabase {
     private var statements: [String: SQLiteStatement] = [:]
 
     /// Opens (or with `create`, creates) the database file.
-    public init(path: String, create: Bool, readOnly: Bool = false) throws {
+    public init(path: String, create: Bool, readOnly: Bool = false) throws(StoreError) {
         var handle: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0))
             | SQLITE_OPEN_NOMUTEX
@@ -27,7 +46,7 @@ public final class SQLiteDatabase {
         guard result == SQLITE_OK, let handle else {
             let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             if let handle { sqlite3_close_v2(handle) }
-            throw SQLiteError(code: result, message: message, context: "opening \(path)")
+            throw StoreError(sqliteResult: result, message: message, doing: "opening \(path)")
         }
         self.handle = handle
         sqlite3_extended_result_codes(handle, 1)
@@ -39,18 +58,22 @@ public final class SQLiteDatabase {
     }
 
     /// Runs SQL with no results (several statements allowed).
-    public func execute(_ sql: String) throws {
+    public func execute(_ sql: String) throws(StoreError) {
         var error: UnsafeMutablePointer<CChar>?
         let result = sqlite3_exec(handle, sql, nil, nil, &error)
         if result != SQLITE_OK {
             let message = error.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
             sqlite3_free(error)
-            throw SQLiteError(code: result, message: message, context: String(sql.prefix(60)))
+            // sqlite3_exec returns the primary code; the extended one is on the handle.
+            let extended = sqlite3_extended_errcode(handle)
+            throw StoreError(
+                sqliteResult: extended & 0xFF == result ? extended : result, message: message,
+                doing: "running \(sql.prefix(60))")
         }
     }
 
     /// A prepared statement, cached by its SQL text.
-    public func statement(_ sql: String) throws -> SQLiteStatement {
+    public func statement(_ sql: String) throws(StoreError) -> SQLiteStatement {
         if let cached = statements[sql] {
             cached.reset()
             return cached
@@ -60,8 +83,8 @@ public final class SQLiteDatabase {
         return statement
     }
 
-    func error(_ code: Int32, _ context: String) -> SQLiteError {
-        SQLiteError(code: code, message: String(cString: sqlite3_errmsg(handle)), context: context)
+    func error(_ result: Int32, _ what: String) -> StoreError {
+        StoreError(sqliteResult: result, message: String(cString: sqlite3_errmsg(handle)), doing: what)
     }
 
     /// Rows changed by the last statement.
@@ -70,20 +93,30 @@ public final class SQLiteDatabase {
 
 /// A prepared statement. Owns the `sqlite3_stmt` and finalizes it in `deinit`.
 ///
+/// Its result columns are looked up by name through a table built once, at prepare time, from
+/// `sqlite3_column_name`: a cached statement pays for it once, not per row.
+///
 /// The corresponding C functions are `sqlite3_prepare_v3`, `sqlite3_bind_*`, `sqlite3_step`,
 /// `sqlite3_column_*`, `sqlite3_finalize`.
 public final class SQLiteStatement {
     unowned let database: SQLiteDatabase
     let handle: OpaquePointer
     let sql: String
+    /// Result column name → index.
+    let columns: [String: Int32]
 
-    init(database: SQLiteDatabase, sql: String) throws {
+    init(database: SQLiteDatabase, sql: String) throws(StoreError) {
         var handle: OpaquePointer?
         let result = sqlite3_prepare_v3(database.handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &handle, nil)
         guard result == SQLITE_OK, let handle else { throw database.error(result, "preparing \(sql.prefix(60))") }
         self.database = database
         self.handle = handle
         self.sql = sql
+        var columns: [String: Int32] = [:]
+        for index in 0 ..< sqlite3_column_count(handle) {
+            if let name = sqlite3_column_name(handle, index) { columns[String(cString: name)] = index }
+        }
+        self.columns = columns
     }
 
     deinit { sqlite3_finalize(handle) }
@@ -110,10 +143,10 @@ public final class SQLiteStatement {
     }
 
     /// Runs a statement that returns no rows.
-    public func run() throws {
+    public func run() throws(StoreError) {
         let result = sqlite3_step(handle)
         defer { sqlite3_reset(handle) }
-        guard result == SQLITE_DONE || result == SQLITE_ROW else { throw database.error(result, String(sql.prefix(60))) }
+        guard result == SQLITE_DONE || result == SQLITE_ROW else { throw database.error(result, "running \(sql.prefix(60))") }
     }
 
     /// Steps through the rows, calling `body` with a row reader for each.
@@ -122,21 +155,50 @@ public final class SQLiteStatement {
         while true {
             let result = sqlite3_step(handle)
             if result == SQLITE_DONE { return }
-            guard result == SQLITE_ROW else { throw database.error(result, String(sql.prefix(60))) }
-            try body(SQLiteRow(handle: handle))
+            guard result == SQLITE_ROW else { throw database.error(result, "reading \(sql.prefix(60))") }
+            try body(SQLiteRow(statement: self))
         }
+    }
+
+    /// The rows, each made into a value by `body`.
+    public func rows<T>(_ body: (SQLiteRow) throws -> T) throws -> [T] {
+        var values: [T] = []
+        try forEachRow { values.append(try body($0)) }
+        return values
     }
 }
 
-/// Column access for the current row.
-public struct SQLiteRow {
-    let handle: OpaquePointer
+/// The current row of a statement, read by column name.
+public struct SQLiteRow: StoreRow {
+    let statement: SQLiteStatement
 
-    public func int(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
-    public func double(_ column: Int32) -> Double { sqlite3_column_double(handle, column) }
-    public func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
-    public func text(_ column: Int32) -> String? {
-        guard let pointer = sqlite3_column_text(handle, column) else { return nil }
+    /// The index of `column` in the statement's results.
+    ///
+    /// - Throws: `StoreError` (`.other`) when the statement has no such column: a mistake in the
+    ///   code, named with its SQL.
+    public func index(_ column: String) throws(StoreError) -> Int32 {
+        guard let index = statement.columns[column] else {
+            throw StoreError("no column \"\(column)\" in \(statement.sql.prefix(80))")
+        }
+        return index
+    }
+
+    public func isNull(_ column: String) throws -> Bool {
+        sqlite3_column_type(statement.handle, try index(column)) == SQLITE_NULL
+    }
+
+    public func text(_ column: String) throws -> String? {
+        guard let pointer = sqlite3_column_text(statement.handle, try index(column)) else { return nil }
         return String(cString: pointer)
+    }
+
+    public func int(_ column: String) throws -> Int64? {
+        let index = try index(column)
+        return sqlite3_column_type(statement.handle, index) == SQLITE_NULL ? nil : sqlite3_column_int64(statement.handle, index)
+    }
+
+    public func double(_ column: String) throws -> Double? {
+        let index = try index(column)
+        return sqlite3_column_type(statement.handle, index) == SQLITE_NULL ? nil : sqlite3_column_double(statement.handle, index)
     }
 }

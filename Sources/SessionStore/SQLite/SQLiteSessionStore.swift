@@ -10,43 +10,15 @@ import JSONWire
 /// - One engine per file: an exclusive `flock` on `<file>.lock`; a second engine gets a clear error.
 /// - Foreign or corrupt files are refused at open and left untouched: an existing file must be an
 ///   SQLite database whose `application_id` is ours (or a brand-new empty one).
-/// - Schema versions live in `user_version`; `migrations[i]` takes the schema from version i to i + 1.
+/// - Schema versions live in `user_version`: version n means the first n of `Migration.all` are
+///   applied (`StoreSchema` describes the tables).
+/// - Every failure is a `StoreError` whose code comes from SQLite's result code and whose message
+///   says what was being done.
 public final class SQLiteSessionStore: SessionStore {
     /// 'TBG1': marks our databases, so that a foreign SQLite file is never written to.
     public static let applicationID: Int32 = 0x5442_4731
-    static let migrations: [String] = [
-        """
-        CREATE TABLE scripts (hash TEXT PRIMARY KEY, encoding TEXT NOT NULL, text TEXT NOT NULL, tokens INTEGER NOT NULL);
-        CREATE TABLE sessions (
-            id TEXT PRIMARY KEY, business_id TEXT, location_id TEXT, user_id TEXT,
-            status TEXT NOT NULL CHECK (status IN ('active','closed','resolved','abandoned')),
-            created_at REAL NOT NULL, updated_at REAL NOT NULL, last_message_at REAL, expires_at REAL,
-            metadata TEXT, configuration TEXT NOT NULL, script_hash TEXT NOT NULL REFERENCES scripts(hash),
-            message_count INTEGER NOT NULL DEFAULT 0, figures TEXT,
-            snapshot_version INTEGER NOT NULL DEFAULT 0, snapshot_hash TEXT);
-        CREATE INDEX sessions_by_owner ON sessions (business_id, user_id, created_at);
-        CREATE INDEX sessions_by_status ON sessions (status);
-        -- Rowid tables: rows are appended in arrival order, and only the small indexes take the
-        -- interleaving of 1,000 sessions. Keyed by (session, seq) directly, 100k events took 15 s.
-        -- One events row holds a session's events of one batch (`events`: a JSON array of
-        -- [kind, payload], seqs first_seq ..< first_seq + count): a batch of ~5,000 events over
-        -- 1,000 sessions then touches ~1,000 index entries, not ~5,000.
-        CREATE TABLE events (
-            id INTEGER PRIMARY KEY, session_id TEXT NOT NULL REFERENCES sessions(id), first_seq INTEGER NOT NULL,
-            count INTEGER NOT NULL, events TEXT NOT NULL);
-        CREATE UNIQUE INDEX events_by_session ON events (session_id, first_seq);
-        CREATE TABLE messages (
-            id INTEGER PRIMARY KEY, message_id TEXT NOT NULL, session_id TEXT NOT NULL REFERENCES sessions(id),
-            seq INTEGER NOT NULL, type TEXT NOT NULL CHECK (type IN ('user','model','instruction','system')),
-            content TEXT NOT NULL, tokens INTEGER NOT NULL, timestamp REAL NOT NULL, metadata TEXT);
-        -- A message id is `<session>/<item>` and maps 1:1 to (session, seq), so this one index also
-        -- keeps ids unique; a second one on message_id cost ~15 % of serve's store throughput.
-        CREATE UNIQUE INDEX messages_by_session ON messages (session_id, seq);
-        CREATE TABLE resume (
-            session_id TEXT PRIMARY KEY REFERENCES sessions(id), handle TEXT, resumable INTEGER NOT NULL,
-            updated_at REAL NOT NULL, attempts INTEGER NOT NULL);
-        """,
-    ]
+    /// The schema steps, in order (`Migration.all`).
+    public static var migrations: [Migration] { Migration.all }
 
     let database: SQLiteDatabase
     let lockDescriptor: Int32
@@ -54,54 +26,93 @@ public final class SQLiteSessionStore: SessionStore {
 
     /// Opens an existing store for reading only, beside a running engine (WAL lets readers in): no
     /// lock, no migration, nothing written. For `tokenbudget sessions …`.
-    public init(readingOnly path: String) throws {
+    public init(readingOnly path: String) throws(StoreError) {
         self.path = path
         lockDescriptor = -1
-        guard FileManager.default.fileExists(atPath: path) else { throw StoreError("no store at \(path)") }
-        try SQLiteSessionStore.checkHeader(path)
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw StoreError(code: .notFound, message: "no store at \(path)")
+        }
+        try Self.checkHeader(path)
+        let database: SQLiteDatabase
+        let identity: (applicationID: Int32, version: Int, tables: Int)
         do {
             database = try SQLiteDatabase(path: path, create: false, readOnly: true)
-            let (applicationID, version, _) = try SQLiteSessionStore.identity(database)
-            guard applicationID == SQLiteSessionStore.applicationID else {
-                throw StoreError("\(path) is not a tokenbudget store (application_id \(applicationID))")
-            }
-            guard version == SQLiteSessionStore.migrations.count else {
-                throw StoreError("\(path) has schema version \(version); this build reads \(SQLiteSessionStore.migrations.count)")
-            }
-        } catch let error as SQLiteError {
-            throw StoreError("\(path) cannot be read: \(error.message)")
+            identity = try Self.identity(database)
+        } catch {
+            throw StoreError(code: error.code, message: "\(path) cannot be read (\(error.message))", underlying: error.underlying)
         }
+        guard identity.applicationID == Self.applicationID else {
+            throw StoreError("\(path) is not a tokenbudget store (application_id \(identity.applicationID))")
+        }
+        if identity.version > Self.migrations.count {
+            throw Migration.newerSchema(path, version: identity.version)
+        }
+        guard identity.version == Self.migrations.count else {
+            throw StoreError(
+                code: .unsupportedVersion,
+                message: "\(path) has schema version \(identity.version), older than this build's \(Self.migrations.count); "
+                    + "`tokenbudget serve --store \(path)` migrates it")
+        }
+        self.database = database
     }
 
     /// Opens or creates the store.
     ///
     /// - Parameter maxPageCount: caps the file (pages of 4 KiB) — a testing aid for "disk full".
-    /// - Throws: `StoreError` naming the file: locked by another engine, not a tokenbudget database,
-    ///   corrupt, or written by a newer version.
-    public init(path: String, maxPageCount: Int? = nil) throws {
+    /// - Throws: `StoreError` naming the file: locked by another engine (`inUse`), not an SQLite
+    ///   database or corrupt (`damaged`), another application's (`other`), or written by a newer
+    ///   version (`unsupportedVersion`). The file is left as it was.
+    public init(path: String, maxPageCount: Int? = nil) throws(StoreError) {
         self.path = path
+        (database, lockDescriptor) = try Self.open(path, maxPageCount: maxPageCount)
+    }
+
+    /// Locks, checks, configures and migrates the file; on failure unlocks it and changes nothing.
+    private static func open(_ path: String, maxPageCount: Int?) throws(StoreError) -> (SQLiteDatabase, Int32) {
         let lockPath = path + ".lock"
-        let descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let descriptor = Foundation.open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
-            throw StoreError("cannot create the lock file \(lockPath): \(String(cString: strerror(errno)))")
+            throw StoreError(
+                code: .io, message: "cannot create the lock file \(lockPath)", underlying: String(cString: strerror(errno)))
         }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             close(descriptor)
-            throw StoreError("\(path) is in use by another tokenbudget engine (lock \(lockPath)); one engine per database file")
+            throw StoreError(
+                code: .inUse,
+                message: "\(path) is in use by another tokenbudget engine (lock \(lockPath)); one engine per database file")
         }
-        lockDescriptor = descriptor
-        let exists = FileManager.default.fileExists(atPath: path)
         do {
-            if exists { try SQLiteSessionStore.checkHeader(path) }
+            return (try configure(path, maxPageCount: maxPageCount), descriptor)
+        } catch {
+            flock(descriptor, LOCK_UN)
+            close(descriptor)
+            throw error
+        }
+    }
+
+    private static func configure(_ path: String, maxPageCount: Int?) throws(StoreError) -> SQLiteDatabase {
+        let exists = FileManager.default.fileExists(atPath: path)
+        if exists { try checkHeader(path) }
+        /// SQLite's failures here: the file is left as it was.
+        func unusable(_ error: StoreError) -> StoreError {
+            StoreError(
+                code: error.code, message: "\(path) cannot be used (\(error.message)); the file was not changed",
+                underlying: error.underlying)
+        }
+        let database: SQLiteDatabase
+        let identity: (applicationID: Int32, version: Int, tables: Int)
+        do {
             database = try SQLiteDatabase(path: path, create: !exists)
             try database.execute("PRAGMA foreign_keys = ON")
-            let (applicationID, version, tables) = try SQLiteSessionStore.identity(database)
-            if exists && applicationID != SQLiteSessionStore.applicationID && !(applicationID == 0 && tables == 0) {
-                throw StoreError("\(path) is an SQLite database of another application (application_id \(applicationID)); refusing to touch it")
-            }
-            guard version <= SQLiteSessionStore.migrations.count else {
-                throw StoreError("\(path) has schema version \(version), newer than this build knows (\(SQLiteSessionStore.migrations.count))")
-            }
+            identity = try Self.identity(database)
+        } catch {
+            throw unusable(error)
+        }
+        if exists && identity.applicationID != applicationID && !(identity.applicationID == 0 && identity.tables == 0) {
+            throw StoreError("\(path) is an SQLite database of another application (application_id \(identity.applicationID)); refusing to touch it")
+        }
+        guard identity.version <= migrations.count else { throw Migration.newerSchema(path, version: identity.version) }
+        do throws(StoreError) {
             try database.execute("PRAGMA journal_mode = WAL")
             // The default 2 MB page cache made every batch re-read index pages once the file grew
             // past it (100k events: 15 s, most of it in pread); 64 MiB keeps the hot pages in memory.
@@ -111,22 +122,26 @@ public final class SQLiteSessionStore: SessionStore {
             if let maxPageCount { try database.execute("PRAGMA max_page_count = \(maxPageCount)") }
             // Last: nothing after this may reset it (GRDB's pools do, after prepareDatabase).
             try database.execute("PRAGMA synchronous = FULL")
-            if version < SQLiteSessionStore.migrations.count {
+            if identity.version < migrations.count {
                 try database.execute("BEGIN IMMEDIATE")
-                for migration in SQLiteSessionStore.migrations[version...] { try database.execute(migration) }
-                try database.execute("PRAGMA application_id = \(SQLiteSessionStore.applicationID)")
-                try database.execute("PRAGMA user_version = \(SQLiteSessionStore.migrations.count)")
-                try database.execute("COMMIT")
+                do throws(StoreError) {
+                    for (index, migration) in migrations.enumerated() where index >= identity.version {
+                        try StoreError.during("applying migration \(index + 1) \"\(migration.name)\"") {
+                            try database.execute(migration.sql(.sqlite))
+                        }
+                    }
+                    try database.execute("PRAGMA application_id = \(applicationID)")
+                    try database.execute("PRAGMA user_version = \(migrations.count)")
+                    try database.execute("COMMIT")
+                } catch {
+                    try? database.execute("ROLLBACK")
+                    throw error
+                }
             }
-        } catch let error as SQLiteError {
-            flock(descriptor, LOCK_UN)
-            close(descriptor)
-            throw StoreError("\(path) cannot be used: \(error.message); the file was not changed")
         } catch {
-            flock(descriptor, LOCK_UN)
-            close(descriptor)
-            throw error
+            throw unusable(error)
         }
+        return database
     }
 
     deinit {
@@ -136,209 +151,192 @@ public final class SQLiteSessionStore: SessionStore {
     }
 
     /// Refuses anything that is not an SQLite file before SQLite touches it.
-    static func checkHeader(_ path: String) throws {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw StoreError("cannot read \(path)") }
+    static func checkHeader(_ path: String) throws(StoreError) {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw StoreError(code: .io, message: "cannot read \(path)")
+        }
         defer { try? handle.close() }
         let header = (try? handle.read(upToCount: 16)) ?? Data()
         if header.isEmpty { return }  // an empty file: SQLite will initialize it
         guard header == Data("SQLite format 3\0".utf8) else {
-            throw StoreError("\(path) is not an SQLite database (corrupt or foreign file); refusing to touch it")
+            throw StoreError(code: .damaged, message: "\(path) is not an SQLite database (corrupt or foreign file); refusing to touch it")
         }
     }
 
-    static func identity(_ database: SQLiteDatabase) throws -> (Int32, Int, Int) {
-        var applicationID: Int32 = 0, version = 0, tables = 0
-        try database.statement("PRAGMA application_id").forEachRow { applicationID = Int32(truncatingIfNeeded: $0.int(0)) }
-        try database.statement("PRAGMA user_version").forEachRow { version = Int($0.int(0)) }
-        try database.statement("SELECT count(*) FROM sqlite_master").forEachRow { tables = Int($0.int(0)) }
-        return (applicationID, version, tables)
+    static func identity(_ database: SQLiteDatabase) throws(StoreError) -> (applicationID: Int32, version: Int, tables: Int) {
+        try StoreError.during("reading the store's identity") {
+            var applicationID: Int32 = 0, version = 0, tables = 0
+            try database.statement("PRAGMA application_id").forEachRow {
+                applicationID = Int32(truncatingIfNeeded: try $0.int("application_id") ?? 0)
+            }
+            try database.statement("PRAGMA user_version").forEachRow { version = Int(try $0.int("user_version") ?? 0) }
+            try database.statement("SELECT count(*) AS tables FROM sqlite_master").forEachRow { tables = Int(try $0.int("tables") ?? 0) }
+            return (applicationID, version, tables)
+        }
     }
 
     // MARK: - Batches
 
-    public func begin() throws { try database.execute("BEGIN IMMEDIATE") }
-    public func commit() throws { try database.execute("COMMIT") }
+    public func begin() throws {
+        try StoreError.during("starting a batch on \(path)") { try database.execute("BEGIN IMMEDIATE") }
+    }
+
+    public func commit() throws {
+        try StoreError.during("committing a batch to \(path)") { try database.execute("COMMIT") }
+    }
+
     public func rollback() { try? database.execute("ROLLBACK") }
 
     // MARK: - Writes
 
     public func saveScript(hash: String, encoding: String, text: String, tokens: Int) throws {
-        try database.statement("INSERT OR IGNORE INTO scripts (hash, encoding, text, tokens) VALUES (?, ?, ?, ?)")
-            .bind([.text(hash), .text(encoding), .text(text), .int(Int64(tokens))]).run()
+        try StoreError.during("saving script \(hash)") {
+            try database.statement(Self.insertScript)
+                .bind([.text(hash), .text(encoding), .text(text), .int(Int64(tokens))]).run()
+        }
     }
 
     public func script(hash: String) throws -> String? {
-        var text: String?
-        try database.statement("SELECT text FROM scripts WHERE hash = ?").bind([.text(hash)]).forEachRow { text = $0.text(0) }
-        return text
+        try StoreError.during("reading script \(hash)") {
+            try database.statement("SELECT text FROM scripts WHERE hash = ?1").bind([.text(hash)])
+                .rows { try $0.text("text") }.first ?? nil
+        }
     }
 
+    // Statements rendered once from the schema description.
+    static let insertScript = StoreSchema.scripts.insertKeeping(.sqlite, key: ["hash"])
+    static let insertEvents = StoreSchema.events.insert(.sqlite, columns: Array(StoreSchema.events.columns.dropFirst()))
+    static let upsertResume = StoreSchema.resume.upsert(.sqlite, key: ["session_id"])
+    static let selectResume = StoreSchema.resume.select()
+    static let insertSession = StoreSchema.sessions.insertKeeping(.sqlite, key: ["id"], columns: SessionRecord.columns)
+    static let updateSession = StoreSchema.sessions.update(.sqlite, columns: SessionRecord.columns)
+    static let selectSessions = StoreSchema.sessions.select(columns: SessionRecord.columns)
+
+    /// Session ids are never reused: an id that exists, in any status, is a `conflict` and nothing
+    /// changes (`INSERT OR REPLACE` used to overwrite a closed session's record while its old events
+    /// stayed, to be replayed into the new one).
     public func createSession(_ record: SessionRecord) throws {
-        try database.statement("""
-            INSERT OR REPLACE INTO sessions (id, business_id, location_id, user_id, status, created_at, updated_at,
-              last_message_at, expires_at, metadata, configuration, script_hash, message_count, figures,
-              snapshot_version, snapshot_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).bind(record.columnValues).run()
+        try StoreError.during("creating session \"\(record.id)\"") {
+            try database.statement(Self.insertSession).bind(record.columnValues).run()
+            guard database.changes == 0 else { return }
+            let status = try database.statement("SELECT status FROM sessions WHERE id = ?1").bind([.text(record.id)])
+                .rows { try $0.text("status") }.first ?? nil
+            throw StoreError(
+                code: .conflict,
+                message: "the id exists (status \(status ?? "?")); session ids are never reused, nothing was changed")
+        }
     }
 
     public func updateSession(_ record: SessionRecord) throws {
-        try database.statement("""
-            UPDATE sessions SET business_id = ?2, location_id = ?3, user_id = ?4, status = ?5, created_at = ?6,
-              updated_at = ?7, last_message_at = ?8, expires_at = ?9, metadata = ?10, configuration = ?11,
-              script_hash = ?12, message_count = ?13, figures = ?14, snapshot_version = ?15, snapshot_hash = ?16
-            WHERE id = ?1
-            """).bind(record.columnValues).run()
+        try StoreError.during("updating session \"\(record.id)\"") {
+            try database.statement(Self.updateSession).bind(record.columnValues).run()
+        }
     }
 
     public func updateProgress(_ record: SessionRecord) throws {
-        try database.statement("""
-            UPDATE sessions SET updated_at = ?2, last_message_at = ?3, message_count = ?4, snapshot_version = ?5,
-              snapshot_hash = ?6, expires_at = ?7 WHERE id = ?1
-            """).bind([
-                .text(record.id), .double(record.updatedAt), record.lastMessageAt.map { .double($0) } ?? .null,
-                .int(Int64(record.messageCount)), .int(Int64(record.snapshotVersion)), text(record.snapshotHash),
-                record.expiresAt.map { .double($0) } ?? .null,
-            ]).run()
+        try StoreError.during("updating the counters of session \"\(record.id)\"") {
+            try database.statement("""
+                UPDATE sessions SET updated_at = ?2, last_message_at = ?3, message_count = ?4, snapshot_version = ?5,
+                  snapshot_hash = ?6, expires_at = ?7 WHERE id = ?1
+                """).bind([
+                    .text(record.id), .double(record.updatedAt), StoreValue(record.lastMessageAt),
+                    .int(Int64(record.messageCount)), .int(Int64(record.snapshotVersion)), StoreValue(record.snapshotHash),
+                    StoreValue(record.expiresAt),
+                ]).run()
+        }
     }
 
     public func appendEvents(session: String, _ events: [StoredEvent]) throws {
         guard let first = events.first else { return }
-        try database.statement("INSERT INTO events (session_id, first_seq, count, events) VALUES (?, ?, ?, ?)")
-            .bind([.text(session), .int(Int64(first.seq)), .int(Int64(events.count)), .text(StoredEvent.recordText(events))])
-            .run()
+        try StoreError.during("appending events \(first.seq)…\(first.seq + events.count - 1) of session \"\(session)\"") {
+            try database.statement(Self.insertEvents)
+                .bind([.text(session), .int(Int64(first.seq)), .int(Int64(events.count)), .text(StoredEvent.recordText(events))])
+                .run()
+        }
     }
 
+    static let upsertMessage = StoreSchema.messages.insert(.sqlite, columns: StoredMessage.columns) + """
+         ON CONFLICT (session_id, seq) DO UPDATE SET content = excluded.content, tokens = excluded.tokens,
+          metadata = coalesce(excluded.metadata, messages.metadata)
+        """
+
     public func upsertMessage(_ message: StoredMessage) throws {
-        try database.statement("""
-            INSERT INTO messages (message_id, session_id, seq, type, content, tokens, timestamp, metadata)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (session_id, seq) DO UPDATE SET content = excluded.content, tokens = excluded.tokens,
-              metadata = coalesce(excluded.metadata, messages.metadata)
-            """).bind([
-                .text(message.messageID), .text(message.sessionID), .int(Int64(message.seq)), .text(message.type),
-                .text(message.content), .int(Int64(message.tokens)), .double(message.timestamp), json(message.metadata),
-            ]).run()
+        try StoreError.during("storing message \(message.messageID)") {
+            try database.statement(Self.upsertMessage).bind(message.columnValues).run()
+        }
     }
 
     public func saveResume(session: String, _ state: ResumeState) throws {
-        try database.statement("""
-            INSERT OR REPLACE INTO resume (session_id, handle, resumable, updated_at, attempts) VALUES (?, ?, ?, ?, ?)
-            """).bind([.text(session), text(state.handle), .int(state.resumable ? 1 : 0), .double(state.updatedAt),
-                       .int(Int64(state.attempts))]).run()
+        try StoreError.during("saving the resume state of session \"\(session)\"") {
+            try database.statement(Self.upsertResume).bind([
+                .text(session), StoreValue(state.handle), .int(state.resumable ? 1 : 0), .double(state.updatedAt),
+                .int(Int64(state.attempts)),
+            ]).run()
+        }
     }
 
     // MARK: - Reads
 
-    static let sessionColumns = """
-        id, business_id, location_id, user_id, status, created_at, updated_at, last_message_at, expires_at, metadata,
-        configuration, script_hash, message_count, figures, snapshot_version, snapshot_hash
-        """
-
-    private func record(_ row: SQLiteRow) -> SessionRecord {
-        var record = SessionRecord(
-            id: row.text(0) ?? "", business: row.text(1), location: row.text(2), user: row.text(3),
-            status: row.text(4) ?? "active", createdAt: row.double(5), metadata: parse(row.text(9)),
-            configuration: parse(row.text(10)) ?? .null, scriptHash: row.text(11) ?? "")
-        record.updatedAt = row.double(6)
-        record.lastMessageAt = row.isNull(7) ? nil : row.double(7)
-        record.expiresAt = row.isNull(8) ? nil : row.double(8)
-        record.messageCount = Int(row.int(12))
-        record.figures = parse(row.text(13))
-        record.snapshotVersion = Int(row.int(14))
-        record.snapshotHash = row.text(15)
-        return record
-    }
-
     public func session(id: String) throws -> SessionRecord? {
-        var found: SessionRecord?
-        try database.statement("SELECT \(Self.sessionColumns) FROM sessions WHERE id = ?").bind([.text(id)])
-            .forEachRow { found = record($0) }
-        return found
+        try StoreError.during("reading session \"\(id)\"") {
+            try database.statement(Self.selectSessions + " WHERE id = ?1").bind([.text(id)]).rows(SessionRecord.init(row:)).first
+        }
     }
 
     public func events(session: String) throws -> [StoredEvent] {
-        var events = [StoredEvent]()
-        var failure: Error?
-        try database.statement("SELECT first_seq, count, events FROM events WHERE session_id = ? ORDER BY first_seq")
-            .bind([.text(session)]).forEachRow { row in
-                guard failure == nil else { return }
-                do {
-                    try StoredEvent.appendRecord(row.text(2), first: Int(row.int(0)), count: Int(row.int(1)), session: session, to: &events)
-                } catch {
-                    failure = error
+        try StoreError.during("reading the events of session \"\(session)\"") {
+            var events = [StoredEvent]()
+            try database.statement("SELECT first_seq, count, events FROM events WHERE session_id = ?1 ORDER BY first_seq")
+                .bind([.text(session)]).forEachRow { row in
+                    try StoredEvent.appendRecord(
+                        try row.text("events"), first: try row.requiredInt("first_seq"), count: try row.requiredInt("count"),
+                        session: session, to: &events)
                 }
-            }
-        if let failure { throw failure }
-        return events
+            return events
+        }
     }
 
     public func messages(session: String, limit: Int) throws -> [StoredMessage] {
-        var messages = [StoredMessage]()
-        try database.statement("""
-            SELECT message_id, session_id, seq, type, content, tokens, timestamp, metadata FROM messages
-            WHERE session_id = ? ORDER BY seq LIMIT ?
-            """).bind([.text(session), .int(Int64(limit))]).forEachRow {
-                messages.append(StoredMessage(
-                    messageID: $0.text(0) ?? "", sessionID: $0.text(1) ?? "", seq: Int($0.int(2)), type: $0.text(3) ?? "",
-                    content: $0.text(4) ?? "", tokens: Int($0.int(5)), timestamp: $0.double(6), metadata: parse($0.text(7))))
-            }
-        return messages
+        try StoreError.during("reading the messages of session \"\(session)\"") {
+            try database.statement("""
+                \(StoreSchema.messages.select(columns: StoredMessage.columns)) WHERE session_id = ?1 ORDER BY seq LIMIT ?2
+                """).bind([.text(session), .int(Int64(limit))]).rows(StoredMessage.init(row:))
+        }
     }
 
     public func activeSession(business: String?, user: String?) throws -> SessionRecord? {
-        var found: SessionRecord?
-        try database.statement("""
-            SELECT \(Self.sessionColumns) FROM sessions WHERE status = 'active' AND business_id IS ? AND user_id IS ?
-            ORDER BY created_at DESC LIMIT 1
-            """).bind([text(business), text(user)]).forEachRow { found = record($0) }
-        return found
+        try StoreError.during("finding the active session of business \(business ?? "-"), user \(user ?? "-")") {
+            try database.statement("""
+                \(Self.selectSessions) WHERE status = 'active' AND business_id IS ?1 AND user_id IS ?2
+                ORDER BY created_at DESC LIMIT 1
+                """).bind([StoreValue(business), StoreValue(user)]).rows(SessionRecord.init(row:)).first
+        }
     }
 
     public func history(business: String?, user: String?, limit: Int) throws -> [SessionRecord] {
-        var records = [SessionRecord]()
-        try database.statement("""
-            SELECT \(Self.sessionColumns) FROM sessions WHERE business_id IS ? AND user_id IS ?
-            ORDER BY created_at DESC, id DESC LIMIT ?
-            """).bind([text(business), text(user), .int(Int64(limit))]).forEachRow { records.append(record($0)) }
-        return records
+        try StoreError.during("reading the history of business \(business ?? "-"), user \(user ?? "-")") {
+            try database.statement("""
+                \(Self.selectSessions) WHERE business_id IS ?1 AND user_id IS ?2 ORDER BY created_at DESC, id DESC LIMIT ?3
+                """).bind([StoreValue(business), StoreValue(user), .int(Int64(limit))]).rows(SessionRecord.init(row:))
+        }
     }
 
     public func statistics() throws -> [StatusStatistics] {
-        var statistics = [StatusStatistics]()
-        try database.statement("""
-            SELECT status, count(*), avg(coalesce(last_message_at, updated_at) - created_at), avg(message_count)
-            FROM sessions GROUP BY status ORDER BY status
-            """).forEachRow {
-                statistics.append(StatusStatistics(
-                    status: $0.text(0) ?? "", count: Int($0.int(1)), averageDurationSeconds: $0.double(2),
-                    averageMessages: $0.double(3)))
-            }
-        return statistics
+        try StoreError.during("computing the statistics") {
+            try database.statement(StatusStatistics.sql).rows(StatusStatistics.init(row:))
+        }
     }
 
     public func resume(session: String) throws -> ResumeState? {
-        var state: ResumeState?
-        try database.statement("SELECT handle, resumable, updated_at, attempts FROM resume WHERE session_id = ?")
-            .bind([.text(session)]).forEachRow {
-                state = ResumeState(handle: $0.text(0), resumable: $0.int(1) != 0, updatedAt: $0.double(2), attempts: Int($0.int(3)))
-            }
-        return state
+        try StoreError.during("reading the resume state of session \"\(session)\"") {
+            try database.statement(Self.selectResume + " WHERE session_id = ?1")
+                .bind([.text(session)]).rows(ResumeState.init(row:)).first
+        }
     }
 
     public func activeSessionIDs() throws -> [String] {
-        var ids = [String]()
-        try database.statement("SELECT id FROM sessions WHERE status = 'active' ORDER BY id").forEachRow {
-            if let id = $0.text(0) { ids.append(id) }
+        try StoreError.during("listing the active sessions") {
+            try database.statement("SELECT id FROM sessions WHERE status = 'active' ORDER BY id").rows { try $0.requiredText("id") }
         }
-        return ids
     }
-
-    // MARK: - Helpers
-
-    private func text(_ value: String?) -> SQLiteStatement.Value { value.map { .text($0) } ?? .null }
-    private func json(_ value: JSONValue?) -> SQLiteStatement.Value { value.map { .text(JSONWriter.string($0)) } ?? .null }
-    private func parse(_ text: String?) -> JSONValue? { text.flatMap { try? JSONParser.parse($0) } }
 }
-
-/// A store failure a person can act on.
-
