@@ -6,6 +6,12 @@ bash scripts/bootstrap.sh
 swift build --build-tests
 # The end-to-end tests spawn the built `tokenbudget` from the same build folder.
 swift test --skip-build
+# The providers' official SDK types (google-genai, openai from PyPI, pinned, in a venv) are the oracle for
+# every message the engine hands a relay: the oracle's own test, then all shared dialogues through
+# `serve` for both providers against the SDK types and a provider simulator (docs/providers.md).
+bash scripts/test-provider-oracle.sh
+oracle_python="$(bash scripts/bootstrap-oracles.sh | tail -n 1)"
+"$oracle_python" scripts/provider_e2e.py --binary .build/debug/tokenbudget
 # A bounded libFuzzer run over serve's framing and request parser (docs/protocol.md).
 bash scripts/fuzz-request-parser.sh "${FUZZ_SECONDS:-30}"
 # A bounded libFuzzer run: the o200k and cl100k split scanners must cut what PCRE2 cuts (docs/tokenizer.md).
