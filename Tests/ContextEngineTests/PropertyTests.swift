@@ -78,7 +78,7 @@ import Testing
         var session = try TestSupport.session(scriptTokens: scriptTokens, window: window, policy: policy)
         var model = ReferenceModel(scriptTokens: scriptTokens, limit: window, policy: policy)
         let events = Self.randomEvents(&generator, count: 600)
-        var mirror = session.snapshot().items.map(\.id)  // what a relay applying deltas holds
+        var mirror = session.snapshot().items  // what a relay applying deltas holds
         var hashes = [String]()
         var activatedAt: [String: Int] = [:]
         var evictions = 0, rejections = 0
@@ -109,15 +109,25 @@ import Testing
             }
             if let limit = policy.keepLastInstructions { #expect(instructions.count <= limit + 1, "\(context)") }
             if case .speech = event, let active = session.activeInstructionID { activatedAt[active] = step }
-            // The deltas, applied in order, rebuild exactly the snapshot.
+            // The deltas, applied in order to the previous snapshot, rebuild exactly this one: whole
+            // items (id, kind, role, text, tokens, final), removed, then updated in place, then added.
+            // A rejected event changes nothing.
             if let outcome {
-                mirror.removeAll { outcome.delta.removed.contains($0) }
-                mirror.append(contentsOf: outcome.delta.added.map(\.id))
-                #expect(mirror == snapshot.items.map(\.id), "\(context)")
-                if mirror != snapshot.items.map(\.id) { return }
+                mirror.removeAll { outcome.delta.removed.contains($0.id) }
+                for item in outcome.delta.updated {
+                    guard let index = mirror.firstIndex(where: { $0.id == item.id }) else {
+                        Issue.record("\(context): updated item \(item.id) is not in the context")
+                        return
+                    }
+                    mirror[index] = item
+                }
+                mirror.append(contentsOf: outcome.delta.added)
                 #expect(outcome.hash == snapshot.hash)
+                #expect(outcome.usage == snapshot.usage, "\(context)")
                 hashes.append(outcome.hash)
             }
+            #expect(mirror == snapshot.items, "\(context)")
+            if mirror != snapshot.items { return }
         }
         // Not vacuous: instructions went in, evictions happened.
         #expect(activatedAt.count > 5)

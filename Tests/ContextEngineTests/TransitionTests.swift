@@ -78,7 +78,8 @@ import Testing
         #expect(long.hasPrefix(session.pendingInstruction!.text))
         policy.overLimit = .reject
         var strict = try realSession(policy)
-        #expect(throws: ContextError.self) { try strict.pushInstruction(long) }
+        let rejected = try #require(throws: ContextError.self) { try strict.pushInstruction(long) }
+        #expect(rejected.code == .instructionTooLong)
         #expect(strict.pendingInstruction == nil)
     }
 
@@ -104,23 +105,24 @@ import Testing
         #expect(session.snapshot().items.filter { $0.kind == .turn }.allSatisfy { $0.final })
     }
 
-    @Test func scriptOverBudgetIsAClearErrorAtOpen() {
-        #expect(throws: ContextError.self) {
+    @Test func scriptOverBudgetIsAClearErrorAtOpen() throws {
+        let overWindow = try #require(throws: ContextError.self) {
             try TestSupport.session(scriptTokens: 32_001)
         }
-        do {
-            _ = try TestSupport.session(scriptTokens: 30_000, reserve: 4_000)
-        } catch let error as ContextError {
-            #expect(error.code == .scriptOverBudget)
-            #expect(error.message.contains("30000") && error.message.contains("28000"))
-        } catch { Issue.record("\(error)") }
+        #expect(overWindow.code == .scriptOverBudget)
+        let overLimit = try #require(throws: ContextError.self) {
+            try TestSupport.session(scriptTokens: 30_000, reserve: 4_000)
+        }
+        #expect(overLimit.code == .scriptOverBudget)
+        #expect(overLimit.message.contains("30000") && overLimit.message.contains("28000"))
     }
 
     @Test func aTurnThatCannotFitChangesNothing() throws {
         var session = try TestSupport.session(scriptTokens: 900, window: 1_000)
         _ = try session.appendTurn(.user, text: "a", tokens: 40)
         let before = session.snapshot()
-        #expect(throws: ContextError.self) { try session.appendTurn(.user, text: "b", tokens: 70) }
+        let rejected = try #require(throws: ContextError.self) { try session.appendTurn(.user, text: "b", tokens: 70) }
+        #expect(rejected.code == .overBudget)
         #expect(session.snapshot() == before)
         let after = try session.appendTurn(.model, text: "c", tokens: 50)
         #expect(after.usage.total == 990)
@@ -202,7 +204,9 @@ import Testing
         #expect(try ContextPolicy(json: policy.json) == policy)
         for bad in [#"{"keeplast":2}"#, #"{"preset":"keep-some"}"#, #"{"eviction":{"targetFraction":1.5}}"#,
                     #"{"instructions":{"overLimit":"drop"}}"#, #"[]"#] {
-            #expect(throws: ContextError.self) { try ContextPolicy(json: try JSONParser.parse(bad)) }
+            let json = try JSONParser.parse(bad)
+            let error = #expect(throws: ContextError.self, "\(bad)") { try ContextPolicy(json: json) }
+            #expect(error?.code == .invalidPolicy, "\(bad)")
         }
     }
 

@@ -4,8 +4,10 @@ import Testing
 
 /// Two engines on one PostgreSQL database: a call whose engine dies resumes on the other with every
 /// answered turn, and an engine that lost a session cannot write to it any more. Runs under
-/// scripts/test-postgres.sh (an SQLite file has one engine, so there is nothing to fail over).
-@Suite struct FailoverTests {
+/// scripts/test-postgres.sh (an SQLite file has one engine, so there is nothing to fail over);
+/// elsewhere the suite is reported skipped.
+@Suite(.enabled(if: TestStore.isPostgres, "needs PostgreSQL: scripts/test-postgres.sh runs the failover tests"))
+struct FailoverTests {
     /// Sends `line` and waits for its answer (by id) among everything the engine has written.
     static func ask(_ serve: ServeProcess, _ line: String, id: Int, seconds: Double = 20) -> JSONValue? {
         serve.send(line)
@@ -34,10 +36,6 @@ import Testing
     }
 
     @Test func callsOfAKilledEngineResumeOnTheOtherWithEveryAnsweredTurn() throws {
-        guard TestStore.isPostgres else {
-            print("note: FailoverTests need PostgreSQL; scripts/test-postgres.sh runs them")
-            return
-        }
         let store = try TestStore()
         let a = try ServeProcess(store.serveArguments(instance: "engine-a", ["--lease-seconds", "1"]))
         let b = try ServeProcess(store.serveArguments(instance: "engine-b", ["--lease-seconds", "1"]))
@@ -107,10 +105,6 @@ import Testing
     }
 
     @Test func aStaleEnginesLateWritesAreRefused() throws {
-        guard TestStore.isPostgres else {
-            print("note: FailoverTests need PostgreSQL; scripts/test-postgres.sh runs them")
-            return
-        }
         let store = try TestStore()
         let stale = try ServeProcess(store.serveArguments(instance: "engine-c", ["--lease-seconds", "1"]))
         let fresh = try ServeProcess(store.serveArguments(instance: "engine-d", ["--lease-seconds", "1"]))
@@ -140,10 +134,7 @@ import Testing
     /// answered stays, a request that meets the dead connection gets a clear error, and the engine
     /// reconnects by itself. (The server itself is not restarted: the other suites share it.)
     @Test func theEngineReconnectsWhenTheServerDropsItsConnection() throws {
-        guard let socket = TestStore.postgresSocketDirectory else {
-            print("note: FailoverTests need PostgreSQL; scripts/test-postgres.sh runs them")
-            return
-        }
+        let socket = try #require(TestStore.postgresSocketDirectory)
         let store = try TestStore()
         let serve = try ServeProcess(store.serveArguments(instance: "engine-r"))
         #expect(Self.ask(serve, RPC.open(1, session: "r"), id: 1)?.result != nil)

@@ -50,12 +50,15 @@ import Testing
         let serve = try ServeProcess()
         var generator = SystemRandomNumberGenerator()
         var garbage = Data()
+        var answered = [Int]()  // the garbage lines that must be answered: all but the blank ones
         for index in 0 ..< 10_000 {
             var line = (0 ..< Int.random(in: 0 ... 80, using: &generator)).map { _ in UInt8.random(in: 0 ... 255, using: &generator) }
             line.removeAll { $0 == 0x0A }
             if index % 7 == 0 { line = Array(#"{"jsonrpc":"2.0","id":"#.utf8) + line }
             garbage.append(contentsOf: line)
             garbage.append(0x0A)
+            // Blank (spaces, tabs, CR only) lines are ignored (docs/protocol.md).
+            if !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { answered.append(index + 1) }
         }
         serve.sendRaw(garbage)
         serve.send(RPC.open(1, session: "after"))
@@ -63,10 +66,24 @@ import Testing
         serve.closeInput()
         let (status, lines, _) = serve.finish()
         #expect(status == 0)
-        let answered = lines.filter { $0["id"]?.intValue == 1 || $0["id"]?.intValue == 2 }
-        #expect(answered.count == 2 && answered.allSatisfy { $0.result != nil })
-        // Every garbage line that is not blank got exactly one error.
-        #expect(lines.filter { $0["error"] != nil }.count >= 9_000)
+        // Exactly one answer per line, in input order: one error for each garbage line that is not
+        // blank, then the two results.
+        #expect(lines.count == answered.count + 2)
+        #expect(lines.filter { $0["error"] != nil }.count == answered.count)
+        #expect(lines.filter { $0.result != nil }.map { $0["id"]?.intValue } == [1, 2])
+        #expect(lines.suffix(2).map { $0["id"]?.intValue } == [1, 2])
+        // No garbage line carries an id the parser could trust, so each error has id null and names
+        // its line (in the message; -32700 also in `data.line`).
+        for (number, answer) in zip(answered, lines) {
+            let code = answer.errorCode
+            guard answer["id"] == .null, code == -32700 || code == -32600,
+                answer["error"]?["message"]?.stringValue?.hasPrefix("line \(number):") == true,
+                code != -32700 || answer["error"]?["data"]?["line"]?.intValue == number
+            else {
+                Issue.record("garbage line \(number) got \(JSONWriter.string(answer))")
+                break
+            }
+        }
     }
 
     @Test func overlongLinesAreSkippedWithoutBeingHeld() throws {

@@ -47,12 +47,12 @@ import Tokenizer
         ]
     }
 
-    static func text(of input: String) throws -> String? {
+    /// The text of an input (a corpus input needs `../shared`).
+    static func text(of input: String) throws -> String {
         let parts = input.split(separator: "/", maxSplits: 1).map(String.init)
         switch parts[0] {
         case "corpus":
-            guard let shared = Fixtures.sharedDirectory else { return nil }
-            return try Fixtures.text(shared.appendingPathComponent(input))
+            return try Fixtures.text(try Fixtures.shared().appendingPathComponent(input))
         case "fixtures":
             return try Fixtures.text(Fixtures.tokenizerDirectory.appendingPathComponent(parts[1]))
         case "generated" where parts[1] == "one-char-a-200KB":
@@ -64,9 +64,19 @@ import Tokenizer
         }
     }
 
-    @Test(arguments: cases)
+    @Test(arguments: cases.filter { !$0.input.hasPrefix("corpus/") })
     func idsEqualSentencePiece(_ item: Case) throws {
-        guard let text = try Self.text(of: item.input) else { return }
+        try Self.expectSentencePieceIds(item)
+    }
+
+    /// The corpus inputs, from `../shared`.
+    @Test(.needsShared, arguments: cases.filter { $0.input.hasPrefix("corpus/") })
+    func corpusIdsEqualSentencePiece(_ item: Case) throws {
+        try Self.expectSentencePieceIds(item)
+    }
+
+    static func expectSentencePieceIds(_ item: Case) throws {
+        let text = try Self.text(of: item.input)
         #expect(text.utf8.count == item.bytes, "input differs from the one the reference was made from")
         let encoding = Fixtures.gemma(item.model)
         let ids = encoding.encodeOrdinary(text)
@@ -76,8 +86,8 @@ import Tokenizer
     }
 
     /// The corpus README's gemma3 column: an oracle that does not go through our fixture script.
-    @Test func gemma3MatchesCorpusReadme() throws {
-        guard let shared = Fixtures.sharedDirectory else { return }
+    @Test(.needsShared) func gemma3MatchesCorpusReadme() throws {
+        let shared = try Fixtures.shared()
         let readme = try Fixtures.text(shared.appendingPathComponent("corpus/README.md"))
         var checked = 0
         for line in readme.split(separator: "\n") where line.hasPrefix("| ") && line.contains(".txt |") {
@@ -123,7 +133,7 @@ import Tokenizer
             model.pieces[index].type = .unused
         }
         let encoding = try SentencePieceEncoding(name: "gemma3-unused", model: model)
-        let text = try #require(try Self.text(of: variant.input))
+        let text = try Self.text(of: variant.input)
         let ids = encoding.encodeOrdinary(text)
         #expect(ids.count == variant.count)
         #expect(SHA256.idHash(ids) == variant.sha256_16)
@@ -144,8 +154,8 @@ import Tokenizer
 }
 
 @Suite struct GemmaBehaviourTests {
-    @Test func corpusRoundTrips() throws {
-        guard let shared = Fixtures.sharedDirectory else { return }
+    @Test(.needsShared) func corpusRoundTrips() throws {
+        let shared = try Fixtures.shared()
         for file in try FileManager.default.contentsOfDirectory(atPath: shared.appendingPathComponent("corpus").path)
         where file.hasSuffix(".txt") {
             let bytes = try Fixtures.bytes(shared.appendingPathComponent("corpus").appendingPathComponent(file))
@@ -238,8 +248,8 @@ import Tokenizer
         }
     }
 
-    @Test func concurrentUseGivesTheSameIds() async throws {
-        guard let shared = Fixtures.sharedDirectory else { return }
+    @Test(.needsShared) func concurrentUseGivesTheSameIds() async throws {
+        let shared = try Fixtures.shared()
         let text = try Fixtures.text(shared.appendingPathComponent("corpus/it.txt"))
         let lines = text.split(separator: "\n").prefix(4_000).map(String.init)
         let expected = lines.map { Fixtures.gemma3.encodeOrdinary($0) }

@@ -3,9 +3,9 @@ import Testing
 import Tokenizer
 
 @Suite struct RoundTripTests {
-    @Test(arguments: ["o200k_base", "cl100k_base"])
+    @Test(.needsShared, arguments: ["o200k_base", "cl100k_base"])
     func corpusRoundTrips(_ name: String) throws {
-        guard let shared = Fixtures.sharedDirectory else { return }
+        let shared = try Fixtures.shared()
         let encoding = Fixtures.encoding(name)
         for file in try FileManager.default.contentsOfDirectory(atPath: shared.appendingPathComponent("corpus").path)
         where file.hasSuffix(".txt") {

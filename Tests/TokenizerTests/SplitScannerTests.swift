@@ -34,9 +34,9 @@ import Tokenizer
         Issue.record("\(encoding) \(label()): piece \(index) is \(show(ours)), PCRE2 cuts \(show(expected))")
     }
 
-    @Test(arguments: encodings)
+    @Test(.needsShared, arguments: encodings)
     func corpusSplitsAsPCRE2(_ encoding: String) throws {
-        guard let shared = Fixtures.sharedDirectory else { return }
+        let shared = try Fixtures.shared()
         let corpus = shared.appendingPathComponent("corpus")
         for file in try FileManager.default.contentsOfDirectory(atPath: corpus.path) where file.hasSuffix(".txt") {
             let bytes = try Fixtures.bytes(corpus.appendingPathComponent(file))

@@ -20,6 +20,11 @@ enum Fixtures {
         return url
     }()
 
+    /// `../shared`, for a test that has the `.needsShared` trait (so it does not run without it).
+    static func shared() throws -> URL {
+        try #require(sharedDirectory, "the test reads ../shared but lacks the .needsShared trait")
+    }
+
     static func bytes(_ url: URL) throws -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw FixtureError("cannot read \(url.path)")
@@ -37,6 +42,13 @@ enum Fixtures {
     static let gemma3: SentencePieceEncoding = try! SentencePieceEncoding.named("gemma3")
     static let gemma4: SentencePieceEncoding = try! SentencePieceEncoding.named("gemma4")
     static func gemma(_ name: String) -> SentencePieceEncoding { name == "gemma3" ? gemma3 : gemma4 }
+}
+
+extension Trait where Self == ConditionTrait {
+    /// A test that reads `../shared` (the corpus) is reported skipped, not passed, where it is absent.
+    static var needsShared: Self {
+        .enabled(if: Fixtures.sharedDirectory != nil, "needs ../shared (the corpus), absent on this machine")
+    }
 }
 
 struct FixtureError: Error, CustomStringConvertible {

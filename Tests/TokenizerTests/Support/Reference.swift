@@ -31,6 +31,9 @@ struct ReferenceCase: Sendable, CustomTestStringConvertible {
 
     var testDescription: String { "\(encoding) \(input)" }
 
+    /// Inputs from `../shared/corpus`: their test runs only where it is (`.needsShared`).
+    var needsShared: Bool { input.hasPrefix("corpus/") }
+
     static let all: [ReferenceCase] = Reference.shared.inputs.keys.sorted().flatMap { key in
         let input = Reference.shared.inputs[key]!
         return [
@@ -39,13 +42,12 @@ struct ReferenceCase: Sendable, CustomTestStringConvertible {
         ]
     }
 
-    /// The text of the input, or nil when it lives in an absent `../shared`.
-    func text() throws -> String? {
+    /// The text of the input (a corpus input needs `../shared`).
+    func text() throws -> String {
         let parts = input.split(separator: "/", maxSplits: 1).map(String.init)
         switch parts[0] {
         case "corpus":
-            guard let shared = Fixtures.sharedDirectory else { return nil }
-            return try Fixtures.text(shared.appendingPathComponent(input))
+            return try Fixtures.text(try Fixtures.shared().appendingPathComponent(input))
         case "fixtures":
             return try Fixtures.text(Fixtures.tokenizerDirectory.appendingPathComponent(parts[1]))
         case "generated":
