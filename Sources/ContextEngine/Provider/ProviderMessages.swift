@@ -14,8 +14,10 @@ enum GeminiMessages {
                 "systemInstruction": ["parts": [["text": .string(systemInstruction)]]],
                 "sessionResumption": [:],
                 "contextWindowCompression": [
-                    "triggerTokens": .int(Int64(profile.heldLimit)),
-                    "slidingWindow": ["targetTokens": .int(Int64(Double(profile.heldLimit) * policy.reseedAt * 0.5))],
+                    "triggerTokens": .int(Int64(policy.providerTruncation?.trigger ?? profile.heldLimit)),
+                    "slidingWindow": [
+                        "targetTokens": .int(Int64(policy.providerTruncation?.target ?? Int(Double(profile.heldLimit) * policy.reseedAt * 0.5)))
+                    ],
                 ],
                 "historyConfig": ["initialHistoryInClientContent": true],
             ]
@@ -30,6 +32,11 @@ enum GeminiMessages {
         return ["clientContent": ["turns": .array(turns), "turnComplete": .bool(turnComplete)]]
     }
 
+    /// `contextUpdate.systemInstruction`: replaces the system instruction in the running session.
+    static func contextUpdate(systemInstruction: String) -> JSONValue {
+        ["contextUpdate": ["systemInstruction": ["parts": [["text": .string(systemInstruction)]]]]]
+    }
+
     /// `realtimeInput.text`: for models that refuse `clientContent` once the conversation runs.
     static func realtimeText(_ text: String) -> JSONValue {
         ["realtimeInput": ["text": .string(text)]]
@@ -38,12 +45,12 @@ enum GeminiMessages {
 
 /// OpenAI Realtime client events (`openai.types.realtime`), exactly as the relay writes them.
 enum OpenAIMessages {
-    /// The script as the session's instructions; the engine manages the conversation itself, so the
-    /// provider's own truncation is off.
-    static func sessionUpdate(instructions: String) -> JSONValue {
+    /// The script as the session's instructions. When the engine deletes what leaves the context the
+    /// provider's own truncation is `disabled`; `auto` when the provider truncates (a strategy).
+    static func sessionUpdate(instructions: String, truncation: String) -> JSONValue {
         [
             "type": "session.update",
-            "session": ["type": "realtime", "instructions": .string(instructions), "truncation": "disabled"],
+            "session": ["type": "realtime", "instructions": .string(instructions), "truncation": .string(truncation)],
         ]
     }
 

@@ -22,9 +22,10 @@ extension ProviderMirror {
             break
         }
         var send = [JSONValue]()
-        for id in delta.removed { remove(id, &send) }
+        for id in delta.removed { remove(id, context, &send) }
         for item in delta.added { add(item, context, &send) }
         for item in delta.updated { update(item, context, &send) }
+        truncateAtProvider()
         var reseed: ReseedPlan?
         if policy.planReseeds, !profile.canDelete, pendingSeed == nil, Double(held) > policy.reseedAt * Double(limit) {
             reseed = plan(
@@ -34,9 +35,16 @@ extension ProviderMirror {
         return outcome(send, reseed: reseed)
     }
 
-    private mutating func remove(_ id: String, _ send: inout [JSONValue]) {
+    private mutating func remove(_ id: String, _ context: ContextSession, _ send: inout [JSONValue]) {
+        if let extra = systemExtra, extra.id == id {
+            // The instruction leaves the system instruction: nothing of it stays at the provider.
+            send.append(GeminiMessages.contextUpdate(systemInstruction: context.script.text))
+            resize("script", tokens: entries["script"]!.tokens - extra.tokens, audio: 0)
+            systemExtra = nil
+            return
+        }
         guard let entry = entries[id] else { return }
-        if profile.canDelete, let providerID = entry.providerID {
+        if profile.canDelete, policy.sendDeletes, let providerID = entry.providerID {
             send.append(OpenAIMessages.delete(providerID))
             drop(id)
         } else {
@@ -47,7 +55,7 @@ extension ProviderMirror {
     private mutating func add(_ item: ContextItem, _ context: ContextSession, _ send: inout [JSONValue]) {
         if providerCreated(item) {
             let cost = createdCost(item)
-            hold(item.id, providerID: item.providerItemID, tokens: cost.tokens, audio: cost.audio)
+            hold(item.id, providerID: item.providerItemID, tokens: cost.tokens, audio: cost.audio, exchange: item.exchange)
             if let providerID = item.providerItemID { providerItemIDs.insert(providerID) }
         } else if item.kind != .turn || item.final {
             create(item, context, &send)
@@ -64,7 +72,7 @@ extension ProviderMirror {
             // A turn still arriving when a new connection was seeded (seeds hold final items only):
             // the provider creates it anew from the audio that follows.
             let cost = createdCost(item)
-            hold(item.id, providerID: item.providerItemID, tokens: cost.tokens, audio: cost.audio)
+            hold(item.id, providerID: item.providerItemID, tokens: cost.tokens, audio: cost.audio, exchange: item.exchange)
         } else if item.final {
             create(item, context, &send)  // a typed turn that arrived in chunks, now whole
         }
@@ -77,16 +85,37 @@ extension ProviderMirror {
             let id = Self.ourID(item)
             let previous = item.kind == .summary ? "root" : context.previousProviderID(before: item.id, in: self)
             send.append(OpenAIMessages.create(item, id: id, previous: previous, delivery: delivery))
-            hold(item.id, providerID: id, tokens: textCost(item))
+            hold(item.id, providerID: id, tokens: textCost(item), exchange: item.exchange)
         case .geminiLive:
             // Gemini cannot insert: a summary reaches it only in a seed.
             guard item.kind != .summary else { return }
+            if item.kind == .instruction && delivery == .systemInstruction {
+                send.append(GeminiMessages.contextUpdate(systemInstruction: context.script.text + "\n\n" + item.text))
+                resize("script", tokens: entries["script"]!.tokens + item.tokens, audio: 0)
+                systemExtra = (item.id, item.tokens)
+                return
+            }
             if item.kind == .instruction && delivery == .realtimeInputText {
                 send.append(GeminiMessages.realtimeText(item.text))
             } else {
                 send.append(GeminiMessages.clientContent([item], turnComplete: item.kind == .turn))
             }
-            hold(item.id, providerID: nil, tokens: textCost(item))
+            hold(item.id, providerID: nil, tokens: textCost(item), exchange: item.exchange)
+        }
+    }
+
+    /// The provider's own truncation, when the policy models it: the oldest items go (never the
+    /// script), from `trigger` down to `target`.
+    private mutating func truncateAtProvider() {
+        guard let truncation = policy.providerTruncation, held > truncation.trigger else { return }
+        var index = 0
+        while held > truncation.target, index < order.count {
+            let id = order[index]
+            if id == "script" {
+                index += 1
+                continue
+            }
+            drop(id)
         }
     }
 
@@ -100,22 +129,34 @@ extension ProviderMirror {
         // audio that follows (or the engine sends it once final, if it was typed).
         snapshot.items.removeAll { !$0.final }
         let items = snapshot.items.filter { $0.kind != .script }
-        let seedHeld = context.script.tokens + overhead + items.reduce(0) { $0 + textCost($1) }
+        let seedHeld = context.script.tokens + overhead + items.reduce(0) { $0 + seedCost($1) }
         pendingSeed = (items.map(\.id), seedHeld)
         return ReseedPlan(reason: reason, send: seed(snapshot), held: seedHeld)
     }
 
+    /// What an item of a seed costs: its text, or (an instruction inside the system instruction) its
+    /// tokens without an item's framing.
+    func seedCost(_ item: ContextItem) -> Int {
+        inSystemInstruction(item) ? item.tokens : textCost(item)
+    }
+
+    func inSystemInstruction(_ item: ContextItem) -> Bool {
+        profile.kind == .geminiLive && delivery == .systemInstruction && item.kind == .instruction
+    }
+
     /// The complete message sequence of a fresh connection holding `snapshot`.
     func seed(_ snapshot: Snapshot) -> [JSONValue] {
-        let script = snapshot.items.first { $0.kind == .script }?.text ?? ""
-        let items = snapshot.items.filter { $0.kind != .script }
+        var script = snapshot.items.first { $0.kind == .script }?.text ?? ""
+        var items = snapshot.items.filter { $0.kind != .script }
         switch profile.kind {
         case .geminiLive:
+            for item in items where inSystemInstruction(item) { script += "\n\n" + item.text }
+            items.removeAll { inSystemInstruction($0) }
             var messages = [GeminiMessages.setup(profile: profile, policy: policy, systemInstruction: script)]
             if !items.isEmpty { messages.append(GeminiMessages.clientContent(items, turnComplete: true)) }
             return messages
         case .openAIRealtime:
-            var messages = [OpenAIMessages.sessionUpdate(instructions: script)]
+            var messages = [OpenAIMessages.sessionUpdate(instructions: script, truncation: policy.providerTruncation == nil ? "disabled" : "auto")]
             var previous = "root"
             for item in items {
                 messages.append(OpenAIMessages.create(item, id: Self.ourID(item), previous: previous, delivery: delivery))
@@ -139,10 +180,14 @@ extension ProviderMirror {
         let seeded = Set(seed.items)
         var seedTokens = seed.held - (context.script.tokens + overhead)
         for id in seed.items {
-            if let item = live[id] {
-                hold(id, providerID: Self.ourID(item), tokens: textCost(item))
-                seedTokens -= textCost(item)
+            guard let item = live[id] else { continue }
+            if inSystemInstruction(item) {
+                resize("script", tokens: entries["script"]!.tokens + item.tokens, audio: 0)
+                systemExtra = (id, item.tokens)
+            } else {
+                hold(id, providerID: Self.ourID(item), tokens: textCost(item), exchange: item.exchange)
             }
+            seedTokens -= seedCost(item)
         }
         if seedTokens > 0 {
             // Items of the seed that left the context meanwhile: held, stale.

@@ -62,9 +62,15 @@ public struct ProviderMirror: Sendable {
         var audio: Int
         /// Still in the compacted context.
         var live: Bool
+        /// The exchange of the context item it stands for (nil: the script, a seed's leftovers).
+        var exchange: Int?
     }
 
     var entries: [String: Entry] = [:]
+    /// The held items' ids in the provider's order (what its prefix cache and its own truncation see).
+    public internal(set) var order: [String] = []
+    /// Gemini `systemInstruction` delivery: the instruction now inside the system instruction.
+    var systemExtra: (id: String, tokens: Int)?
     public internal(set) var held = 0
     public internal(set) var stale = 0
     /// The part of `held` that is audio (what calibration of the audio rate scales).
@@ -93,17 +99,25 @@ public struct ProviderMirror: Sendable {
 
     // MARK: - The ledger
 
-    mutating func hold(_ id: String, providerID: String?, tokens: Int, audio: Int = 0) {
-        if let old = entries[id] { release(id, old) }
-        entries[id] = Entry(providerID: providerID, tokens: tokens, audio: audio, live: true)
+    mutating func hold(_ id: String, providerID: String?, tokens: Int, audio: Int = 0, exchange: Int? = nil) {
+        if let old = entries[id] { release(id, old) } else { order.append(id) }
+        entries[id] = Entry(providerID: providerID, tokens: tokens, audio: audio, live: true, exchange: exchange)
         held += tokens
         audioHeld += audio
     }
 
-    /// The provider no longer holds `id` (deleted, or a new connection).
+    /// The provider no longer holds `id` (deleted, truncated, or a new connection).
+    ///
+    /// - Complexity: O(items held): the order is an array (a call holds a few hundred items).
     mutating func drop(_ id: String) {
         guard let entry = entries.removeValue(forKey: id) else { return }
         release(id, entry)
+        if let index = order.firstIndex(of: id) { order.remove(at: index) }
+    }
+
+    /// The held items in the provider's order: id, tokens, still in the compacted context, exchange.
+    public var heldItems: [(id: String, tokens: Int, live: Bool, exchange: Int?)] {
+        order.compactMap { id in entries[id].map { (id, $0.tokens, $0.live, $0.exchange) } }
     }
 
     private mutating func release(_ id: String, _ entry: Entry) {
@@ -133,6 +147,8 @@ public struct ProviderMirror: Sendable {
     /// Forgets everything the old connection held: a new connection starts empty.
     mutating func newConnection() {
         entries.removeAll(keepingCapacity: true)
+        order.removeAll(keepingCapacity: true)
+        systemExtra = nil
         held = 0
         stale = 0
         audioHeld = 0

@@ -8,7 +8,10 @@ extension ProviderPolicy {
         guard case .object(let object) = json else {
             throw ContextError(.invalidPolicy, "providerPolicy must be an object")
         }
-        let known = ["planReseeds", "reseedAt", "reseedOnGoAwayStaleTokens", "calibrate", "driftNotifyPercent", "instructionDelivery"]
+        let known = [
+            "planReseeds", "reseedAt", "reseedOnGoAwayStaleTokens", "calibrate", "driftNotifyPercent", "instructionDelivery",
+            "sendDeletes", "providerTruncation",
+        ]
         for key in object.keys where !known.contains(key) {
             throw ContextError(.invalidPolicy, "unknown key \"\(key)\" in providerPolicy; allowed: \(known.joined(separator: ", "))")
         }
@@ -41,9 +44,23 @@ extension ProviderPolicy {
         if let value = object["instructionDelivery"] {
             guard let name = value.stringValue, let delivery = ProviderProfile.InstructionDelivery(rawValue: name) else {
                 throw ContextError(
-                    .invalidPolicy, "providerPolicy.instructionDelivery must be clientContent, realtimeInputText, systemItem or userItem")
+                    .invalidPolicy,
+                    "providerPolicy.instructionDelivery must be clientContent, realtimeInputText, systemInstruction, systemItem or userItem")
             }
             instructionDelivery = delivery
+        }
+        if let value = object["sendDeletes"] {
+            guard let flag = value.boolValue else { throw ContextError(.invalidPolicy, "providerPolicy.sendDeletes must be true or false") }
+            sendDeletes = flag
+        }
+        if let value = object["providerTruncation"], value != .null {
+            guard let trigger = value["trigger"]?.intValue, let target = value["target"]?.intValue, target > 0,
+                target <= trigger, trigger <= 10_000_000
+            else {
+                throw ContextError(
+                    .invalidPolicy, "providerPolicy.providerTruncation must be {trigger, target} with 0 < target ≤ trigger ≤ 10,000,000")
+            }
+            providerTruncation = (trigger, target)
         }
     }
 
@@ -53,6 +70,10 @@ extension ProviderPolicy {
             "calibrate": .bool(calibrate), "driftNotifyPercent": .double(driftNotifyPercent),
         ]
         if let instructionDelivery { object["instructionDelivery"] = .string(instructionDelivery.rawValue) }
+        if !sendDeletes { object["sendDeletes"] = false }
+        if let providerTruncation {
+            object["providerTruncation"] = ["trigger": .int(Int64(providerTruncation.trigger)), "target": .int(Int64(providerTruncation.target))]
+        }
         return .object(object)
     }
 }

@@ -14,6 +14,22 @@ public struct ProviderPolicy: Sendable, Equatable {
     public var driftNotifyPercent: Double = 10
     /// Gemini: how an instruction reaches the model (nil: the model family's default).
     public var instructionDelivery: ProviderProfile.InstructionDelivery? = nil
+    /// OpenAI: send `conversation.item.delete` for what leaves the context (off: the provider keeps it,
+    /// stale, and its own truncation is what bounds it).
+    public var sendDeletes = true
+    /// The provider's own truncation, as the ledger models it: past `trigger` tokens held it drops the
+    /// oldest items (never the instructions of the session) down to `target` — Gemini's sliding window
+    /// (`contextWindowCompression`, sent in `setup`), OpenAI's `truncation: "auto"`. Nil: off (the
+    /// engine manages the context; Gemini's window is set at the held limit as a backstop).
+    public var providerTruncation: (trigger: Int, target: Int)? = nil
+
+    public static func == (lhs: ProviderPolicy, rhs: ProviderPolicy) -> Bool {
+        lhs.planReseeds == rhs.planReseeds && lhs.reseedAt == rhs.reseedAt
+            && lhs.reseedOnGoAwayStaleTokens == rhs.reseedOnGoAwayStaleTokens && lhs.calibrate == rhs.calibrate
+            && lhs.driftNotifyPercent == rhs.driftNotifyPercent && lhs.instructionDelivery == rhs.instructionDelivery
+            && lhs.sendDeletes == rhs.sendDeletes && lhs.providerTruncation?.trigger == rhs.providerTruncation?.trigger
+            && lhs.providerTruncation?.target == rhs.providerTruncation?.target
+    }
 
     public init() {}
 }

@@ -14,6 +14,9 @@ public struct ProviderProfile: Sendable, Equatable {
         case clientContent
         /// Gemini: `realtimeInput.text`, for models that refuse mid-session `clientContent`.
         case realtimeInputText
+        /// Gemini: the script and the instruction as the system instruction (`contextUpdate`), restored
+        /// to the script when it is stripped: nothing stale is left (models that accept `contextUpdate`).
+        case systemInstruction
         /// OpenAI: a `system` conversation item.
         case systemItem
         /// OpenAI: a `user` conversation item.
