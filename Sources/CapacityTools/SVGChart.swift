@@ -1,14 +1,19 @@
 import Foundation
 
 /// Context tokens per exchange, stacked by segment (script, summary, history, instruction, free),
-/// one panel per policy, as a standalone SVG document.
+/// one panel per policy or strategy, as a standalone SVG document. Provider runs add what the provider
+/// held as a red line over the segments, its limit as a dashed line, and a green mark under each
+/// exchange with a re-seed.
 public enum SVGChart {
     public struct Panel: Sendable {
         public var title: String
         public var samples: [SegmentSample]
-        public init(title: String, samples: [SegmentSample]) {
+        /// The provider's limit, drawn when the samples carry `held`.
+        public var providerLimit: Int?
+        public init(title: String, samples: [SegmentSample], providerLimit: Int? = nil) {
             self.title = title
             self.samples = samples
+            self.providerLimit = providerLimit
         }
     }
 
@@ -33,10 +38,19 @@ public enum SVGChart {
             svg += "<rect x=\"\(x)\" y=\"36\" width=\"14\" height=\"14\" fill=\"\(segment.color)\" stroke=\"#666\" stroke-width=\"0.5\"/>"
             svg += "<text x=\"\(x + 20)\" y=\"47\">\(segment.name)</text>\n"
         }
+        if panels.contains(where: { $0.samples.contains { $0.held != nil } }) {
+            let x = left + Double(segments.count) * 120
+            svg += "<line x1=\"\(x)\" x2=\"\(x + 18)\" y1=\"43\" y2=\"43\" stroke=\"#cc0000\" stroke-width=\"2.5\"/>"
+            svg += "<text x=\"\(x + 24)\" y=\"47\">provider held</text>"
+            svg += "<rect x=\"\(x + 120)\" y=\"38\" width=\"4\" height=\"10\" fill=\"#2e7d32\"/>"
+            svg += "<text x=\"\(x + 130)\" y=\"47\">re-seed</text>\n"
+        }
         for (panelIndex, panel) in panels.enumerated() {
             let y0 = top + Double(panelIndex) * (panelHeight + gap) + 20
             svg += "<text x=\"\(left)\" y=\"\(y0 - 6)\" font-weight=\"bold\">\(escape(panel.title))</text>\n"
-            guard let limit = panel.samples.map(\.limit).max(), limit > 0, !panel.samples.isEmpty else { continue }
+            guard let contextLimit = panel.samples.map(\.limit).max(), contextLimit > 0, !panel.samples.isEmpty else { continue }
+            // The scale reaches the provider's limit and whatever it held beyond it: overflow shows.
+            let limit = max(contextLimit, panel.providerLimit ?? 0, panel.samples.compactMap(\.held).max() ?? 0)
             let count = panel.samples.count
             func x(_ index: Int) -> Double {
                 count == 1 ? left + plotWidth / 2 : left + plotWidth * Double(index) / Double(count - 1)
@@ -57,6 +71,21 @@ public enum SVGChart {
                 }
                 svg += "<polygon fill=\"\(segment.color)\" stroke=\"none\" points=\"\(points.joined(separator: " "))\"/>\n"
                 lower = upper
+            }
+            // What the provider held, its limit, the re-seeds.
+            if panel.samples.contains(where: { $0.held != nil }) {
+                if let providerLimit = panel.providerLimit {
+                    svg += "<line x1=\"\(left)\" x2=\"\(left + plotWidth)\" y1=\"\(fmt(y(providerLimit)))\" y2=\"\(fmt(y(providerLimit)))\" stroke=\"#cc0000\" stroke-width=\"1\" stroke-dasharray=\"6 4\"/>"
+                    svg += "<text x=\"\(fmt(left + plotWidth - 4))\" y=\"\(fmt(y(providerLimit) - 4))\" text-anchor=\"end\" fill=\"#cc0000\">provider limit \(providerLimit)</text>\n"
+                }
+                let points = panel.samples.enumerated().compactMap { index, sample in
+                    sample.held.map { "\(fmt(x(index))),\(fmt(y($0)))" }
+                }
+                svg += "<polyline fill=\"none\" stroke=\"#cc0000\" stroke-width=\"2.5\" points=\"\(points.joined(separator: " "))\"/>\n"
+                for (index, sample) in panel.samples.enumerated() where sample.reseeded {
+                    svg += "<rect x=\"\(fmt(x(index) - 1.5))\" y=\"\(fmt(y0 + plotHeight - 10))\" width=\"3\" height=\"10\" fill=\"#2e7d32\"/>"
+                }
+                svg += "\n"
             }
             // Axes, ticks, labels.
             svg += "<rect x=\"\(left)\" y=\"\(y0)\" width=\"\(plotWidth)\" height=\"\(plotHeight)\" fill=\"none\" stroke=\"#333\"/>\n"

@@ -8,6 +8,10 @@ public struct SegmentSample: Sendable, Equatable {
     public var history: Int
     public var instruction: Int
     public var limit: Int
+    /// What the provider held at that point (provider runs), drawn as a line over the segments.
+    public var held: Int?
+    /// A re-seed happened during the exchange (marked on the chart).
+    public var reseeded = false
 
     public init(exchange: Int, usage: Usage) {
         self.exchange = exchange

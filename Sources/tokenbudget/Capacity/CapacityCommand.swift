@@ -31,6 +31,7 @@ struct CapacityCommand: ParsableCommand {
     @Option(help: "Report the exchanges retained after this exchange.") var at = 100
     @Flag(help: "JSON for machines instead of the table.") var json = false
     @Option(help: "Write a chart of context tokens per exchange, stacked by segment.") var plot: String?
+    @OptionGroup var provider: ProviderOptions
 
     func validate() throws {
         guard script == nil || scriptTokens == nil else { throw ValidationError("give --script or --script-tokens, not both") }
@@ -40,6 +41,7 @@ struct CapacityCommand: ParsableCommand {
     }
 
     func run() throws {
+        if provider.provider != nil { return try runProvider() }
         let tokenizer: any TextTokenizer
         do { tokenizer = try Tokenizers.named(encoding) } catch { throw CLIError("\(error)") }
         var scriptSize = scriptTokens ?? 20_000

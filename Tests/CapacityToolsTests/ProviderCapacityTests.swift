@@ -1,0 +1,79 @@
+import CapacityTools
+import ContextEngine
+import Testing
+import Tokenizer
+
+/// The reference profile (20,000-token script, 50/100-token text turns, a 400-token instruction every
+/// exchange, 12 s per exchange) as each provider holds it under each strategy, against arithmetic.
+@Suite struct ProviderCapacityTests {
+    let o200k = try! BPEEncoding.named("o200k_base")
+    let textTurns = CallTiming(audio: false, connectionSeconds: 600)
+
+    func run(_ strategy: ProviderStrategy, _ kind: ProviderKind = .geminiLive, exchanges: Int, timing: CallTiming? = nil)
+        throws -> ProviderFigures
+    {
+        try ProviderRuns.capacity(
+            strategy: strategy, provider: try ProviderProfile.named(kind), policy: .stripAfterResponse, scriptTokens: 20_000,
+            profile: .reference, timing: timing ?? textTurns, exchanges: exchanges, historyAt: 10, tokenizer: o200k)
+    }
+
+    /// Resume-only holds everything: 20,000 + 550 per exchange; it passes 32,000 at exchange 22
+    /// (31,550 after 21, +400 +50 +100 = 32,100). Billed per call: the model answers after the
+    /// client's turn, holding 20,450 + 550·(k−1) at exchange k: Σ over 30 = 30·20,450 + 550·435 = 852,750.
+    @Test func resumeOnlyPassesTheWindowAtExchange22() throws {
+        let figures = try run(.resumeOnly, exchanges: 30)
+        #expect(figures.firstOver == 22)
+        #expect(figures.billedInput == 852_750)
+        #expect(figures.reseeds == 0)
+        // Append-only on one connection: each answer's prompt is the previous one plus what followed.
+        #expect(figures.cachedInput == 852_750 - 20_450 - 29 * 550)
+    }
+
+    /// Engine-planned re-seeds (at 17 and 28, ProviderReferenceTests has the arithmetic): billed
+    /// Σ k=1..16 (20,450 + 550·(k−1)) = 393,200; exchange 17 answers on the seed 22,800 + 50 = 22,850;
+    /// 18..27: Σ j=1..10 (23,400 + 550·(j−1)) = 258,750; 28 on the seed 24,450 + 50 = 24,500; 29, 30:
+    /// 25,050 + 25,600. Total 749,950: 102,800 (12.1 %) less than keep-all over 30 exchanges.
+    @Test func enginePlannedNeverPassesAndBillsLess() throws {
+        let planned = try run(.enginePlanned, exchanges: 30)
+        let keepAll = try run(.keepAll, exchanges: 30)
+        #expect(planned.firstOver == nil)
+        #expect(planned.reseeds == 2)
+        #expect(planned.billedInput == 749_950)
+        #expect(keepAll.billedInput == 852_750)
+        #expect(keepAll.billedInput - planned.billedInput == 102_800)
+        let long = try run(.enginePlanned, exchanges: 1_000)
+        #expect(long.firstOver == nil)
+        #expect(long.peakHeld <= 32_000)
+    }
+
+    /// A goAway every ~10 minutes (540 s: exchange 45 at 12 s each): reseed-at-goaway sheds the
+    /// stale instructions there, resume-only never does.
+    @Test func goAwaysComeWithTheConnectionsLife() throws {
+        let resume = try run(.resumeOnly, exchanges: 100)
+        let reseed = try run(.reseedAtGoAway, exchanges: 100)
+        #expect(resume.reconnects == 2 && resume.reseeds == 0)
+        #expect(reseed.reseeds == 2 && reseed.reconnects == 0)
+        #expect(reseed.peakHeld < resume.peakHeld)
+        #expect(resume.callSeconds == 1_200)
+    }
+
+    /// OpenAI with deletes holds the compacted context, never over 28,224; the spoken profile costs
+    /// audio: a 4 s client turn 40 + 4 tokens, an 8 s agent turn 160 + 4.
+    @Test func openAIDeletesStayUnderTheInputLimit() throws {
+        let figures = try run(.deletes, .openAIRealtime, exchanges: 1_000)
+        #expect(figures.firstOver == nil && figures.peakHeld <= 28_224)
+        let spoken = try run(.deletes, .openAIRealtime, exchanges: 1, timing: CallTiming())
+        // At the answer: script 20,004 + instruction 404 + the client's spoken turn 44.
+        #expect(spoken.billedInput == 20_004 + 404 + 44)
+    }
+
+    /// Every strategy's chart has the provider line and marks its re-seeds.
+    @Test func seriesCarryTheProviderLine() throws {
+        let figures = try run(.enginePlanned, exchanges: 40)
+        #expect(figures.series.count == 40)
+        #expect(figures.series.allSatisfy { $0.held != nil })
+        #expect(figures.series.filter(\.reseeded).map(\.exchange) == [17, 28, 36])
+        let svg = SVGChart.render(title: "t", panels: [SVGChart.Panel(title: "p", samples: figures.series, providerLimit: 32_000)])
+        #expect(svg.contains("provider held") && svg.contains("provider limit 32000") && svg.contains("#2e7d32"))
+    }
+}
