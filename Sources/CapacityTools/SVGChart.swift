@@ -30,8 +30,7 @@ public enum SVGChart {
             <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" \
             viewBox="0 0 \(Int(width)) \(Int(height))" font-family="sans-serif" font-size="12">
             <rect width="100%" height="100%" fill="white"/>
-            <text x="\(left)" y="24" font-size="16" font-weight="bold">\(escape(title))</text>
-
+            \(titleLines(title, x: left))
             """
         for (index, segment) in segments.enumerated() {
             let x = left + Double(index) * 120
@@ -108,6 +107,25 @@ public enum SVGChart {
         }
         svg += "</svg>\n"
         return svg
+    }
+
+    /// The title in bold, wrapped at word boundaries to lines of at most 118 characters (13 px type
+    /// on two or more lines, 16 px on one), so that it fits the 960-pixel width.
+    static func titleLines(_ title: String, x: Double) -> String {
+        var lines = [String]()
+        var line = ""
+        for word in title.split(separator: " ", omittingEmptySubsequences: false) {
+            if !line.isEmpty && line.count + 1 + word.count > 118 {
+                lines.append(line)
+                line = ""
+            }
+            line += (line.isEmpty ? "" : " ") + word
+        }
+        lines.append(line)
+        let single = lines.count == 1
+        return lines.prefix(2).enumerated().map { index, line in
+            "<text x=\"\(x)\" y=\"\(single ? 24 : 15 + index * 15)\" font-size=\"\(single ? 16 : 13)\" font-weight=\"bold\">\(escape(line))</text>"
+        }.joined(separator: "\n") + "\n"
     }
 
     static func fmt(_ value: Double) -> String {

@@ -7,7 +7,7 @@ import Tokenizer
 
 /// `--provider` and what goes with it, shared by `capacity` and `replay` (docs/benchmarks.md).
 struct ProviderOptions: ParsableArguments {
-    @Option(help: "Compare strategies as this provider holds the call: gemini-live or openai-realtime.")
+    @Option(help: "Compare strategies as this provider holds the call: gemini-live, openai-realtime or both.")
     var provider: String?
     @Option(help: "The provider's model (default: the profile's; docs/providers.md).") var model: String?
     @Option(name: .customLong("strategy"), help: "A strategy to compare (repeatable; default: all of the provider's).")
@@ -18,16 +18,32 @@ struct ProviderOptions: ParsableArguments {
     @Flag(help: "Turns are text, not audio (the reference profile's arithmetic).") var textTurns = false
     @Option(help: "Seconds a provider connection lasts (default: Gemini 600, OpenAI 3600; goAway 60 s before).")
     var connectionSeconds: Double?
-    @Option(help: "Report the exchanges of history the provider holds at this exchange.") var historyAt = 50
+    @Option(help: "Report the exchanges of history the provider holds at this exchange (default: capacity 50, replay 10).")
+    var historyAt: Int?
     @Option(help: "Prices per million input tokens, input=N[,cached=N], for a cost per call.") var price: String?
 
-    func profile() throws -> ProviderProfile {
-        guard let name = provider, let kind = ProviderKind(rawValue: name) else {
-            throw CLIError("--provider must be gemini-live or openai-realtime")
+    /// The profiles `--provider` names (`both`: Gemini, then OpenAI; `--model` then applies to neither).
+    func profiles() throws -> [ProviderProfile] {
+        guard let name = provider else { return [] }
+        let kinds: [ProviderKind]
+        if name == "both" {
+            guard model == nil else { throw CLIError("--model names one provider's model; give --provider too") }
+            kinds = ProviderKind.allCases
+        } else if let kind = ProviderKind(rawValue: name) {
+            kinds = [kind]
+        } else {
+            throw CLIError("--provider must be gemini-live, openai-realtime or both")
         }
-        do { return try ProviderProfile.named(kind, model: model) } catch let error as ContextError {
+        do { return try kinds.map { try ProviderProfile.named($0, model: model) } } catch let error as ContextError {
             throw CLIError(error.message)
         }
+    }
+
+    /// `x.svg` for one provider, `x-<provider>.svg` for each of both.
+    func plotPath(_ plot: String?, _ profile: ProviderProfile) -> String? {
+        guard let plot, provider == "both" else { return plot }
+        let url = URL(fileURLWithPath: plot)
+        return url.deletingPathExtension().path + "-" + profile.kind.rawValue + "." + (url.pathExtension.isEmpty ? "svg" : url.pathExtension)
     }
 
     func selectedStrategies(_ kind: ProviderKind) throws -> [ProviderStrategy] {
@@ -56,26 +72,22 @@ struct ProviderOptions: ParsableArguments {
         do { return try TokenPrice(parsing: price) } catch { throw CLIError("\(error)") }
     }
 
-    /// The table (or JSON) and the chart of a provider run: one row and one panel per strategy.
+    /// The table (or the JSON value) and the chart of a provider run: one row and one panel per strategy.
     func report(_ results: [(ProviderStrategy, [ProviderFigures])], profile: ProviderProfile, header: String, json: Bool,
-                plot: String?, series: ([ProviderFigures]) -> [SegmentSample]) throws
+                plot: String?, series: ([ProviderFigures]) -> [SegmentSample]) throws -> (text: String, json: JSONValue)
     {
         let price = try tokenPrice()
         let summaries = results.map { ProviderSummary($0.1) }
         let baseline = summaries.first { $0.strategy == ProviderStrategy.keepAll.rawValue }
-        if json {
-            let value: JSONValue = [
-                "provider": .string(profile.kind.rawValue), "model": .string(profile.model),
-                "limit": JSONValue(profile.heldLimit), "strategies": ProviderReport.json(summaries, baseline: baseline, price: price),
-            ]
-            writeStandardOutput(JSONWriter.string(value) + "\n")
-        } else {
-            writeStandardOutput(
-                header + "\n\n" + ProviderReport.table(summaries, baseline: baseline, price: price)
-                    + "\nover limit: the first exchange at which the provider held more than its limit \(profile.heldLimit) "
-                    + "(replays: calls that did); history@N: exchanges whose turns it still held at exchange \(historyAt); "
-                    + "billed: what it held at each answer, summed (input tokens); cached: the part its prefix cache serves\n")
-        }
+        let value: JSONValue = [
+            "provider": .string(profile.kind.rawValue), "model": .string(profile.model),
+            "limit": JSONValue(profile.heldLimit), "strategies": ProviderReport.json(summaries, baseline: baseline, price: price),
+        ]
+        let historyAt = results.first?.1.first?.historyAtExchange ?? 0
+        let text = header + "\n\n" + ProviderReport.table(summaries, baseline: baseline, price: price)
+            + "\nover limit: the first exchange at which the provider held more than its limit \(profile.heldLimit) "
+            + "(replays: calls that did); history@N: exchanges whose turns it still held at exchange \(historyAt); "
+            + "billed: what it held at each answer, summed (input tokens); cached: the part its prefix cache serves\n"
         if let plot {
             let panels = zip(results, summaries).map { result, summary in
                 SVGChart.Panel(
@@ -86,13 +98,26 @@ struct ProviderOptions: ParsableArguments {
             }
             try writeFile(SVGChart.render(title: header, panels: panels), to: plot)
         }
+        return (text, value)
+    }
+
+    /// Writes the reports of every provider run: text one after the other, JSON as one array.
+    func write(_ reports: [(text: String, json: JSONValue)], json: Bool) {
+        if json {
+            writeStandardOutput(JSONWriter.string(reports.count == 1 ? reports[0].json : .array(reports.map(\.json))) + "\n")
+        } else {
+            writeStandardOutput(reports.map(\.text).joined(separator: "\n"))
+        }
     }
 }
 
 extension CapacityCommand {
     /// `capacity --provider`: the profile as the provider holds it, under each strategy.
     func runProvider() throws {
-        let profile = try provider.profile()
+        provider.write(try provider.profiles().map { profile in try runProvider(profile) }, json: json)
+    }
+
+    func runProvider(_ profile: ProviderProfile) throws -> (text: String, json: JSONValue) {
         let encodingName = encoding == "o200k_base" ? profile.encoding : encoding
         let tokenizer: any TextTokenizer
         do { tokenizer = try Tokenizers.named(encodingName) } catch { throw CLIError("\(error)") }
@@ -112,7 +137,7 @@ extension CapacityCommand {
             do {
                 let figures = try ProviderRuns.capacity(
                     strategy: strategy, provider: profile, policy: policy, scriptTokens: scriptSize, window: window,
-                    reserve: reserve, profile: callProfile, timing: timing, exchanges: exchanges, historyAt: provider.historyAt,
+                    reserve: reserve, profile: callProfile, timing: timing, exchanges: exchanges, historyAt: provider.historyAt ?? 50,
                     tokenizer: tokenizer)
                 return (strategy, [figures])
             } catch let error as ContextError {
@@ -124,6 +149,8 @@ extension CapacityCommand {
             : "text turns \(userTokens) / \(modelTokens) tokens"
         let header = "\(profile.kind.rawValue) \(profile.model): script \(scriptSize) tokens, \(turns), instruction "
             + "\(instructionTokens) every \(instructionEvery); \(exchanges) exchanges, policy \(policy.name)"
-        try provider.report(results, profile: profile, header: header, json: json, plot: plot) { $0[0].series }
+        return try provider.report(results, profile: profile, header: header, json: json, plot: provider.plotPath(plot, profile)) {
+            $0[0].series
+        }
     }
 }

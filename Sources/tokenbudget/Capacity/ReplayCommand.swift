@@ -29,8 +29,10 @@ struct ReplayCommand: ParsableCommand {
     @Flag(help: "JSON for machines instead of the tables.") var json = false
     @Option(help: "Write a chart of context tokens per exchange, stacked by segment (mean over sessions).")
     var plot: String?
+    @OptionGroup var provider: ProviderOptions
 
     func run() throws {
+        if provider.provider != nil { return try runProvider() }
         let clock = ContinuousClock()
         let started = clock.now
         let tokenizer: any TextTokenizer
@@ -55,7 +57,7 @@ struct ReplayCommand: ParsableCommand {
         let logs: [[RecordedEvent]]
         do { logs = try files.map(EventLog.read) } catch { throw CLIError("\(error)") }
         let showTurns = turns || files.count == 1
-        let progress = Progress(total: files.count * loadedPolicies.count, enabled: files.count > 1 && !json)
+        let progress = Progress(total: files.count * loadedPolicies.count, enabled: files.count > 1 && !json && Progress.onTerminal)
         // Sessions are independent: spread (policy, file) jobs over the cores.
         let jobs = loadedPolicies.indices.flatMap { policy in files.indices.map { (policy, $0) } }
         let slots = ResultSlots(count: jobs.count)
@@ -97,15 +99,22 @@ struct ReplayCommand: ParsableCommand {
     }
 
     /// Mean of each segment per exchange index over the sessions that reached it.
-    func meanSeries(_ results: [ReplayResult]) -> [SegmentSample] {
-        let length = results.map(\.series.count).max() ?? 0
+    func meanSeries(_ results: [ReplayResult]) -> [SegmentSample] { Self.meanSeries(results.map(\.series)) }
+
+    /// Mean of each segment (and of what the provider held) per exchange index over the sessions that
+    /// reached it; an exchange is marked re-seeded when most of those sessions re-seeded in it.
+    static func meanSeries(_ series: [[SegmentSample]]) -> [SegmentSample] {
+        let length = series.map(\.count).max() ?? 0
         return (0 ..< length).map { index in
-            let present = results.compactMap { index < $0.series.count ? $0.series[index] : nil }
+            let present = series.compactMap { index < $0.count ? $0[index] : nil }
             var sample = present[0]
             sample.exchange = index + 1
             sample.summary = present.map(\.summary).reduce(0, +) / present.count
             sample.history = present.map(\.history).reduce(0, +) / present.count
             sample.instruction = present.map(\.instruction).reduce(0, +) / present.count
+            let held = present.compactMap(\.held)
+            sample.held = held.isEmpty ? nil : held.reduce(0, +) / held.count
+            sample.reseeded = present.filter(\.reseeded).count * 2 > present.count
             return sample
         }
     }
@@ -195,6 +204,9 @@ final class ResultSlots: @unchecked Sendable {
 
 /// A one-line progress bar on stderr, redrawn at most 20 times a second. Thread-safe.
 final class Progress: @unchecked Sendable {
+    /// Only a person at a terminal wants the bar; a log file or a pipe does not.
+    static var onTerminal: Bool { isatty(STDERR_FILENO) != 0 }
+
     let total: Int
     let enabled: Bool
     private let lock = NSLock()

@@ -1,0 +1,119 @@
+import CapacityTools
+import ContextEngine
+import Foundation
+import JSONWire
+import Tokenizer
+
+extension ReplayCommand {
+    /// `replay --provider`: every recorded dialogue as a call held by the provider, under each strategy.
+    /// Each dialogue's turns are counted once and shared by every strategy; (strategy, file) jobs run on
+    /// all cores.
+    func runProvider() throws {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let profiles = try provider.profiles()
+        let reports = try profiles.map { profile in try runProvider(profile) }
+        provider.write(reports, json: json)
+        let elapsed = clock.now - started
+        if !json && profiles.count > 1 {
+            writeStandardOutput(String(format: "replayed %d provider(s) in %.2f s\n", profiles.count,
+                Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
+        }
+    }
+
+    func runProvider(_ profile: ProviderProfile) throws -> (text: String, json: JSONValue) {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let encodingName = encoding == "o200k_base" ? profile.encoding : encoding
+        let tokenizer: any TextTokenizer
+        do { tokenizer = try Tokenizers.named(encodingName) } catch { throw CLIError("\(error)") }
+        guard let scriptData = FileManager.default.contents(atPath: script) else { throw CLIError("cannot read \(script)") }
+        let scriptObject = ScriptRegistry.shared.script(text: String(decoding: scriptData, as: UTF8.self), tokenizer: tokenizer)
+        let files: [String]
+        do { files = try paths.flatMap { try EventLog.files(at: $0) } } catch { throw CLIError("\(error)") }
+        guard !files.isEmpty else { throw CLIError("no .jsonl event logs under \(paths.joined(separator: ", "))") }
+        let logs: [[RecordedEvent]]
+        do { logs = try files.map(EventLog.read) } catch { throw CLIError("\(error)") }
+        var synthetic: SyntheticInstructions?
+        if let every = instructionEvery {
+            guard every >= 1 else { throw CLIError("--instruction-every must be at least 1") }
+            let path = instructionsFile ?? "fixtures/instructions.txt"
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw CLIError("cannot read \(path) (give --instructions-file)")
+            }
+            synthetic = SyntheticInstructions(
+                every: every, tokens: instructionTokens,
+                lines: String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init), tokenizer: tokenizer)
+        }
+        let policy = try loadPolicy(policies.last { $0 != "keep-all" } ?? "strip-after-response")
+        let strategies = try provider.selectedStrategies(profile.kind)
+        let timing = try provider.timing(profile.kind)
+        let counts = CountSlots(count: logs.count)
+        DispatchQueue.concurrentPerform(iterations: logs.count) { file in
+            counts.set(file, logs[file].map { tokenizer.count($0.text) })
+        }
+        let jobs = strategies.indices.flatMap { strategy in files.indices.map { (strategy, $0) } }
+        let progress = Progress(total: jobs.count, enabled: !json && Progress.onTerminal)
+        let slots = FigureSlots(count: jobs.count)
+        let (window, reserve, instructions, historyAt) = (
+            self.window == 32_000 ? nil : self.window, self.reserve == 0 ? nil : self.reserve, synthetic, provider.historyAt ?? 10
+        )
+        DispatchQueue.concurrentPerform(iterations: jobs.count) { job in
+            let (strategy, file) = jobs[job]
+            do {
+                let figures = try ProviderRuns.replay(
+                    logs[file], tokens: counts.values[file], strategy: strategies[strategy], provider: profile, policy: policy,
+                    script: scriptObject, window: window, reserve: reserve, synthetic: instructions, timing: timing,
+                    historyAt: historyAt, tokenizer: tokenizer)
+                slots.set(job, .success(figures))
+            } catch let error as ContextError {
+                slots.set(job, .failure(CLIError("\(files[file]) (\(strategies[strategy].rawValue)): \(error.message)")))
+            } catch {
+                slots.set(job, .failure(CLIError("\(files[file]): \(error)")))
+            }
+            progress.step()
+        }
+        progress.finish()
+        let flat = try slots.values.map { try $0!.get() }
+        let results = strategies.indices.map { index in
+            (strategies[index], Array(flat[(index * files.count) ..< ((index + 1) * files.count)]))
+        }
+        let elapsed = clock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let header = "\(profile.kind.rawValue) \(profile.model): \(files.count) recorded call(s), script \(scriptObject.tokens) tokens, "
+            + (timing.audio ? "spoken at \(Int(timing.wordsPerMinute)) words/min" : "text turns")
+            + (synthetic.map { ", an instruction of \($0.tokens) tokens every \($0.every)" } ?? "")
+            + String(format: "; replayed in %.2f s", seconds)
+        return try provider.report(results, profile: profile, header: header, json: json, plot: provider.plotPath(plot, profile)) {
+            figures in ReplayCommand.meanSeries(figures.map(\.series))
+        }
+    }
+}
+
+/// Results of concurrent jobs, by index.
+final class FigureSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var values: [Result<ProviderFigures, CLIError>?]
+
+    init(count: Int) { values = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ value: Result<ProviderFigures, CLIError>) {
+        lock.lock()
+        values[index] = value
+        lock.unlock()
+    }
+}
+
+/// Token counts of each dialogue's turns, filled concurrently.
+final class CountSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var values: [[Int]]
+
+    init(count: Int) { values = Array(repeating: [], count: count) }
+
+    func set(_ index: Int, _ value: [Int]) {
+        lock.lock()
+        values[index] = value
+        lock.unlock()
+    }
+}
