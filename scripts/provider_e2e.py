@@ -19,6 +19,10 @@
    answer states. Text is counted with the engine's own counts of each item (the tokenizers are
    checked against tiktoken and sentencepiece elsewhere).
 
+Each provider runs with its default policy, then with a strategy's variant: Gemini with the
+instruction through the system instruction (`contextUpdate`), OpenAI without deletes under its own
+`truncation: "auto"` (the simulator drops the oldest items past the 28,224 input tokens).
+
 Per dialogue: a manager instruction every exchange, `client.speechStarted` before each user turn,
 every fifth user turn in two chunks, a `usage.report` of the simulator's count after each model turn
 (the drift must be 0), and a `resume.goAway` each time the recording passes `--connection-seconds`
@@ -91,9 +95,15 @@ class Simulator:
     def held(self):
         return sum(self.items.values())
 
-    def text_tokens(self, text):
+    def text_tokens(self, text, framed=True):
+        if text not in self.counts:
+            # A system instruction with the active instruction after it (`contextUpdate`): the ledger
+            # counts its parts, as the engine counted them.
+            head, sep, tail = text.rpartition("\n\n")
+            if sep and head in self.counts and tail in self.counts:
+                return self.counts[head] + self.counts[tail] + (self.overhead if framed else 0)
         check(text in self.counts, f"{self.provider}: a message carries text the engine never counted: {text[:60]!r}")
-        return self.counts.get(text, 0) + self.overhead
+        return self.counts.get(text, 0) + (self.overhead if framed else 0)
 
     def key(self):
         self.next += 1
@@ -112,11 +122,15 @@ class Simulator:
                     self.items[self.key()] = self.text_tokens("".join(p["text"] for p in turn["parts"]))
             elif "realtimeInput" in message:
                 self.items[self.key()] = self.text_tokens(message["realtimeInput"]["text"])
+            elif "contextUpdate" in message:
+                # Replaces the system instruction: what it held before is gone.
+                self.items["system"] = self.text_tokens(message["contextUpdate"]["systemInstruction"]["parts"][0]["text"])
             self.slide()
         else:
             kind = message["type"]
             if kind == "session.update":
                 self.items = {"instructions": self.text_tokens(message["session"]["instructions"])}
+                self.truncate_auto = message["session"].get("truncation") == "auto"
             elif kind == "conversation.item.create":
                 previous = message.get("previous_item_id")
                 check(previous == "root" or previous in self.items,
@@ -127,6 +141,7 @@ class Simulator:
             elif kind == "conversation.item.delete":
                 check(message["item_id"] in self.items, f"openai: delete of unknown item {message['item_id']}")
                 self.items.pop(message["item_id"], None)
+            self.slide()
 
     def spoken(self, key, role, ms):
         """A turn the provider created from audio (or extended: a chunk's cumulative duration)."""
@@ -136,9 +151,17 @@ class Simulator:
         self.slide()
 
     def slide(self):
+        # OpenAI's truncation "auto": past its 28,224 input tokens the oldest items go.
+        if self.provider == "openai-realtime":
+            if getattr(self, "truncate_auto", False):
+                for key in [k for k in self.items if k != "instructions"]:
+                    if self.held <= 28_224:
+                        break
+                    del self.items[key]
+            return
         # Gemini's sliding window: past triggerTokens it drops the oldest turns, keeping the system
         # instruction, down to targetTokens. The engine must re-seed before this ever happens.
-        if self.provider != "gemini-live" or not self.trigger or self.held <= self.trigger:
+        if not self.trigger or self.held <= self.trigger:
             return
         for key in [k for k in self.items if k != "system"]:
             if self.held <= self.target:
@@ -146,7 +169,7 @@ class Simulator:
             del self.items[key]
 
 
-def drive(provider):
+def drive(provider, provider_policy=None):
     serve = subprocess.Popen([args.binary, "serve", "--store", "none"], stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, text=True, bufsize=1)
     next_id = [0]
@@ -168,7 +191,8 @@ def drive(provider):
     for index, path in enumerate(files):
         session = f"{provider[:2]}{index}"
         events = [json.loads(l) for l in open(path, encoding="utf-8") if l.strip()]
-        opened = call("session.open", session=session, script=script, provider=provider)
+        extra = {"providerPolicy": provider_policy} if provider_policy else {}
+        opened = call("session.open", session=session, script=script, provider=provider, **extra)
         if "error" in opened:
             check(False, f"{provider} {path.name}: open failed: {opened['error']}")
             continue
@@ -269,15 +293,22 @@ def drive(provider):
 
 
 total_messages = 0
-for provider in ("gemini-live", "openai-realtime"):
-    messages, stats = drive(provider)
+runs = [
+    ("gemini-live", None, "default"),
+    ("openai-realtime", None, "default"),
+    ("gemini-live", {"instructionDelivery": "systemInstruction"}, "instruction through contextUpdate"),
+    ("openai-realtime", {"sendDeletes": False, "providerTruncation": {"trigger": 28_224, "target": 28_224}},
+     "no deletes, truncation auto"),
+]
+for provider, provider_policy, label in runs:
+    messages, stats = drive(provider, provider_policy)
     invalid = 0
     for entry in messages:
         _, kind, errors = provider_oracle.check(entry)
         check(not errors, f"{provider}: {kind} does not validate: {errors[:2]} in {json.dumps(entry['message'])[:200]}")
         invalid += bool(errors)
     total_messages += len(messages)
-    print(f"{provider}: {len(files)} dialogues, {stats['events']} results, {len(messages)} messages "
+    print(f"{provider} ({label}): {len(files)} dialogues, {stats['events']} results, {len(messages)} messages "
           f"({invalid} invalid), {stats['reseeds']} re-seeds, {stats['reconnects']} reconnects, "
           f"peak held {stats['peak']} of {stats['limit']}")
 print(f"provider e2e: {total_messages} messages checked against the SDK types")
