@@ -40,15 +40,18 @@ struct CapacityCommand: ParsableCommand {
         else { throw ValidationError("counts must be positive (tokens may be 0)") }
     }
 
+    /// `--script-tokens`, or the script file counted with `tokenizer`; 20,000 by default.
+    func scriptSize(_ tokenizer: any TextTokenizer) throws -> Int {
+        guard let script else { return scriptTokens ?? 20_000 }
+        guard let data = FileManager.default.contents(atPath: script) else { throw CLIError("cannot read \(script)") }
+        return tokenizer.count(String(decoding: data, as: UTF8.self))
+    }
+
     func run() throws {
         if provider.provider != nil { return try runProvider() }
         let tokenizer: any TextTokenizer
         do { tokenizer = try Tokenizers.named(encoding) } catch { throw CLIError("\(error)") }
-        var scriptSize = scriptTokens ?? 20_000
-        if let script {
-            guard let data = FileManager.default.contents(atPath: script) else { throw CLIError("cannot read \(script)") }
-            scriptSize = tokenizer.count(String(decoding: data, as: UTF8.self))
-        }
+        let scriptSize = try scriptSize(tokenizer)
         let profile = CapacityProfile(
             userTokens: userTokens, modelTokens: modelTokens, instructionTokens: instructionTokens,
             instructionEvery: instructionEvery)

@@ -121,11 +121,7 @@ extension CapacityCommand {
         let encodingName = encoding == "o200k_base" ? profile.encoding : encoding
         let tokenizer: any TextTokenizer
         do { tokenizer = try Tokenizers.named(encodingName) } catch { throw CLIError("\(error)") }
-        var scriptSize = scriptTokens ?? 20_000
-        if let script {
-            guard let data = FileManager.default.contents(atPath: script) else { throw CLIError("cannot read \(script)") }
-            scriptSize = tokenizer.count(String(decoding: data, as: UTF8.self))
-        }
+        let scriptSize = try scriptSize(tokenizer)
         let callProfile = CapacityProfile(
             userTokens: userTokens, modelTokens: modelTokens, instructionTokens: instructionTokens,
             instructionEvery: instructionEvery)

@@ -27,34 +27,18 @@ extension ReplayCommand {
         let encodingName = encoding == "o200k_base" ? profile.encoding : encoding
         let tokenizer: any TextTokenizer
         do { tokenizer = try Tokenizers.named(encodingName) } catch { throw CLIError("\(error)") }
-        guard let scriptData = FileManager.default.contents(atPath: script) else { throw CLIError("cannot read \(script)") }
-        let scriptObject = ScriptRegistry.shared.script(text: String(decoding: scriptData, as: UTF8.self), tokenizer: tokenizer)
-        let files: [String]
-        do { files = try paths.flatMap { try EventLog.files(at: $0) } } catch { throw CLIError("\(error)") }
-        guard !files.isEmpty else { throw CLIError("no .jsonl event logs under \(paths.joined(separator: ", "))") }
-        let logs: [[RecordedEvent]]
-        do { logs = try files.map(EventLog.read) } catch { throw CLIError("\(error)") }
-        var synthetic: SyntheticInstructions?
-        if let every = instructionEvery {
-            guard every >= 1 else { throw CLIError("--instruction-every must be at least 1") }
-            let path = instructionsFile ?? "fixtures/instructions.txt"
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw CLIError("cannot read \(path) (give --instructions-file)")
-            }
-            synthetic = SyntheticInstructions(
-                every: every, tokens: instructionTokens,
-                lines: String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init), tokenizer: tokenizer)
-        }
+        let (scriptObject, files, logs) = try inputs(tokenizer)
+        let synthetic = try syntheticInstructions(tokenizer)
         let policy = try loadPolicy(policies.last { $0 != "keep-all" } ?? "strip-after-response")
         let strategies = try provider.selectedStrategies(profile.kind)
         let timing = try provider.timing(profile.kind)
-        let counts = CountSlots(count: logs.count)
+        let counts = Slots<[Int]>(count: logs.count)
         DispatchQueue.concurrentPerform(iterations: logs.count) { file in
             counts.set(file, logs[file].map { tokenizer.count($0.text) })
         }
         let jobs = strategies.indices.flatMap { strategy in files.indices.map { (strategy, $0) } }
         let progress = Progress(total: jobs.count, enabled: !json && Progress.onTerminal)
-        let slots = FigureSlots(count: jobs.count)
+        let slots = Slots<Result<ProviderFigures, CLIError>>(count: jobs.count)
         let (window, reserve, instructions, historyAt) = (
             self.window == 32_000 ? nil : self.window, self.reserve == 0 ? nil : self.reserve, synthetic, provider.historyAt ?? 10
         )
@@ -62,7 +46,7 @@ extension ReplayCommand {
             let (strategy, file) = jobs[job]
             do {
                 let figures = try ProviderRuns.replay(
-                    logs[file], tokens: counts.values[file], strategy: strategies[strategy], provider: profile, policy: policy,
+                    logs[file], tokens: counts.values[file]!, strategy: strategies[strategy], provider: profile, policy: policy,
                     script: scriptObject, window: window, reserve: reserve, synthetic: instructions, timing: timing,
                     historyAt: historyAt, tokenizer: tokenizer)
                 slots.set(job, .success(figures))
@@ -87,33 +71,5 @@ extension ReplayCommand {
         return try provider.report(results, profile: profile, header: header, json: json, plot: provider.plotPath(plot, profile)) {
             figures in ReplayCommand.meanSeries(figures.map(\.series))
         }
-    }
-}
-
-/// Results of concurrent jobs, by index.
-final class FigureSlots: @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var values: [Result<ProviderFigures, CLIError>?]
-
-    init(count: Int) { values = Array(repeating: nil, count: count) }
-
-    func set(_ index: Int, _ value: Result<ProviderFigures, CLIError>) {
-        lock.lock()
-        values[index] = value
-        lock.unlock()
-    }
-}
-
-/// Token counts of each dialogue's turns, filled concurrently.
-final class CountSlots: @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var values: [[Int]]
-
-    init(count: Int) { values = Array(repeating: [], count: count) }
-
-    func set(_ index: Int, _ value: [Int]) {
-        lock.lock()
-        values[index] = value
-        lock.unlock()
     }
 }

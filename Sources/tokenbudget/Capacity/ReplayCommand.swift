@@ -37,30 +37,14 @@ struct ReplayCommand: ParsableCommand {
         let started = clock.now
         let tokenizer: any TextTokenizer
         do { tokenizer = try Tokenizers.named(encoding) } catch { throw CLIError("\(error)") }
-        guard let scriptData = FileManager.default.contents(atPath: script) else { throw CLIError("cannot read \(script)") }
-        let scriptObject = ScriptRegistry.shared.script(text: String(decoding: scriptData, as: UTF8.self), tokenizer: tokenizer)
-        let files: [String]
-        do { files = try paths.flatMap { try EventLog.files(at: $0) } } catch { throw CLIError("\(error)") }
-        guard !files.isEmpty else { throw CLIError("no .jsonl event logs under \(paths.joined(separator: ", "))") }
-        var synthetic: SyntheticInstructions?
-        if let every = instructionEvery {
-            guard every >= 1 else { throw CLIError("--instruction-every must be at least 1") }
-            let path = instructionsFile ?? "fixtures/instructions.txt"
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw CLIError("cannot read \(path) (give --instructions-file)")
-            }
-            synthetic = SyntheticInstructions(
-                every: every, tokens: instructionTokens,
-                lines: String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init), tokenizer: tokenizer)
-        }
+        let (scriptObject, files, logs) = try inputs(tokenizer)
+        let synthetic = try syntheticInstructions(tokenizer)
         let loadedPolicies = try policies.map(loadPolicy)
-        let logs: [[RecordedEvent]]
-        do { logs = try files.map(EventLog.read) } catch { throw CLIError("\(error)") }
         let showTurns = turns || files.count == 1
         let progress = Progress(total: files.count * loadedPolicies.count, enabled: files.count > 1 && !json && Progress.onTerminal)
         // Sessions are independent: spread (policy, file) jobs over the cores.
         let jobs = loadedPolicies.indices.flatMap { policy in files.indices.map { (policy, $0) } }
-        let slots = ResultSlots(count: jobs.count)
+        let slots = Slots<Result<ReplayResult, CLIError>>(count: jobs.count)
         let (window, reserve, instructions) = (self.window, self.reserve, synthetic)
         DispatchQueue.concurrentPerform(iterations: jobs.count) { job in
             let (policy, file) = jobs[job]
@@ -96,6 +80,31 @@ struct ReplayCommand: ParsableCommand {
                 SVGChart.render(title: "Context tokens per exchange — replay (window \(window), script \(scriptObject.tokens))",
                                 panels: panels), to: plot)
         }
+    }
+
+    /// The script, the event-log files and their events.
+    func inputs(_ tokenizer: any TextTokenizer) throws -> (Script, [String], [[RecordedEvent]]) {
+        guard let scriptData = FileManager.default.contents(atPath: script) else { throw CLIError("cannot read \(script)") }
+        let scriptObject = ScriptRegistry.shared.script(text: String(decoding: scriptData, as: UTF8.self), tokenizer: tokenizer)
+        let files: [String]
+        do { files = try paths.flatMap { try EventLog.files(at: $0) } } catch { throw CLIError("\(error)") }
+        guard !files.isEmpty else { throw CLIError("no .jsonl event logs under \(paths.joined(separator: ", "))") }
+        let logs: [[RecordedEvent]]
+        do { logs = try files.map(EventLog.read) } catch { throw CLIError("\(error)") }
+        return (scriptObject, files, logs)
+    }
+
+    /// `--instruction-every`: instructions made up from the lines of `--instructions-file`.
+    func syntheticInstructions(_ tokenizer: any TextTokenizer) throws -> SyntheticInstructions? {
+        guard let every = instructionEvery else { return nil }
+        guard every >= 1 else { throw CLIError("--instruction-every must be at least 1") }
+        let path = instructionsFile ?? "fixtures/instructions.txt"
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CLIError("cannot read \(path) (give --instructions-file)")
+        }
+        return SyntheticInstructions(
+            every: every, tokens: instructionTokens,
+            lines: String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init), tokenizer: tokenizer)
     }
 
     /// Mean of each segment per exchange index over the sessions that reached it.
@@ -189,13 +198,13 @@ struct ReplayCommand: ParsableCommand {
 }
 
 /// Results of concurrent jobs, by index.
-final class ResultSlots: @unchecked Sendable {
+final class Slots<Value>: @unchecked Sendable {
     private let lock = NSLock()
-    private(set) var values: [Result<ReplayResult, CLIError>?]
+    private(set) var values: [Value?]
 
     init(count: Int) { values = Array(repeating: nil, count: count) }
 
-    func set(_ index: Int, _ value: Result<ReplayResult, CLIError>) {
+    func set(_ index: Int, _ value: Value) {
         lock.lock()
         values[index] = value
         lock.unlock()
