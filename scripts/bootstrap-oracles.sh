@@ -8,6 +8,7 @@ set -euo pipefail
 GOOGLE_GENAI_VERSION="3.6.1"
 OPENAI_VERSION="3.63.0"
 PYDANTIC_VERSION="2.14.4"  # the validator both SDKs use: pinned so the oracle's verdicts do not drift
+JSONSCHEMA_VERSION="4.23.0"  # validates every answer of the end-to-end runs against docs/openrpc.json
 
 venv="${TOKENBUDGET_ORACLE_VENV:-${HOME:-/tmp}/.cache/tokenbudget/oracle-venv}"
 log() { printf 'bootstrap-oracles: %s\n' "$*" >&2; }
@@ -17,10 +18,11 @@ command -v "$python" >/dev/null || { log "no $python on PATH"; exit 1; }
 
 have_versions() {
     [ -x "$venv/bin/python" ] || return 1
-    "$venv/bin/python" - "$GOOGLE_GENAI_VERSION" "$OPENAI_VERSION" "$PYDANTIC_VERSION" <<'PY' 2>/dev/null
+    "$venv/bin/python" - "$GOOGLE_GENAI_VERSION" "$OPENAI_VERSION" "$PYDANTIC_VERSION" "$JSONSCHEMA_VERSION" <<'PY' 2>/dev/null
 import sys
 from importlib.metadata import version
-sys.exit(0 if (version("google-genai"), version("openai"), version("pydantic")) == tuple(sys.argv[1:4]) else 1)
+names = ("google-genai", "openai", "pydantic", "jsonschema")
+sys.exit(0 if tuple(version(n) for n in names) == tuple(sys.argv[1:5]) else 1)
 PY
 }
 
@@ -44,7 +46,8 @@ else
     fi
     log "installing google-genai==$GOOGLE_GENAI_VERSION openai==$OPENAI_VERSION pydantic==$PYDANTIC_VERSION"
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
-        "google-genai==$GOOGLE_GENAI_VERSION" "openai==$OPENAI_VERSION" "pydantic==$PYDANTIC_VERSION" >&2
+        "google-genai==$GOOGLE_GENAI_VERSION" "openai==$OPENAI_VERSION" "pydantic==$PYDANTIC_VERSION" \
+        "jsonschema==$JSONSCHEMA_VERSION" >&2
     have_versions || { log "venv $venv does not report the pinned versions after install"; exit 1; }
 fi
 echo "$venv/bin/python"

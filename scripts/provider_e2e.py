@@ -38,6 +38,7 @@ import argparse, json, math, os, pathlib, subprocess, sys
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 import provider_oracle  # noqa: E402
+import jsonschema  # noqa: E402  (pinned by scripts/bootstrap-oracles.sh)
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--binary", default=os.environ.get("TOKENBUDGET_BIN", str(ROOT / ".build/debug/tokenbudget")))
@@ -66,6 +67,38 @@ instructions = [l.strip() for l in open(ROOT / "fixtures/instructions.txt", enco
 RATES = {"gemini-live": (32.0, 32.0), "openai-realtime": (10.0, 20.0)}
 failures: list[str] = []
 checks = 0
+
+
+OPENRPC = json.loads((ROOT / "docs/openrpc.json").read_text(encoding="utf-8"))
+GENERIC_ERRORS = {-32700, -32600, -32601, -32602, -32603}
+ERROR_CODES = {e["code"] for e in OPENRPC["components"]["errors"].values()}
+
+
+def _validator(schema):
+    return jsonschema.Draft202012Validator({**schema, "components": OPENRPC["components"]})
+
+
+RESULTS = {m["name"]: _validator(m["result"]["schema"]) for m in OPENRPC["methods"]}
+METHOD_ERRORS = {m["name"]: {OPENRPC["components"]["errors"][e["$ref"].rsplit("/", 1)[1]]["code"] for e in m["errors"]}
+                 for m in OPENRPC["methods"]}
+NOTIFICATIONS = {n["name"]: _validator(n["params"]) for n in OPENRPC["x-notifications"]}
+answers_checked = [0]
+
+
+def check_answer(method, answer):
+    """Every answer and notification against docs/openrpc.json: the result's schema, or an error whose
+    code the method declares."""
+    answers_checked[0] += 1
+    if "method" in answer and "id" not in answer:
+        errors = [e.message for e in NOTIFICATIONS[answer["method"]].iter_errors(answer["params"])]
+        check(not errors, f"openrpc: notification {answer['method']}: {errors[:2]}")
+    elif "error" in answer:
+        code = answer["error"].get("code")
+        check(code in METHOD_ERRORS[method] | GENERIC_ERRORS, f"openrpc: {method} answered code {code}, not declared for it")
+        check(isinstance(answer["error"].get("message"), str), f"openrpc: {method} error without a message")
+    else:
+        errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message[:160]}" for e in RESULTS[method].iter_errors(answer["result"])]
+        check(not errors, f"openrpc: {method} result does not match its schema: {errors[:2]}")
 
 
 def check(condition, message):
@@ -184,7 +217,9 @@ def drive(provider, provider_policy=None):
         while True:
             answer = json.loads(serve.stdout.readline())
             if answer.get("id") == next_id[0]:
+                check_answer(method, answer)
                 return answer
+            check_answer(answer.get("method"), answer)
             if answer.get("method") == "provider.drift":
                 check(False, f"{provider}: drift notified: {answer['params']}")
 
@@ -311,6 +346,50 @@ for provider, provider_policy, label in runs:
     print(f"{provider} ({label}): {len(files)} dialogues, {stats['events']} results, {len(messages)} messages "
           f"({invalid} invalid), {stats['reseeds']} re-seeds, {stats['reconnects']} reconnects, "
           f"peak held {stats['peak']} of {stats['limit']}")
-print(f"provider e2e: {total_messages} messages checked against the SDK types")
+
+
+def stored_methods():
+    """The methods that read a store, on a real SQLite file, also checked against docs/openrpc.json."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as folder:
+        serve = subprocess.Popen([args.binary, "serve", "--store", f"{folder}/s.db", "--idle-timeout", "1"],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+        requests = [
+            ("session.open", {"session": "q", "script": script, "business": "b", "user": "u", "provider": "gemini-live"}),
+            ("turn.append", {"session": "q", "role": "user", "text": "Hello?", "audioMs": 900}),
+            ("turn.append", {"session": "q", "role": "user", "text": "x", "Final": False}),
+            ("session.get", {"session": "q"}), ("session.messages", {"session": "q"}),
+            ("sessions.active", {"business": "b"}), ("sessions.history", {"user": "u"}), ("sessions.stats", {}),
+            ("context.snapshot", {"session": "q"}), ("session.ping", {"session": "q"}), ("session.resume", {"session": "q"}),
+            ("resume.update", {"session": "q", "handle": "h"}), ("resume.goAway", {"session": "q", "timeLeftMs": 1000}),
+            ("resume.connected", {"session": "q", "reseeded": True}), ("rpc.discover", {}),
+            ("session.close", {"session": "q", "status": "resolved"}), ("resume.goAway", {"session": "q"}),
+            ("session.open", {"session": "z", "script": script}),
+        ]
+        for index, (method, params) in enumerate(requests):
+            serve.stdin.write(json.dumps({"jsonrpc": "2.0", "id": index, "method": method, "params": params}) + "\n")
+        serve.stdin.flush()
+        answers = [json.loads(serve.stdout.readline()) for _ in requests]
+        for (method, _), answer in zip(requests, answers):
+            check_answer(method, answer)
+        check(answers[2].get("error", {}).get("code") == -32602, "an unknown parameter (\"Final\") is refused")
+        check(answers[14].get("result", {}).get("openrpc") == "1.2.6", "rpc.discover answers the document")
+        # The idle timeout abandons "z": its notification is checked too (the engine is killed after
+        # 20 s without it, and the check fails instead of hanging).
+        import threading
+        watchdog = threading.Timer(20, serve.kill)
+        watchdog.start()
+        line = serve.stdout.readline()
+        watchdog.cancel()
+        abandoned = json.loads(line) if line.strip() else {}
+        check_answer(abandoned.get("method"), abandoned)
+        check(abandoned.get("method") == "session.abandoned", f"session.abandoned expected, got {abandoned}")
+        serve.stdin.close()
+        serve.wait()
+
+
+stored_methods()
+print(f"provider e2e: {total_messages} messages checked against the SDK types, "
+      f"{answers_checked[0]} answers and notifications against docs/openrpc.json")
 print(f"{checks - len(failures)} passed, {len(failures)} failed")
 sys.exit(1 if failures else 0)

@@ -10,6 +10,8 @@ swift test --skip-build
 # every message the engine hands a relay: the oracle's own test, then all shared dialogues through
 # `serve` for both providers against the SDK types and a provider simulator (docs/providers.md).
 bash scripts/test-provider-oracle.sh
+# docs/openrpc.json and the copy compiled into the server are what scripts/make_openrpc.py writes.
+python3 scripts/make_openrpc.py --check
 oracle_python="$(bash scripts/bootstrap-oracles.sh | tail -n 1)"
 "$oracle_python" scripts/provider_e2e.py --binary .build/debug/tokenbudget
 # A bounded libFuzzer run over serve's framing and request parser (docs/protocol.md).

@@ -63,6 +63,8 @@ struct MethodTable: Sendable {
         "resume.goAway": { service, params throws(RPCError) in try service.resumeGoAway(params) },
         "resume.connected": { service, params throws(RPCError) in try service.resumeConnected(params) },
         "usage.report": { service, params throws(RPCError) in try service.usageReport(params) },
+        // The protocol as data (docs/openrpc.json).
+        "rpc.discover": { _, _ throws(RPCError) in .read(OpenRPC.document) },
     ])
 
     /// The handler of a context event: decode the params, apply the event to the named session.
@@ -73,9 +75,19 @@ struct MethodTable: Sendable {
         }
     }
 
-    func handler(_ method: String) throws(RPCError) -> Handler {
+    /// The handler of `method`, once its params are names the protocol knows for it (docs/openrpc.json):
+    /// a misspelt name (`"Final": false`) is refused, never silently ignored.
+    func handler(_ method: String, params: JSONObject) throws(RPCError) -> Handler {
         guard let handler = handlers[method] else {
             throw RPCError(RPCError.methodNotFound, "unknown method \"\(method)\"", data: ["method": .string(method)])
+        }
+        if let allowed = OpenRPC.params[method] {
+            for (name, _) in params.members where !allowed.contains(name) {
+                throw RPCError(
+                    RPCError.invalidParams,
+                    "\(method): unknown parameter \"\(name)\"; it takes " + allowed.sorted().map { "\"\($0)\"" }.joined(separator: ", "),
+                    data: ["param": .string(name)])
+            }
         }
         return handler
     }

@@ -62,7 +62,7 @@ public final class EngineService {
 
     /// Handles one request; returns its reply or throws the error to answer with.
     public func handle(_ request: Request) throws(RPCError) -> Reply {
-        try methods.handler(request.method)(self, Params(request))
+        try methods.handler(request.method, params: request.params)(self, Params(request))
     }
 
     /// Parses and handles one input line inside the open batch; its answer (none for a notification)
