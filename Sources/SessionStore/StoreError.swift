@@ -117,15 +117,3 @@ extension StoreError.Code {
         }
     }
 }
-
-/// A batch changed sessions that another engine has taken over: nothing of it was stored.
-///
-/// Kept for source compatibility. Stores now report this at `commit` as
-/// `StoreError(code: .ownershipLost, sessions: …)`; `storeError` converts.
-public struct OwnershipLost: Error, CustomStringConvertible, Sendable {
-    public var sessions: [String]
-    public init(_ sessions: [String]) { self.sessions = sessions }
-    public var description: String { storeError.message }
-    /// The same failure as a `StoreError` with code `.ownershipLost`.
-    public var storeError: StoreError { StoreError(code: .ownershipLost, sessions: sessions) }
-}
