@@ -157,7 +157,6 @@ import Testing
         #expect(plain.code == .other && plain.description == "no store at /x" && plain.sessions.isEmpty)
         let lost = StoreError(code: .ownershipLost, sessions: ["a", "b"])
         #expect(lost.message.contains("a, b") && lost.sessions == ["a", "b"])
-        #expect(OwnershipLost(["a"]).storeError.code == .ownershipLost)
         let wrapped = StoreError(code: .full, message: "inserting", underlying: "database or disk is full").doing("appending")
         #expect(wrapped.code == .full && wrapped.description == "appending: inserting: database or disk is full")
     }
