@@ -11,6 +11,9 @@ var package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "Tokenizer", targets: ["Tokenizer"]),
+        // The engine as a library, for a Swift relay that embeds it in-process (Examples/EmbeddedRelay).
+        .library(name: "ContextEngine", targets: ["ContextEngine"]),
+        .library(name: "JSONWire", targets: ["JSONWire"]),
         .executable(name: "tokenbudget", targets: ["tokenbudget"]),
     ],
     dependencies: [
@@ -65,6 +68,9 @@ var package = Package(
         // The Swift side of Benchmarks/tokenizer_side_by_side.py.
         .executableTarget(
             name: "TokenizerThroughput", dependencies: ["Tokenizer"], path: "Benchmarks/TokenizerThroughput"),
+        // A Swift relay embedding the engine in-process; the test command runs it.
+        .executableTarget(
+            name: "EmbeddedRelay", dependencies: ["ContextEngine", "Tokenizer", "JSONWire"], path: "Examples/EmbeddedRelay"),
         // Throughput and latency of the real `serve` process on pipes.
         .executableTarget(name: "ServeLoad", path: "Benchmarks/ServeLoad"),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),

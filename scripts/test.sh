@@ -6,6 +6,8 @@ bash scripts/bootstrap.sh
 swift build --build-tests
 # The end-to-end tests spawn the built `tokenbudget` from the same build folder.
 swift test --skip-build
+# The engine embedded in a Swift relay, in-process (the ContextEngine library product).
+.build/debug/EmbeddedRelay | tail -n 1
 # The providers' official SDK types (google-genai, openai from PyPI, pinned, in a venv) are the oracle for
 # every message the engine hands a relay: the oracle's own test, then all shared dialogues through
 # `serve` for both providers against the SDK types and a provider simulator (docs/providers.md).
