@@ -18,6 +18,10 @@ func loadPolicy(_ argument: String) throws -> ContextPolicy {
             throw CLIError("\(argument): \(error)")
         }
     }
+    // A path that is not there is a missing file, not an unknown preset.
+    if argument.contains("/") || argument.hasSuffix(".json") {
+        throw CLIError("no such policy file: \(argument)")
+    }
     do {
         return try ContextPolicy.preset(named: argument)
     } catch let error as ContextError {

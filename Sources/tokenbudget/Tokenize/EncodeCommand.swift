@@ -12,7 +12,7 @@ struct EncodeCommand: ParsableCommand {
     @Option(help: "lines (one id per line) or json (one array).")
     var format: Format = .lines
 
-    @Option(name: .customLong("allow-special"), help: "A special token to encode as its id (repeatable).")
+    @Option(name: .customLong("allow-special"), help: "A special token to encode as its id (repeatable), or all.")
     var allowedSpecial: [String] = []
 
     func run() throws {
@@ -23,7 +23,8 @@ struct EncodeCommand: ParsableCommand {
             if allowedSpecial.isEmpty {
                 ids = encoding.encodeOrdinary(text)
             } else if let tiktoken = encoding as? BPEEncoding {
-                ids = try tiktoken.encode(text, allowedSpecial: Set(allowedSpecial))
+                let allowed = allowedSpecial.contains("all") ? Set(tiktoken.spec.specialTokens.keys) : Set(allowedSpecial)
+                ids = try tiktoken.encode(text, allowedSpecial: allowed)
             } else {
                 throw CLIError("--allow-special applies to tiktoken encodings; \(encoding.name) matches its user-defined pieces in the text itself")
             }

@@ -4,15 +4,22 @@ import Tokenizer
 
 /// Options shared by `count`, `encode` and `decode`.
 struct EncodingOptions: ParsableArguments {
-    @Option(name: .shortAndLong, help: "Encoding: o200k_base, cl100k_base, gemma3 or gemma4.")
-    var encoding: String = "o200k_base"
+    @Option(name: .shortAndLong, help: "Encoding: o200k_base (default), cl100k_base, gemma3 or gemma4.")
+    var encoding: String?
+
+    @Option(help: "A model name, whose encoding is used (as tiktoken's encoding_for_model): gpt-4o, gpt-realtime, gemini-3.8-live, …")
+    var model: String?
 
     @Argument(help: "Input file, or - (the default) for standard input.")
     var input: String = "-"
 
     func loadEncoding() throws -> any TextTokenizer {
+        if let model, encoding != nil {
+            throw CLIError("give --encoding or --model (\(model)), not both")
+        }
+        let name = try model.map(ModelEncodings.encoding(forModel:)) ?? encoding ?? "o200k_base"
         do {
-            return try Tokenizers.named(encoding)
+            return try Tokenizers.named(name)
         } catch let error as TokenizerError {
             throw CLIError(error.message)
         }
