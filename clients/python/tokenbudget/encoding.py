@@ -109,8 +109,17 @@ class Encoding:
         return ids + self.encode_ordinary(text[start:])
 
     def decode_bytes(self, tokens: Sequence[int]) -> bytes:
-        """The bytes of ``tokens``."""
-        return self._run("decode", " ".join(str(int(token)) for token in tokens).encode("ascii"))
+        """The bytes of ``tokens``.
+
+        Raises:
+            KeyError: an id not in the encoding (as tiktoken).
+        """
+        try:
+            return self._run("decode", " ".join(str(int(token)) for token in tokens).encode("ascii"))
+        except CommandFailed as error:
+            if " is not in " in error.stderr:  # the CLI's "id N at position P is not in NAME"
+                raise KeyError(f"Invalid token for decoding: {error.stderr}") from error
+            raise
 
     def decode(self, tokens: Sequence[int], errors: str = "replace") -> str:
         """The text of ``tokens``; bytes that are not UTF-8 handled per ``errors`` (as tiktoken: "replace")."""
