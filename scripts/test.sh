@@ -6,6 +6,7 @@ bash scripts/bootstrap.sh
 swift build --build-tests
 # The end-to-end tests spawn the built `tokenbudget` from the same build folder.
 swift test --skip-build
+bash scripts/test-python-client.sh  # the Python client (clients/python): pytest in a venv against the binary just built
 # The providers' official SDK types (google-genai, openai from PyPI, pinned, in a venv) are the oracle for
 # every message the engine hands a relay: the oracle's own test, then all shared dialogues through
 # `serve` for both providers against the SDK types and a provider simulator (docs/providers.md).
