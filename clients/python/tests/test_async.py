@@ -122,6 +122,8 @@ def test_a_killed_engine_fails_pending_calls_quickly(binary: str, serve_args: Li
         assert died.value.returncode == -signal.SIGKILL and died.value.method == "session.ping"
         with pytest.raises(EngineDied):
             await engine.sessions_stats()
+        with pytest.raises(EngineDied):
+            await engine.notify("session.ping", session="k-1")
         assert await engine.close() == -signal.SIGKILL
 
     asyncio.run(main())

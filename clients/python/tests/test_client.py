@@ -146,6 +146,24 @@ def test_provider_drift_notification_follows_the_usage_report(engine: Client) ->
         engine.next_notification(timeout=0.2)
 
 
+def test_a_handler_that_calls_the_client_is_refused_not_deadlocked(engine: Client) -> None:
+    refused: List[BaseException] = []
+    done = threading.Event()
+
+    @engine.on_notification
+    def call_back(notification: Notification) -> None:
+        try:
+            engine.session_ping(session="d-2")
+        except RuntimeError as error:
+            refused.append(error)
+        done.set()
+
+    engine.session_open(session="d-2", script="Hi.", provider="gemini-live", model=GEMINI)
+    engine.usage_report(session="d-2", input_tokens=5000)
+    assert done.wait(10) and len(refused) == 1 and "reader thread" in str(refused[0])
+    assert engine.session_ping(session="d-2")["status"] == "active"
+
+
 def test_concurrent_calls_from_threads_each_get_their_own_answer(engine: Client, binary: str) -> None:
     texts = ["Hello there.", "What does it cost per month?", "Tschüss, bis morgen! 👋", "ok"]
     tokens = {text: cli_count(binary, text) for text in texts}
@@ -199,6 +217,8 @@ def test_a_killed_engine_fails_the_pending_and_later_calls_at_once(engine: Clien
     started = time.monotonic()
     with pytest.raises(EngineDied):
         engine.session_ping(session="k-1")
+    with pytest.raises(EngineDied):
+        engine.notify("session.ping", session="k-1")
     assert time.monotonic() - started < 1
     with pytest.raises(EngineDied):
         engine.next_notification(timeout=5)

@@ -91,7 +91,7 @@ class AsyncClient(ProtocolMethods[Awaitable[Dict[str, Any]]]):
             await self._write(line)
             wait = self.timeout if timeout is _DEFAULT else timeout
             try:
-                return await asyncio.wait_for(answer, wait)  # type: ignore[no-any-return]
+                return await asyncio.wait_for(answer, wait)
             except asyncio.TimeoutError:
                 raise CallTimeout(f"no answer within {wait} s", method=method) from None
         finally:
@@ -101,6 +101,8 @@ class AsyncClient(ProtocolMethods[Awaitable[Dict[str, Any]]]):
         """Sends a JSON-RPC notification (no id): the engine applies it and never answers, errors included."""
         if self._closed:
             raise ClientClosed(f"{method}: the client is closed")
+        if self._died is not None:
+            raise EngineDied(self._died.returncode, self._died.stderr_tail, method=method)
         await self._write(request_line(None, method, params))
 
     async def _write(self, line: bytes) -> None:
@@ -132,7 +134,7 @@ class AsyncClient(ProtocolMethods[Awaitable[Dict[str, Any]]]):
         if item is _END:
             self._notifications.put_nowait(_END)
             assert self._died is not None
-            raise self._died
+            raise EngineDied(self._died.returncode, self._died.stderr_tail)
         return item  # type: ignore[no-any-return]
 
     async def notifications(self, timeout: Optional[float] = None) -> AsyncIterator[Notification]:

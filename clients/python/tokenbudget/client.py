@@ -132,14 +132,20 @@ class Client(ProtocolMethods[Dict[str, Any]]):
         """Sends a JSON-RPC notification (no id): the engine applies it and never answers, errors included."""
         line = request_line(None, method, params)
         with self._write_lock:
-            if self._closed:
-                raise ClientClosed(f"{method}: the client is closed")
-            try:
-                self._writer.write(line)
-                self._writer.flush()
-            except (OSError, ValueError):
-                self._reader_thread.join(5)
-                raise self._died or EngineDied(None, self._stderr.text(), method=method) from None
+            with self._lock:
+                if self._closed:
+                    raise ClientClosed(f"{method}: the client is closed")
+                died = self._died
+            if died is None:
+                try:
+                    self._writer.write(line)
+                    self._writer.flush()
+                    return
+                except (OSError, ValueError):
+                    self._reader_thread.join(5)
+                    died = self._died
+        raise EngineDied(died.returncode if died else None, died.stderr_tail if died else self._stderr.text(),
+                         method=method)
 
     # MARK: - Notifications
 
@@ -166,7 +172,7 @@ class Client(ProtocolMethods[Dict[str, Any]]):
         if item is _END:
             self._notifications.put(_END)
             assert self._died is not None
-            raise self._died
+            raise EngineDied(self._died.returncode, self._died.stderr_tail)
         return item  # type: ignore[no-any-return]
 
     def notifications(self, timeout: Optional[float] = None) -> Iterator[Notification]:
