@@ -8,6 +8,8 @@ swift build --build-tests
 swift test --skip-build
 # The engine embedded in a Swift relay, in-process (the ContextEngine library product).
 .build/debug/EmbeddedRelay | tail -n 1
+# The Python client (clients/python): pytest in a venv against the binary just built.
+bash scripts/test-python-client.sh
 # The providers' official SDK types (google-genai, openai from PyPI, pinned, in a venv) are the oracle for
 # every message the engine hands a relay: the oracle's own test, then all shared dialogues through
 # `serve` for both providers against the SDK types and a provider simulator (docs/providers.md).
