@@ -204,7 +204,8 @@ extension ProviderMirror {
     /// The messages that open the first connection (the script, and the summary if any).
     func openingSend(_ context: ContextSession) -> [JSONValue] { seed(context.snapshot()) }
 
-    static func percent(_ fraction: Double) -> String { "\(Int((fraction * 100).rounded())) %" }
+    /// `0.9` → "90 %", `0.015` → "1.5 %": as many digits as the policy gave.
+    static func percent(_ fraction: Double) -> String { String(format: "%g %%", fraction * 100) }
 
     // MARK: - Reconciliation
 
