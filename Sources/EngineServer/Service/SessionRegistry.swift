@@ -188,6 +188,9 @@ final class SessionRegistry {
             served.epoch = epoch
             for message in try store.messages(session: id, limit: Int.max) { served.messageSeqs[message.messageID] = message.seq }
             if let resume = try store.resume(session: id) { served.resume = resume }
+            served.requests.load(
+                try store.requests(session: id).map { ($0.requestID, $0.seq, Array($0.answer.utf8)) },
+                capacity: EngineService.keptRequestAnswers)
             add(served, id: id, at: now)
             return served
         } catch let error as RPCError {

@@ -28,6 +28,8 @@ final class UnitOfWork {
     /// Bytes of the answers held (the server commits early past its bound).
     private(set) var heldBytes = 0
     private var transactionOpen = false
+    /// Numbers the batches (a kept answer from the current one is not committed yet).
+    private(set) var batch = 0
     private var failure: Error?
     /// Sessions changed or created by this batch: dropped from memory if it fails.
     private(set) var touched: Set<SessionKey> = []
@@ -150,6 +152,7 @@ final class UnitOfWork {
 
     /// Starts the next batch.
     func reset() {
+        batch += 1
         answers.removeAll(keepingCapacity: true)
         heldBytes = 0
         transactionOpen = false

@@ -377,7 +377,29 @@ public final class SQLiteSessionStore: SessionStore {
         }
     }
 
+    static let upsertRequest = StoreSchema.requests.upsert(
+        .sqlite, key: ["session_id", "request_id"], columns: Array(StoreSchema.requests.columns.dropFirst()))
+
+    public func saveRequest(session: String, _ request: StoredRequest, keep: Int) throws {
+        try StoreError.during("keeping the answer of request \"\(request.requestID)\" of session \"\(session)\"") {
+            try database.statement(Self.upsertRequest)
+                .bind([.text(session), .text(request.requestID), .int(Int64(request.seq)), .text(request.answer)]).run()
+            try database.statement("DELETE FROM requests WHERE session_id = ?1 AND seq <= ?2")
+                .bind([.text(session), .int(Int64(request.seq - keep))]).run()
+        }
+    }
+
     // MARK: - Reads
+
+    public func requests(session: String) throws -> [StoredRequest] {
+        try StoreError.during("reading the kept answers of session \"\(session)\"") {
+            try database.statement("SELECT request_id, seq, answer FROM requests WHERE session_id = ?1 ORDER BY seq")
+                .bind([.text(session)]).rows {
+                    StoredRequest(requestID: try $0.requiredText("request_id"), seq: try $0.requiredInt("seq"),
+                                  answer: try $0.requiredText("answer"))
+                }
+        }
+    }
 
     public func session(id: String) throws -> SessionRecord? {
         try StoreError.during("reading session \"\(id)\"") {
