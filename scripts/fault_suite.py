@@ -128,24 +128,32 @@ def a_store(directory):
 
 # MARK: - Cases
 
-def case_eio_at_commit_is_outcome_unknown(directory):
-    """Every fdatasync fails with EIO: the commit's outcome is unknown (-32015, never "nothing
-    changed"), later writes are refused (-32016), reads still answer; after kill -9 and a restart the
-    relay's retry with the same requestId leaves exactly one copy of the turn."""
-    store = a_store(directory)
-    engine = Engine(store, strace=["-e", "trace=fdatasync", "-e", "inject=fdatasync:error=EIO:when=1+"])
-    first = engine.call("turn.append", session="s", role="user", text="one", requestId="r-one")
-    expect(error_code(first) == OUTCOME_UNKNOWN, f"failed commit answered {json.dumps(first)[:300]}")
-    second = engine.send([turn("s", "two", requestId="r-two")])[0]
-    expect(error_code(second) == WRITES_REFUSED, f"a write after it answered {json.dumps(second)[:300]}")
-    result(engine.call("session.get", session="s"))
-    engine.kill()
-    engine = Engine(store)
-    retry = engine.send([turn("s", "one", requestId="r-one")])[0]
-    result(retry)
-    engine.finish()
-    stored = messages(store, "s")
-    expect(stored == ["one"], f"after the retry the store holds {stored}")
+def eio_at_commit(when):
+    """Every fdatasync from the `when`-th on fails with EIO: the commit's outcome is unknown (-32015,
+    never "nothing changed"), later writes are refused (-32016), reads still answer; after kill -9 and
+    a restart the relay's retry with the same requestId leaves exactly one copy of the turn, whether
+    or not the failed batch reached the disk. ("1+": the first sync of the batch fails; "3+": with a
+    fresh WAL the first two syncs are the WAL header and its folder, the third is the commit's, and
+    the batch came back after the restart 3 of 3 times before the fix.)"""
+    def case(directory):
+        store = a_store(directory)
+        engine = Engine(store, strace=["-e", "trace=fdatasync", "-e", f"inject=fdatasync:error=EIO:when={when}"])
+        first = engine.call("turn.append", session="s", role="user", text="one", requestId="r-one")
+        expect(error_code(first) == OUTCOME_UNKNOWN, f"failed commit answered {json.dumps(first)[:300]}")
+        second = engine.send([turn("s", "two", requestId="r-two")])[0]
+        expect(error_code(second) == WRITES_REFUSED, f"a write after it answered {json.dumps(second)[:300]}")
+        result(engine.call("session.get", session="s"))
+        engine.kill()
+        came_back = messages(store, "s") == ["one"]
+        engine = Engine(store)
+        retry = engine.send([turn("s", "one", requestId="r-one")])[0]
+        result(retry)
+        engine.finish()
+        stored = messages(store, "s")
+        expect(stored == ["one"], f"after the retry the store holds {stored}")
+        return "the failed batch was on disk after the restart" if came_back else "the failed batch was not on disk"
+    case.__name__ = f"case_eio_at_commit_is_outcome_unknown_when_{when.replace('+', 'on')}"
+    return case
 
 
 def case_symlink_second_engine_refused(directory):
@@ -270,7 +278,8 @@ def case_request_id_answers_original_across_restart(directory):
     expect(stored == ["hello", "again"], f"t-1 must be stored once and t-2 once: {stored}")
 
 CASES = [
-    case_eio_at_commit_is_outcome_unknown,
+    eio_at_commit("1+"),
+    eio_at_commit("3+"),
     case_symlink_second_engine_refused,
     case_hard_link_second_engine_refused,
     case_deleted_under_engine_refuses_writes,
@@ -293,9 +302,9 @@ def main():
         directory = tempfile.mkdtemp(prefix="tb-fault-")
         started = time.time()
         try:
-            case(directory)
+            note = case(directory)
             passed += 1
-            print(f"ok   {case.__name__} ({time.time() - started:.1f} s)", flush=True)
+            print(f"ok   {case.__name__} ({time.time() - started:.1f} s){': ' + note if note else ''}", flush=True)
         except Exception as error:  # one case's failure must not stop the others
             failed += 1
             print(f"FAIL {case.__name__}: {error}", flush=True)
