@@ -13,7 +13,8 @@ import JSONWire
 /// - A file damaged inside (`PRAGMA quick_check` fails) is refused at open, untouched.
 /// - Writes stop when their outcome cannot be known: after an I/O error at `COMMIT` (fsync failures
 ///   on Linux leave it unknown), and when the file at the path is no longer the open one (checked
-///   before every commit); every later `begin` throws `writesRefused` until the store is reopened.
+///   before every commit); every later `begin` and `commit` throw that refusal (`writesRefused`,
+///   `fileReplaced`) until the store is reopened.
 /// - Foreign or corrupt files are refused at open and left untouched: an existing file must be an
 ///   SQLite database whose `application_id` is ours (or a brand-new empty one).
 /// - Schema versions live in `user_version`: version n means the first n of `Migration.all` are
@@ -88,12 +89,14 @@ public final class SQLiteSessionStore: SessionStore {
         fileIdentity = Self.identity(descriptor: fileDescriptor)
     }
 
+    /// The identity of an open file. The corresponding C function is `fstat`.
     static func identity(descriptor: Int32) -> FileIdentity? {
         var info = stat()
         guard fstat(descriptor, &info) == 0 else { return nil }
         return FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
     }
 
+    /// The identity of the file a path names now (nil when none). The corresponding C function is `stat`.
     static func identity(path: String) -> FileIdentity? {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
@@ -259,8 +262,9 @@ public final class SQLiteSessionStore: SessionStore {
         try StoreError.during("starting a batch on \(path)") { try database.execute("BEGIN IMMEDIATE") }
     }
 
-    /// Commits, after checking that the file at the path is still the one open (one `stat`, about
-    /// 1 µs: O(1) per batch, not per event). An I/O error from `COMMIT` leaves its outcome unknown —
+    /// Commits, after checking that the file at the path is still the one open (one `stat`: 6–7 µs
+    /// for a 4-component path on the shared 2-core machine, against a commit's fsync of ~0.3–4 ms;
+    /// O(1) per batch, not per event). An I/O error from `COMMIT` leaves its outcome unknown —
     /// the WAL frames may be on disk although the fsync failed, and they come back after a restart —
     /// so it throws `io` and every later batch is refused (`writesRefused`) until the store is reopened.
     public func commit() throws {
