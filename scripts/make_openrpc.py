@@ -75,7 +75,15 @@ SESSION = ("session", S, True)
 STATE_CHANGE = {"result": ref("Change")}
 
 
+REQUEST_ID = ("requestId", {"type": "string", "minLength": 1, "description": "idempotency key: a retry answers the "
+                             "original result (docs/protocol.md)"}, False)
+STORE_WRITE_ERRORS = ["notStored", "outcomeUnknown", "writesRefused"]
+
+
 def method(name, summary, params, result, errors):
+    # Any request that names a session may carry an idempotency key.
+    if any(p[0] == "session" for p in params):
+        params = params + [REQUEST_ID]
     return {
         "name": name, "summary": summary,
         "params": [{"name": p[0], "schema": p[1], "required": p[2]} for p in params],
@@ -84,8 +92,8 @@ def method(name, summary, params, result, errors):
     }
 
 
-EVENT_ERRORS = ["invalidParams", "unknownSession", "sessionNotActive", "overBudget", "notStored", "ownedElsewhere",
-                "rebuildMismatch", "storeUnavailable"]
+EVENT_ERRORS = ["invalidParams", "unknownSession", "sessionNotActive", "overBudget", "ownedElsewhere",
+                "rebuildMismatch", "storeUnavailable"] + STORE_WRITE_ERRORS
 methods = [
     method("session.open", "Opens a session on a script (docs/protocol.md, docs/providers.md).", [
         SESSION, ("script", S, False), ("scriptFile", S, False),
@@ -100,7 +108,7 @@ methods = [
            {"provider": obj({"name": S, "model": S, "held": I, "stale": I, "limit": I}),
             "send": {"type": "array", "items": ref("ProviderMessage")}}),
         ["invalidParams", "sessionExists", "scriptOverBudget", "invalidPolicy", "tokenizerUnavailable",
-         "scriptUnreadable", "invalidConfiguration", "notStored", "ownedElsewhere", "storeUnavailable"]),
+         "scriptUnreadable", "invalidConfiguration", "ownedElsewhere", "storeUnavailable"] + STORE_WRITE_ERRORS),
     method("turn.append", "A turn, or a chunk of one.", [
         SESSION, ("role", {"enum": ["user", "model"]}, True), ("text", S, True), ("final", B, False),
         ("metadata", ANY_OBJECT, False), ("audioMs", {"type": "integer", "minimum": 0, "maximum": 86_400_000}, False),
@@ -125,14 +133,16 @@ methods = [
            obj({"session": S, "status": {"enum": ["closed", "resolved"]},
                 "figures": obj({"durationSeconds": N, "messages": I, "usage": ref("Usage"),
                                 "summary": obj({"turns": I, "finalHash": S})})}),
-           ["invalidParams", "unknownSession", "sessionNotActive", "notStored"]),
+           ["invalidParams", "unknownSession", "sessionNotActive"] + STORE_WRITE_ERRORS),
     method("session.resume", "The session as the engine holds it (rebuilt after a restart).", [SESSION],
            obj({"session": S, "status": S, "version": I, "usage": ref("Usage"), "hash": S,
                 "pendingInstruction": nullable(S), "activeInstruction": nullable(S), "snapshot": ANY_OBJECT}),
-           ["invalidParams", "unknownSession", "sessionNotActive", "ownedElsewhere", "rebuildMismatch", "storeUnavailable"]),
+           ["invalidParams", "unknownSession", "sessionNotActive", "ownedElsewhere", "rebuildMismatch", "storeUnavailable"]
+           + STORE_WRITE_ERRORS),
     method("resume.update", "Keeps the latest resumable handle.",
            [SESSION, ("handle", S, False), ("resumable", B, False)],
-           obj({"session": S, "handle": nullable(S), "resumable": B}), ["invalidParams", "unknownSession", "sessionNotActive"]),
+           obj({"session": S, "handle": nullable(S), "resumable": B}),
+           ["invalidParams", "unknownSession", "sessionNotActive"] + STORE_WRITE_ERRORS),
     method("resume.goAway", "The connection is about to end: the plan.",
            [SESSION, ("timeLeftMs", {"type": "integer", "minimum": 0}, False)],
            {"oneOf": [
@@ -142,15 +152,16 @@ methods = [
                     "snapshot": ANY_OBJECT}),
                obj({"session": S, "action": {"enum": ["end"]}, "reason": S}),
                ref("Change"),
-           ]}, ["invalidParams", "unknownSession"]),
+           ]}, ["invalidParams", "unknownSession", "sessionNotActive", "rebuildMismatch", "storeUnavailable",
+                "ownedElsewhere"] + STORE_WRITE_ERRORS),
     method("resume.connected", "The new connection is up (with a provider: re-seeded or resumed).",
            [SESSION, ("reseeded", B, False)],
            {"oneOf": [obj({"session": S, "attempts": I}), ref("Change")]},
-           ["invalidParams", "unknownSession", "sessionNotActive"]),
+           ["invalidParams", "unknownSession", "sessionNotActive"] + STORE_WRITE_ERRORS),
     method("usage.report", "What the provider reported for its last response, against the ledger.",
            [SESSION, ("usageMetadata", ANY_OBJECT, False), ("usage", ANY_OBJECT, False),
             ("inputTokens", {"type": "integer", "minimum": 0}, False)],
-           ref("Change"), ["invalidParams", "unknownSession", "sessionNotActive"]),
+           ref("Change"), ["invalidParams", "unknownSession", "sessionNotActive"] + STORE_WRITE_ERRORS),
     method("session.get", "The stored record, with usage and hash.", [SESSION], ref("SessionRecord"),
            ["invalidParams", "unknownSession", "storeUnavailable"]),
     method("session.messages", "The stored transcript.", [SESSION, ("limit", {"type": "integer", "minimum": 1}, False)],
@@ -188,6 +199,8 @@ errors = {
     "storeUnavailable": (-32012, "the method needs a store, or the store failed to answer"),
     "ownedElsewhere": (-32013, "another engine holds the session, or took it over"),
     "rebuildMismatch": (-32014, "a stored session cannot be rebuilt as it was; it is not served"),
+    "outcomeUnknown": (-32015, "an I/O error at COMMIT: the change may or may not be stored (retry with the same requestId)"),
+    "writesRefused": (-32016, "the store refuses writes (a commit's outcome unknown, or the file replaced) until a restart"),
 }
 
 notifications = {

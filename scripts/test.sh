@@ -18,6 +18,9 @@ bash scripts/test-provider-oracle.sh
 python3 scripts/make_openrpc.py --check
 oracle_python="$(bash scripts/bootstrap-oracles.sh | tail -n 1)"
 "$oracle_python" scripts/provider_e2e.py --binary .build/debug/tokenbudget
+# End-to-end fault cases on the real binary: EIO at commit (strace), symlinks, hard links, a store
+# deleted or replaced under the engine, NUL and canonically equivalent ids, a damaged file (docs/storage.md).
+timeout 300 bash scripts/fault-suite.sh .build/debug/tokenbudget
 # A bounded libFuzzer run over serve's framing and request parser (docs/protocol.md).
 bash scripts/fuzz-request-parser.sh "${FUZZ_SECONDS:-30}"
 # A bounded libFuzzer run: the o200k and cl100k split scanners must cut what PCRE2 cuts (docs/tokenizer.md).

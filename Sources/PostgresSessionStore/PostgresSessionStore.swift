@@ -291,6 +291,26 @@ public final class PostgresSessionStore: SessionStore {
         ])
     }
 
+    static let upsertRequest = StoreSchema.requests.upsert(
+        .postgres, key: ["session_id", "request_id"], columns: Array(StoreSchema.requests.columns.dropFirst()))
+
+    public func saveRequest(session: String, _ request: StoredRequest, keep: Int) throws {
+        send("keeping the answer of request \"\(request.requestID)\" of session \"\(session)\"", Self.upsertRequest, [
+            .text(session), .text(request.requestID), .int(Int64(request.seq)), .text(request.answer),
+        ])
+        send("forgetting old answers of session \"\(session)\"", "DELETE FROM requests WHERE session_id = $1 AND seq <= $2",
+             [.text(session), .int(Int64(request.seq - keep))])
+    }
+
+    public func requests(session: String) throws -> [StoredRequest] {
+        try doing("reading the kept answers of session \"\(session)\"") {
+            try read("SELECT request_id, seq, answer FROM requests WHERE session_id = $1 ORDER BY seq", [.text(session)]).map {
+                StoredRequest(requestID: try $0.requiredText("request_id"), seq: try $0.requiredInt("seq"),
+                              answer: try $0.requiredText("answer"))
+            }
+        }
+    }
+
     // MARK: - Ownership
 
     public func claim(session: String, owner: String, leaseSeconds: Double) throws -> SessionClaim {

@@ -111,6 +111,21 @@ public struct ResumeState: Sendable, Equatable {
     }
 }
 
+/// The answer of a keyed request (`requestId`), kept so that a retry answers it again.
+public struct StoredRequest: Sendable, Equatable {
+    public var requestID: String
+    /// The session's count of keyed requests when this one was applied (the newest `keep` are kept).
+    public var seq: Int
+    /// The result, as JSON text.
+    public var answer: String
+
+    public init(requestID: String, seq: Int, answer: String) {
+        self.requestID = requestID
+        self.seq = seq
+        self.answer = answer
+    }
+}
+
 /// The answer to an engine's claim on a session.
 public enum SessionClaim: Sendable, Equatable {
     /// This engine holds the session; `epoch` is its fencing token (it goes up at every takeover).
@@ -149,6 +164,9 @@ public protocol SessionStore: AnyObject {
     func appendEvents(session: String, _ events: [StoredEvent]) throws
     func upsertMessage(_ message: StoredMessage) throws
     func saveResume(session: String, _ state: ResumeState) throws
+    /// Keeps the answer of a keyed request of `session` (inside the batch that applied it) and
+    /// forgets the session's answers older than its last `keep`.
+    func saveRequest(session: String, _ request: StoredRequest, keep: Int) throws
 
     func session(id: String) throws -> SessionRecord?
     func events(session: String) throws -> [StoredEvent]
@@ -157,6 +175,8 @@ public protocol SessionStore: AnyObject {
     func history(business: String?, user: String?, limit: Int) throws -> [SessionRecord]
     func statistics() throws -> [StatusStatistics]
     func resume(session: String) throws -> ResumeState?
+    /// The kept answers of `session`'s keyed requests, oldest first.
+    func requests(session: String) throws -> [StoredRequest]
     /// Sessions still `active` (to rebuild or expire after a restart).
     func activeSessionIDs() throws -> [String]
 

@@ -33,6 +33,12 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
         case unsupportedVersion
         /// What was asked for does not exist (no store file at the path).
         case notFound
+        /// The file under the open handle is no longer the file at the store's path (deleted, moved
+        /// or replaced): its writes would be lost, so the store refuses them until it is reopened.
+        case fileReplaced
+        /// The store refuses writes until it is reopened and verified: an earlier commit failed with
+        /// an I/O error and its outcome is unknown (it may be on disk), or the file was replaced.
+        case writesRefused
         /// Anything else; the message says what.
         case other
     }

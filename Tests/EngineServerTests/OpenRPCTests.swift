@@ -14,7 +14,7 @@ import Testing
 
     @Test func everyServedMethodIsInTheDocumentAndBack() {
         #expect(Set(MethodTable.standard.handlers.keys) == Set(OpenRPC.params.keys))
-        #expect(OpenRPC.params["turn.append"] == ["session", "role", "text", "final", "metadata", "audioMs", "providerItemId"])
+        #expect(OpenRPC.params["turn.append"] == ["session", "role", "text", "final", "metadata", "audioMs", "providerItemId", "requestId"])
     }
 
     @Test func rpcDiscoverAnswersTheDocument() {

@@ -80,8 +80,10 @@ import Testing
         for open in [{ _ = try SQLiteSessionStore(path: file.path) }, { _ = try SQLiteSessionStore(readingOnly: file.path) }] {
             let error = try #require(storeError(open))
             #expect(error.code == .unsupportedVersion, "\(error)")
-            #expect(error.message.contains("schema version 2"), "\(error)")
-            #expect(error.message.contains("\"create-tables-v1\"") && error.message.contains("migration 2"), "\(error)")
+            let known = Migration.all.count
+            #expect(error.message.contains("schema version \(known + 1)"), "\(error)")
+            #expect(error.message.contains("\"\(Migration.all[known - 1].name)\"") && error.message.contains("migration \(known + 1)"),
+                    "\(error)")
         }
         #expect(try file.bytes() == before)
     }

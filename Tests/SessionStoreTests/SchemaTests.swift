@@ -66,19 +66,39 @@ import Testing
             updated_at DOUBLE PRECISION NOT NULL, attempts INTEGER NOT NULL);
         """
 
+    /// Migration 2 ("request-answers-v2"): the kept answers of keyed requests (`requestId`).
+    static let sqliteV2 = """
+        CREATE TABLE requests (
+            id INTEGER PRIMARY KEY, session_id TEXT NOT NULL REFERENCES sessions(id), request_id TEXT NOT NULL,
+            seq INTEGER NOT NULL, answer TEXT NOT NULL);
+        CREATE UNIQUE INDEX requests_by_session ON requests (session_id, request_id);
+        """
+    static let postgresV2 = """
+        CREATE TABLE requests (
+            id BIGSERIAL PRIMARY KEY, session_id TEXT NOT NULL REFERENCES sessions(id), request_id TEXT NOT NULL,
+            seq INTEGER NOT NULL, answer TEXT NOT NULL);
+        CREATE UNIQUE INDEX requests_by_session ON requests (session_id, request_id);
+        """
+
+    @Test func renderedDDLOfMigration2InBothDialects() {
+        #expect(normalizedSQL(Migration.all[1].sql(.sqlite)) == normalizedSQL(Self.sqliteV2))
+        #expect(normalizedSQL(Migration.all[1].sql(.postgres)) == normalizedSQL(Self.postgresV2))
+    }
+
     @Test func renderedDDLEqualsVersion1InBothDialects() {
         #expect(normalizedSQL(Migration.all[0].sql(.sqlite)) == normalizedSQL(Self.sqliteV1))
         #expect(normalizedSQL(Migration.all[0].sql(.postgres)) == normalizedSQL(Self.postgresV1))
     }
 
-    /// What SQLite itself records: a fresh store and a file made from the literal v1 text have the same
-    /// tables, columns (type, NOT NULL, default, key), foreign keys and indexes.
-    @Test func freshStoreHasTheSameSchemaAsVersion1() throws {
+    /// What SQLite itself records: a fresh store and a file made from the literal v1 and v2 texts have
+    /// the same tables, columns (type, NOT NULL, default, key), foreign keys and indexes.
+    @Test func freshStoreHasTheSameSchemaAsVersions1And2() throws {
         let fresh = try TemporaryStore(), literal = try TemporaryStore()
         _ = try SQLiteSessionStore(path: fresh.path)
         do {
             let database = try SQLiteDatabase(path: literal.path, create: true)
             try database.execute(Self.sqliteV1)
+            try database.execute(Self.sqliteV2)
         }
         let expected = try Self.describe(literal.path), actual = try Self.describe(fresh.path)
         #expect(actual == expected)
@@ -110,8 +130,8 @@ import Testing
     }
 
     @Test func migrationsAreNamedAndTheVersionOnDiskCountsThem() throws {
-        #expect(Migration.all.map(\.name) == ["create-tables-v1"])
-        #expect(SQLiteSessionStore.migrations.count == 1)
+        #expect(Migration.all.map(\.name) == ["create-tables-v1", "request-answers-v2"])
+        #expect(SQLiteSessionStore.migrations.count == 2)
         let store = try TemporaryStore()
         _ = try SQLiteSessionStore(path: store.path)
         let database = try SQLiteDatabase(path: store.path, create: false, readOnly: true)
@@ -120,8 +140,9 @@ import Testing
     }
 
     /// A file written by the release before named migrations (the literal v1 DDL, its application id
-    /// and `user_version = 1`, a session in it) opens as it is: nothing migrated, the session reads.
-    @Test func aVersion1FileOpensUnchanged() throws {
+    /// and `user_version = 1`, a session in it) opens with its v1 tables as they were, the session
+    /// reads, and migration 2 added only the `requests` table.
+    @Test func aVersion1FileOpensWithItsTablesUnchanged() throws {
         let file = try TemporaryStore()
         do {
             let database = try SQLiteDatabase(path: file.path, create: true)
@@ -138,7 +159,9 @@ import Testing
         let store = try SQLiteSessionStore(path: file.path)
         let record = try #require(try store.session(id: "old"))
         #expect(record.status == "closed" && record.messageCount == 7 && record.configuration["window"]?.intValue == 1000)
-        #expect(try Self.describe(file.path) == before)
+        let after = try Self.describe(file.path)
+        #expect(after.filter { !$0.contains("requests") } == before)
+        #expect(after.contains { $0.hasPrefix("table requests") })
     }
 
     @Test func statementsComeFromTheDescription() {

@@ -133,6 +133,15 @@ enum OpenRPCDocument {
       "type": "object"
      },
      "required": false
+    },
+    {
+     "name": "requestId",
+     "schema": {
+      "type": "string",
+      "minLength": 1,
+      "description": "idempotency key: a retry answers the original result (docs/protocol.md)"
+     },
+     "required": false
     }
    ],
    "result": {
@@ -271,13 +280,19 @@ enum OpenRPCDocument {
      "$ref": "#/components/errors/invalidConfiguration"
     },
     {
-     "$ref": "#/components/errors/notStored"
-    },
-    {
      "$ref": "#/components/errors/ownedElsewhere"
     },
     {
      "$ref": "#/components/errors/storeUnavailable"
+    },
+    {
+     "$ref": "#/components/errors/notStored"
+    },
+    {
+     "$ref": "#/components/errors/outcomeUnknown"
+    },
+    {
+     "$ref": "#/components/errors/writesRefused"
     }
    ]
   },
@@ -338,6 +353,15 @@ enum OpenRPCDocument {
       "type": "string"
      },
      "required": false
+    },
+    {
+     "name": "requestId",
+     "schema": {
+      "type": "string",
+      "minLength": 1,
+      "description": "idempotency key: a retry answers the original result (docs/protocol.md)"
+     },
+     "required": false
     }
    ],
    "result": {
@@ -360,9 +384,6 @@ enum OpenRPCDocument {
      "$ref": "#/components/errors/overBudget"
     },
     {
-     "$ref": "#/components/errors/notStored"
-    },
-    {
      "$ref": "#/components/errors/ownedElsewhere"
     },
     {
@@ -370,6 +391,15 @@ enum OpenRPCDocument {
     },
     {
      "$ref": "#/components/errors/storeUnavailable"
+    },
+    {
+     "$ref": "#/components/errors/notStored"
+    },
+    {
+     "$ref": "#/components/errors/outcomeUnknown"
+    },
+    {
+     "$ref": "#/components/errors/writesRefused"
     }
    ]
   },
@@ -390,6 +420,15 @@ enum OpenRPCDocument {
       "type": "string"
      },
      "required": true
+    },
+    {
+     "name": "requestId",
+     "schema": {
+      "type": "string",
+      "minLength": 1,
+      "description": "idempotency key: a retry answers the original result (docs/protocol.md)"
+     },
+     "required": false
     }
    ],
    "result": {
@@ -412,9 +451,6 @@ enum OpenRPCDocument {
      "$ref": "#/components/errors/overBudget"
     },
     {
-     "$ref": "#/components/errors/notStored"
-    },
-    {
      "$ref": "#/components/errors/ownedElsewhere"
     },
     {
@@ -422,6 +458,15 @@ enum OpenRPCDocument {
     },
     {
      "$ref": "#/components/errors/storeUnavailable"
+    },
+    {
+     "$ref": "#/components/errors/notStored"
+    },
+    {
+     "$ref": "#/components/errors/outcomeUnknown"
+    },
+    {
+     "$ref": "#/components/errors/writesRefused"
     },
     {
      "$ref": "#/components/errors/instructionTooLong"
@@ -438,6 +483,15 @@ enum OpenRPCDocument {
       "type": "string"
      },
      "required": true
+    },
+    {
+     "name": "requestId",
+     "schema": {
+      "type": "string",
+      "minLength": 1,
+      "description": "idempotency key: a retry answers the original result (docs/protocol.md)"
+     },
+     "required": false
     }
    ],
    "result": {
@@ -460,9 +514,6 @@ enum OpenRPCDocument {
      "$ref": "#/components/errors/overBudget"
     },
     {
-     "$ref": "#/components/errors/notStored"
-    },
-    {
      "$ref": "#/components/errors/ownedElsewhere"
     },
     {
@@ -470,6 +521,15 @@ enum OpenRPCDocument {
     },
     {
      "$ref": "#/components/errors/storeUnavailable"
+    },
+    {
+     "$ref": "#/components/errors/notStored"
+    },
+    {
+     "$ref": "#/components/errors/outcomeUnknown"
+    },
+    {
+     "$ref": "#/components/errors/writesRefused"
     }
    ]
   },
@@ -483,6 +543,15 @@ enum OpenRPCDocument {
       "type": "string"
      },
      "required": true
+    },
+    {
+     "name": "requestId",
+     "schema": {
+      "type": "string",
+      "minLength": 1,
+      "description": "idempotency key: a retry answers the original result (docs/protocol.md)"
+     },
+     "required": false
     }
    ],
    "result": {
@@ -505,9 +574,6 @@ enum OpenRPCDocument {
      "$ref": "#/components/errors/overBudget"
     },
     {
-     "$ref": "#/components/errors/notStored"
-    },
-    {
      "$ref": "#/components/errors/ownedElsewhere"
     },
     {
@@ -515,6 +581,15 @@ enum OpenRPCDocument {
     },
     {
      "$ref": "#/components/errors/storeUnavailable"
+    },
+    {
+     "$ref": "#/components/errors/notStored"
+    },
+    {
+     "$ref": "#/components/errors/outcomeUnknown"
+    },
+    {
+     "$ref": "#/components/errors/writesRefused"
     }
    ]
   },
@@ -538,6 +613,15 @@ enum OpenRPCDocument {
       ]
      },
      "required": true
+    },
+    {
+     "name": "requestId",
+     "schema": {
+      "type": "string",
+      "minLength": 1,
+      "description": "idempotency key: a retry answers the original result (docs/protocol.md)"
+     },
+     "required": false
     }
    ],
    "result": {
@@ -560,9 +644,6 @@ enum OpenRPCDocument {
      "$ref": "#/components/errors/overBudget"
     },
     {
-     "$ref": "#/components/errors/notStored"
-    },
-    {
      "$ref": "#/components/errors/ownedElsewhere"
     },
     {
@@ -570,6 +651,15 @@ enum OpenRPCDocument {
     },
     {
      "$ref": "#/components/errors/storeUnavailable"
+    },
+    {
+     "$ref": "#/components/errors/notStored"
+    },
+    {
+     "$ref": "#/components/errors/outcomeUnknown"
+    },
+    {
+     "$ref": "#/components/errors/writesRefused"
     }
    ]
   },
@@ -592,6 +682,15 @@ enum OpenRPCDocument {
        "gemini",
        "openai"
       ]
+     },
+     "required": false
+    },
+    {
+     "name": "requestId",
+     "schema": {
+      "type": "string",
+      "minLength": 1,
+      "description": "idempotency key: a retry answers the original result (docs/protocol.md)"
      },
      "required": false
     }
@@ -659,6 +758,15 @@ enum OpenRPCDocument {
       "type": "string"
      },
      "required": true
+    },
+    {
+     "name": "requestId",
+     "schema": {
+      "type": "string",
+      "minLength": 1,
+      "description": "idempotency key: a retry answers the original result (docs/protocol.md)"
+     },
+     "required": false
     }
    ],
    "result": {
@@ -716,6 +824,15 @@ enum OpenRPCDocument {
        "closed",
        "resolved"
       ]
+     },
+     "required": false
+    },
+    {
+     "name": "requestId",
+     "schema": {
+      "type": "string",
+      "minLength": 1,
+      "description": "idempotency key: a retry answers the original result (docs/protocol.md)"
      },
      "required": false
     }
@@ -792,6 +909,12 @@ enum OpenRPCDocument {
     },
     {
      "$ref": "#/components/errors/notStored"
+    },
+    {
+     "$ref": "#/components/errors/outcomeUnknown"
+    },
+    {
+     "$ref": "#/components/errors/writesRefused"
     }
    ]
   },
@@ -805,6 +928,15 @@ enum OpenRPCDocument {
       "type": "string"
      },
      "required": true
+    },
+    {
+     "name": "requestId",
+     "schema": {
+      "type": "string",
+      "minLength": 1,
+      "description": "idempotency key: a retry answers the original result (docs/protocol.md)"
+     },
+     "required": false
     }
    ],
    "result": {
@@ -882,6 +1014,15 @@ enum OpenRPCDocument {
     },
     {
      "$ref": "#/components/errors/storeUnavailable"
+    },
+    {
+     "$ref": "#/components/errors/notStored"
+    },
+    {
+     "$ref": "#/components/errors/outcomeUnknown"
+    },
+    {
+     "$ref": "#/components/errors/writesRefused"
     }
    ]
   },
@@ -907,6 +1048,15 @@ enum OpenRPCDocument {
      "name": "resumable",
      "schema": {
       "type": "boolean"
+     },
+     "required": false
+    },
+    {
+     "name": "requestId",
+     "schema": {
+      "type": "string",
+      "minLength": 1,
+      "description": "idempotency key: a retry answers the original result (docs/protocol.md)"
      },
      "required": false
     }
@@ -950,6 +1100,15 @@ enum OpenRPCDocument {
     },
     {
      "$ref": "#/components/errors/sessionNotActive"
+    },
+    {
+     "$ref": "#/components/errors/notStored"
+    },
+    {
+     "$ref": "#/components/errors/outcomeUnknown"
+    },
+    {
+     "$ref": "#/components/errors/writesRefused"
     }
    ]
   },
@@ -969,6 +1128,15 @@ enum OpenRPCDocument {
      "schema": {
       "type": "integer",
       "minimum": 0
+     },
+     "required": false
+    },
+    {
+     "name": "requestId",
+     "schema": {
+      "type": "string",
+      "minLength": 1,
+      "description": "idempotency key: a retry answers the original result (docs/protocol.md)"
      },
      "required": false
     }
@@ -1083,6 +1251,27 @@ enum OpenRPCDocument {
     },
     {
      "$ref": "#/components/errors/unknownSession"
+    },
+    {
+     "$ref": "#/components/errors/sessionNotActive"
+    },
+    {
+     "$ref": "#/components/errors/rebuildMismatch"
+    },
+    {
+     "$ref": "#/components/errors/storeUnavailable"
+    },
+    {
+     "$ref": "#/components/errors/ownedElsewhere"
+    },
+    {
+     "$ref": "#/components/errors/notStored"
+    },
+    {
+     "$ref": "#/components/errors/outcomeUnknown"
+    },
+    {
+     "$ref": "#/components/errors/writesRefused"
     }
    ]
   },
@@ -1101,6 +1290,15 @@ enum OpenRPCDocument {
      "name": "reseeded",
      "schema": {
       "type": "boolean"
+     },
+     "required": false
+    },
+    {
+     "name": "requestId",
+     "schema": {
+      "type": "string",
+      "minLength": 1,
+      "description": "idempotency key: a retry answers the original result (docs/protocol.md)"
      },
      "required": false
     }
@@ -1140,6 +1338,15 @@ enum OpenRPCDocument {
     },
     {
      "$ref": "#/components/errors/sessionNotActive"
+    },
+    {
+     "$ref": "#/components/errors/notStored"
+    },
+    {
+     "$ref": "#/components/errors/outcomeUnknown"
+    },
+    {
+     "$ref": "#/components/errors/writesRefused"
     }
    ]
   },
@@ -1175,6 +1382,15 @@ enum OpenRPCDocument {
       "minimum": 0
      },
      "required": false
+    },
+    {
+     "name": "requestId",
+     "schema": {
+      "type": "string",
+      "minLength": 1,
+      "description": "idempotency key: a retry answers the original result (docs/protocol.md)"
+     },
+     "required": false
     }
    ],
    "result": {
@@ -1192,6 +1408,15 @@ enum OpenRPCDocument {
     },
     {
      "$ref": "#/components/errors/sessionNotActive"
+    },
+    {
+     "$ref": "#/components/errors/notStored"
+    },
+    {
+     "$ref": "#/components/errors/outcomeUnknown"
+    },
+    {
+     "$ref": "#/components/errors/writesRefused"
     }
    ]
   },
@@ -1205,6 +1430,15 @@ enum OpenRPCDocument {
       "type": "string"
      },
      "required": true
+    },
+    {
+     "name": "requestId",
+     "schema": {
+      "type": "string",
+      "minLength": 1,
+      "description": "idempotency key: a retry answers the original result (docs/protocol.md)"
+     },
+     "required": false
     }
    ],
    "result": {
@@ -1241,6 +1475,15 @@ enum OpenRPCDocument {
      "schema": {
       "type": "integer",
       "minimum": 1
+     },
+     "required": false
+    },
+    {
+     "name": "requestId",
+     "schema": {
+      "type": "string",
+      "minLength": 1,
+      "description": "idempotency key: a retry answers the original result (docs/protocol.md)"
      },
      "required": false
     }
@@ -2016,6 +2259,14 @@ enum OpenRPCDocument {
    "rebuildMismatch": {
     "code": -32014,
     "message": "a stored session cannot be rebuilt as it was; it is not served"
+   },
+   "outcomeUnknown": {
+    "code": -32015,
+    "message": "an I/O error at COMMIT: the change may or may not be stored (retry with the same requestId)"
+   },
+   "writesRefused": {
+    "code": -32016,
+    "message": "the store refuses writes (a commit's outcome unknown, or the file replaced) until a restart"
    }
   }
  },

@@ -39,6 +39,14 @@ public struct RPCError: Error, Equatable, Sendable {
     /// A stored session cannot be rebuilt as it was: its log does not fold to the snapshot hash the
     /// store recorded, an event does not apply, or its script is missing. It is not served.
     public static let rebuildMismatch = -32014
+    /// The commit failed with an I/O error: the change may or may not be stored (an fsync failure on
+    /// Linux leaves it unknown; SQLite's WAL can hold it and bring it back at the next start). Retry
+    /// with the same `requestId` once the engine was restarted: it answers the original result if the
+    /// change was stored, and applies it otherwise.
+    public static let outcomeUnknown = -32015
+    /// The store refuses writes until the engine restarts on it: an earlier commit's outcome is unknown,
+    /// or the file under the engine was deleted, moved or replaced. Reads still answer.
+    public static let writesRefused = -32016
 
     public var json: JSONValue {
         var object: JSONObject = ["code": .int(Int64(code)), "message": .string(message)]

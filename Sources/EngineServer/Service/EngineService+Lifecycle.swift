@@ -77,20 +77,20 @@ extension EngineService {
         guard now >= nextLeaseRenewal else { return [] }
         nextLeaseRenewal = now + options.leaseSeconds / 3
         var epochs: [String: Int] = [:]
-        for (id, session) in registry.sessions where session.status == .active { epochs[id] = session.epoch }
+        for (key, session) in registry.sessions where session.status == .active { epochs[key.id] = session.epoch }
         guard !epochs.isEmpty else { return [] }
         // A failure (the server unreachable) is retried at the next renewal; the leases last 3 of them.
         guard let lost = try? store.renewLeases(epochs, owner: options.ownerID, leaseSeconds: options.leaseSeconds) else {
             return []
         }
-        registry.forget(lost)
+        registry.forget(lost.map(SessionKey.init))
         return lost.map { id in ["jsonrpc": "2.0", "method": "session.lost", "params": ["session": .string(id)]] }
     }
 
     /// At shutdown: gives up this engine's leases, so another engine may take its sessions at once.
     public func releaseLeases() {
         guard let store, store.isShared else { return }
-        let ids = registry.sessions.filter { $0.value.status == .active }.map(\.key).sorted()
+        let ids = registry.sessions.filter { $0.value.status == .active }.map(\.key.id).sorted(by: SessionKey.ordered)
         try? store.releaseLeases(ids, owner: options.ownerID)
     }
 

@@ -60,9 +60,17 @@ public final class EngineService {
 
     // MARK: - Requests
 
-    /// Handles one request; returns its reply or throws the error to answer with.
+    /// Handles one request; returns its reply or throws the error to answer with. A request with a
+    /// `requestId` that this session already applied answers the original result
+    /// (`EngineService+Idempotency.swift`).
     public func handle(_ request: Request) throws(RPCError) -> Reply {
-        try methods.handler(request.method, params: request.params)(self, Params(request))
+        let params = Params(request)
+        let handler = try methods.handler(request.method, params: request.params)
+        guard let key = try requestKey(params) else { return try handler(self, params) }
+        if let original = recordedAnswer(key) { return original }
+        let reply = try handler(self, params)
+        if reply.changed { record(key, reply) }
+        return reply
     }
 
     /// Parses and handles one input line inside the open batch; its answer (none for a notification)

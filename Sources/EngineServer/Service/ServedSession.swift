@@ -28,6 +28,8 @@ final class ServedSession {
     var record: SessionRecord?
     /// The fencing epoch under which this engine holds the session in a shared store.
     var epoch = 0
+    /// The answers of the last keyed requests (`requestId`), for retries.
+    var requests = RecentRequests()
 
     init(context: ContextSession, renderer: Renderer, business: String?, location: String?, user: String?,
          metadata: JSONObject?, createdAt: Double, lastActivity: Double) {

@@ -11,9 +11,10 @@ import Tokenizer
 /// engine serves (left by an engine that stopped) are tracked here from start-up, by their stored
 /// expiry, so that they expire like any other (`adoptStoredActive`).
 final class SessionRegistry {
-    private(set) var sessions: [String: ServedSession] = [:]
+    /// Keyed by the id's bytes (`SessionKey`): canonically equivalent ids are two sessions, as in the store.
+    private(set) var sessions: [SessionKey: ServedSession] = [:]
     /// Monotonic time of the last activity of each active session (in memory or only stored).
-    private var activity: [String: Double] = [:]
+    private var activity: [SessionKey: Double] = [:]
     /// No active session can expire before this (monotonic seconds): the scan runs only then.
     private var earliestExpiry = Double.infinity
     let scripts = ScriptRegistry()
@@ -25,29 +26,29 @@ final class SessionRegistry {
         self.defaultEncoding = defaultEncoding
     }
 
-    subscript(id: String) -> ServedSession? { sessions[id] }
+    subscript(id: String) -> ServedSession? { sessions[SessionKey(id)] }
 
     func add(_ session: ServedSession, id: String, at now: Double) {
-        sessions[id] = session
+        sessions[SessionKey(id)] = session
         if session.status == .active { touch(session, id: id, at: now) }
     }
 
     /// Records activity; O(1). The earliest-expiry bound only ever moves later on a rescan.
     func touch(_ session: ServedSession, id: String, at now: Double) {
         session.lastActivity = now
-        activity[id] = now
+        activity[SessionKey(id)] = now
         earliestExpiry = min(earliestExpiry, now + idleTimeout)
     }
 
     /// The session ended: no more idle expiry for it.
-    func ended(_ id: String) { activity[id] = nil }
+    func ended(_ id: String) { activity[SessionKey(id)] = nil }
 
     /// Drops sessions from memory (a failed batch, a session another engine took over): the next
     /// request rebuilds them from the store.
-    func forget<S: Sequence>(_ ids: S) where S.Element == String {
-        for id in ids {
-            sessions[id] = nil
-            activity[id] = nil
+    func forget<S: Sequence>(_ ids: S) where S.Element == SessionKey {
+        for key in ids {
+            sessions[key] = nil
+            activity[key] = nil
         }
     }
 
@@ -60,16 +61,16 @@ final class SessionRegistry {
         guard now >= earliestExpiry else { return [] }
         var expired = [(id: String, idle: Double)]()
         var earliest = Double.infinity
-        for (id, last) in activity {
+        for (key, last) in activity {
             if now - last >= idleTimeout {
-                expired.append((id, now - last))
+                expired.append((key.id, now - last))
             } else {
                 earliest = min(earliest, last + idleTimeout)
             }
         }
         earliestExpiry = earliest
-        for (id, _) in expired { activity[id] = nil }
-        return expired.sorted { $0.id < $1.id }
+        for (id, _) in expired { activity[SessionKey(id)] = nil }
+        return expired.sorted { SessionKey.ordered($0.id, $1.id) }
     }
 
     /// Seconds until the next session could expire, nil if none is active.
@@ -82,10 +83,10 @@ final class SessionRegistry {
     /// an engine that stopped expires on time instead of staying active forever. Not rebuilt: only
     /// the expiry is tracked until a request names it.
     func adoptStoredActive(_ records: [SessionRecord], monotonicNow: Double, wallNow: Double) {
-        for record in records where sessions[record.id] == nil && activity[record.id] == nil {
+        for record in records where sessions[SessionKey(record.id)] == nil && activity[SessionKey(record.id)] == nil {
             let expiresAt = record.expiresAt ?? (record.updatedAt + idleTimeout)
             let last = monotonicNow - (wallNow - (expiresAt - idleTimeout))
-            activity[record.id] = last
+            activity[SessionKey(record.id)] = last
             earliestExpiry = min(earliestExpiry, last + idleTimeout)
         }
     }
@@ -187,6 +188,9 @@ final class SessionRegistry {
             served.epoch = epoch
             for message in try store.messages(session: id, limit: Int.max) { served.messageSeqs[message.messageID] = message.seq }
             if let resume = try store.resume(session: id) { served.resume = resume }
+            served.requests.load(
+                try store.requests(session: id).map { ($0.requestID, $0.seq, Array($0.answer.utf8)) },
+                capacity: EngineService.keptRequestAnswers)
             add(served, id: id, at: now)
             return served
         } catch let error as RPCError {

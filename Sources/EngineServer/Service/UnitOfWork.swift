@@ -28,13 +28,15 @@ final class UnitOfWork {
     /// Bytes of the answers held (the server commits early past its bound).
     private(set) var heldBytes = 0
     private var transactionOpen = false
+    /// Numbers the batches (a kept answer from the current one is not committed yet).
+    private(set) var batch = 0
     private var failure: Error?
     /// Sessions changed or created by this batch: dropped from memory if it fails.
-    private(set) var touched: Set<String> = []
+    private(set) var touched: Set<SessionKey> = []
     /// Sessions whose counters changed, written once each just before the commit.
-    private var progressed: [String: ServedSession] = [:]
+    private var progressed: [SessionKey: ServedSession] = [:]
     /// Events of this batch per session, written as one record each just before the commit.
-    private var events: [String: [StoredEvent]] = [:]
+    private var events: [SessionKey: [StoredEvent]] = [:]
 
     init(store: SessionStore?, owner: String, leaseSeconds: Double) {
         self.store = store
@@ -47,22 +49,22 @@ final class UnitOfWork {
     /// The batch changes `session`. In a shared store its first change checks (at commit) that this
     /// engine still holds the session, so a stale owner's writes are refused as a whole.
     func touch(_ session: ServedSession, id: String) {
-        guard store != nil, touched.insert(id).inserted, store!.isShared else { return }
+        guard store != nil, touched.insert(SessionKey(id)).inserted, store!.isShared else { return }
         let epoch = session.epoch, owner = owner, lease = leaseSeconds
         write { try $0.confirmOwnership(session: id, epoch: epoch, owner: owner, leaseSeconds: lease) }
     }
 
     /// The batch created `id` (its first change needs no ownership check).
-    func created(_ id: String) { touched.insert(id) }
+    func created(_ id: String) { touched.insert(SessionKey(id)) }
 
     /// Logs one applied event and marks the session's counters for writing.
     func log(_ event: StoredEvent, for session: ServedSession, id: String) {
-        events[id, default: []].append(event)
-        progressed[id] = session
+        events[SessionKey(id), default: []].append(event)
+        progressed[SessionKey(id)] = session
     }
 
     /// Marks the session's counters for writing (times, message count, snapshot version and hash).
-    func progress(_ session: ServedSession, id: String) { progressed[id] = session }
+    func progress(_ session: ServedSession, id: String) { progressed[SessionKey(id)] = session }
 
     /// Runs a store write inside the batch's transaction; the first failure dooms the batch.
     func write(_ body: (SessionStore) throws -> Void) {
@@ -103,7 +105,7 @@ final class UnitOfWork {
     /// the events sees their counters.
     func flush() {
         guard store != nil, !progressed.isEmpty || !events.isEmpty else { return }
-        for (id, sessionEvents) in events { write { try $0.appendEvents(session: id, sessionEvents) } }
+        for (key, sessionEvents) in events { write { try $0.appendEvents(session: key.id, sessionEvents) } }
         events.removeAll(keepingCapacity: true)
         for (_, session) in progressed {
             if let record = session.record { write { try $0.updateProgress(record) } }
@@ -121,19 +123,23 @@ final class UnitOfWork {
 
     /// Commits the batch and hands back its answers in order, with the sessions to drop from memory
     /// when the commit failed (their answers that reported a change now carry the failure's error).
-    func finish() -> (answers: [Answer], dropped: Set<String>, failure: Error?) {
+    func finish() -> (answers: [Answer], dropped: Set<SessionKey>, failure: Error?) {
         var failure = self.failure
+        var atCommit = false
         if let store {
             flush()
             failure = self.failure
             if failure == nil && transactionOpen {
-                do { try store.commit() } catch { failure = error }
+                do { try store.commit() } catch {
+                    failure = error
+                    atCommit = true
+                }
             }
             if failure != nil { store.rollback() }
         }
         var released = answers
         if let failure {
-            let error = Self.rpcError(for: failure)
+            let error = Self.rpcError(for: failure, atCommit: atCommit)
             released.removeAll { $0.notification }
             for index in released.indices where released[index].changed {
                 released[index].bytes = ResponseBytes.error(id: released[index].id, error)
@@ -146,6 +152,7 @@ final class UnitOfWork {
 
     /// Starts the next batch.
     func reset() {
+        batch += 1
         answers.removeAll(keepingCapacity: true)
         heldBytes = 0
         transactionOpen = false
@@ -156,9 +163,12 @@ final class UnitOfWork {
     }
 
     /// What a relay is told when a batch could not be stored: `-32013` when another engine took a
-    /// session over, `-32011` otherwise, with the store's code in `data.reason` (`full`, `io`,
-    /// `conflict`, `connectionLost`, …) so a relay can tell a full disk from a lost connection.
-    static func rpcError(for failure: Error) -> RPCError {
+    /// session over; `-32015` when `COMMIT` itself failed with an I/O error (the outcome is unknown:
+    /// it may be stored); `-32016` when the store refuses writes until a restart (after such a
+    /// failure, or because the file was deleted or replaced); `-32011` otherwise ("undone, nothing
+    /// changed"), with the store's code in `data.reason` (`full`, `io`, `conflict`,
+    /// `connectionLost`, …) so a relay can tell a full disk from a lost connection.
+    static func rpcError(for failure: Error, atCommit: Bool = false) -> RPCError {
         guard let error = failure as? StoreError else {
             return RPCError(RPCError.notStored, "the change could not be stored (\(failure)); it was undone, nothing changed",
                             data: ["reason": "other"])
@@ -167,7 +177,20 @@ final class UnitOfWork {
             return RPCError(RPCError.ownedElsewhere, "\(error); nothing of this batch was stored",
                             data: ["reason": "ownershipLost", "sessions": .array(error.sessions.map { .string($0) })])
         }
-        return RPCError(RPCError.notStored, "the change could not be stored (\(error)); it was undone, nothing changed",
-                        data: ["reason": .string(error.code.rawValue)])
+        switch error.code {
+        case .io where atCommit:
+            return RPCError(
+                RPCError.outcomeUnknown,
+                "the commit failed (\(error)): this change may or may not be stored. The engine refuses writes from now "
+                    + "on; restart it, then retry with the same requestId (a stored change answers its original result)",
+                data: ["reason": "io"])
+        case .fileReplaced, .writesRefused:
+            return RPCError(
+                RPCError.writesRefused, "the store refuses writes until the engine restarts: \(error.message)",
+                data: ["reason": .string(error.code.rawValue)])
+        default:
+            return RPCError(RPCError.notStored, "the change could not be stored (\(error)); it was undone, nothing changed",
+                            data: ["reason": .string(error.code.rawValue)])
+        }
     }
 }

@@ -52,7 +52,17 @@ public final class SQLiteDatabase {
         sqlite3_extended_result_codes(handle, 1)
     }
 
-    deinit {
+    private var closed = false
+
+    deinit { close() }
+
+    /// Finalizes the cached statements and closes the connection (checkpointing the WAL when it is the
+    /// last one). Idempotent; `deinit` calls it. The store calls it before it closes its own
+    /// descriptor on the file: closing any descriptor of a file drops every POSIX lock this process
+    /// holds on it, SQLite's included.
+    public func close() {
+        guard !closed else { return }
+        closed = true
         statements.removeAll()
         sqlite3_close_v2(handle)
     }
@@ -97,7 +107,8 @@ public final class SQLiteDatabase {
 /// `sqlite3_column_name`: a cached statement pays for it once, not per row.
 ///
 /// The corresponding C functions are `sqlite3_prepare_v3`, `sqlite3_bind_*`, `sqlite3_step`,
-/// `sqlite3_column_*`, `sqlite3_finalize`.
+/// `sqlite3_column_*`, `sqlite3_finalize`. Text goes in and out by byte count (`sqlite3_bind_text`
+/// with the UTF-8 length, `sqlite3_column_bytes`), so an embedded U+0000 survives.
 public final class SQLiteStatement {
     unowned let database: SQLiteDatabase
     let handle: OpaquePointer
@@ -136,10 +147,26 @@ public final class SQLiteStatement {
             case .null: sqlite3_bind_null(handle, index)
             case .int(let value): sqlite3_bind_int64(handle, index, value)
             case .double(let value): sqlite3_bind_double(handle, index, value)
-            case .text(let value): sqlite3_bind_text(handle, index, value, -1, csqlite_transient())
+            case .text(let value): bindText(value, at: index)
             }
         }
         return self
+    }
+
+    /// Binds text by its UTF-8 byte count, never as a C string: a U+0000 inside an id or a turn is
+    /// stored (a length of -1 made SQLite cut at the first NUL, so `"a\u{0}evil"` became `"a"`).
+    /// No copy for a native string; an empty one binds `""`, not NULL.
+    private func bindText(_ value: String, at index: Int32) {
+        var value = value
+        value.withUTF8 { utf8 in
+            utf8.withMemoryRebound(to: CChar.self) { chars in
+                guard let base = chars.baseAddress, !chars.isEmpty else {
+                    sqlite3_bind_text(handle, index, "", 0, csqlite_transient())
+                    return
+                }
+                sqlite3_bind_text(handle, index, base, Int32(chars.count), csqlite_transient())
+            }
+        }
     }
 
     /// Runs a statement that returns no rows.
@@ -188,8 +215,11 @@ public struct SQLiteRow: StoreRow {
     }
 
     public func text(_ column: String) throws -> String? {
-        guard let pointer = sqlite3_column_text(statement.handle, try index(column)) else { return nil }
-        return String(cString: pointer)
+        let index = try index(column)
+        guard let pointer = sqlite3_column_text(statement.handle, index) else { return nil }
+        // By its byte count (after sqlite3_column_text, as SQLite asks), not up to the first NUL.
+        let count = Int(sqlite3_column_bytes(statement.handle, index))
+        return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
     }
 
     public func int(_ column: String) throws -> Int64? {

@@ -33,6 +33,7 @@ extension Migration {
     /// Every migration, in order: `all[i]` takes a store from version i to i + 1.
     public static let all: [Migration] = [
         Migration(name: "create-tables-v1", creating: StoreSchema.version1),
+        Migration(name: "request-answers-v2", creating: [StoreSchema.requests]),
     ]
 
     /// The error for a store at `version` when this build knows `known` migrations: names the last

@@ -81,6 +81,20 @@ public enum StoreSchema {
         ColumnSchema("attempts", .integer, nullable: false),
     ])
 
+    /// Answers of keyed requests (`requestId`, docs/protocol.md): a retry of the same id answers the
+    /// original result instead of applying again, also after a restart. Bounded: each session keeps
+    /// its last `keep` answers (`seq` counts a session's keyed requests; older rows are deleted in
+    /// the batch that writes a new one). Added by migration 2.
+    public static let requests = TableSchema("requests", columns: [
+        ColumnSchema("id", .rowID),
+        ColumnSchema("session_id", .text, nullable: false, references: "sessions(id)"),
+        ColumnSchema("request_id", .text, nullable: false),
+        ColumnSchema("seq", .integer, nullable: false),
+        ColumnSchema("answer", .text, nullable: false),
+    ], indexes: [
+        IndexSchema("requests_by_session", on: ["session_id", "request_id"], unique: true),
+    ])
+
     /// Schema version 1, in creation order.
     public static let version1: [TableSchema] = [scripts, sessions, events, messages, resume]
 
