@@ -40,11 +40,10 @@ extension EngineService {
     func persist(_ session: ServedSession, id: String, event: ContextEvent, outcome: EventOutcome, metadata: JSONValue?) {
         let now = wallNow()
         var messages = [StoredMessage]()
-        for (index, record) in outcome.transcript.enumerated() {
-            let seq = session.messageSeqs[record.id] ?? session.messageSeqs.count
-            session.messageSeqs[record.id] = seq
-            // Without a store only the count matters: the records below would be built for nothing.
-            guard store != nil else { continue }
+        let seqs = session.transcript.assign(outcome)
+        // Without a store only the count matters: the records below would be built for nothing.
+        for (index, record) in outcome.transcript.enumerated() where store != nil {
+            let seq = seqs[index]
             var messageMetadata: JSONValue?
             if let state = record.instructionState {
                 messageMetadata = ["schemaVersion": 1, "state": .string(state.rawValue)]
@@ -55,7 +54,6 @@ extension EngineService {
                 messageID: id + "/" + record.id, sessionID: id, seq: seq, type: record.kind.rawValue,
                 content: record.content, tokens: record.tokens, timestamp: now, metadata: messageMetadata))
         }
-        session.messages = session.messageSeqs.count
         guard store != nil else { return }
         unit.log(StoredEvent(seq: session.eventCount, kind: event.kind, payload: .object(event.payload)), for: session, id: id)
         session.eventCount += 1

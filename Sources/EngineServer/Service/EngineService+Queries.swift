@@ -18,6 +18,10 @@ extension EngineService {
 
     func getSession(_ params: Params) throws(RPCError) -> JSONValue {
         let id = try params.string("session")
+        if let status = registry.tombstone(id) {
+            // Without a store an ended session keeps only its id and status.
+            return ["id": .string(id), "status": .string(status.rawValue)]
+        }
         let session = try servedSession(id)
         var object = session.record.map(Self.json) ?? ["id": .string(id), "status": .string(session.status.rawValue)]
         object["status"] = .string(session.status.rawValue)
