@@ -29,15 +29,18 @@ class Serve:
 
     def _read(self):
         f = self.p.stdout
-        buf = b""
+        pending = []  # pieces of the line in progress (a 270 MB line must not be re-copied per read)
         while True:
             data = f.read(1 << 16)
             if not data:
                 break
             self.bytes += len(data)
-            buf += data
-            parts = buf.split(b"\n")
-            buf = parts[-1]
+            if b"\n" not in data:
+                pending.append(data)
+                continue
+            pending.append(data)
+            parts = b"".join(pending).split(b"\n")
+            pending = [parts[-1]]
             with self.cv:
                 self.lines += len(parts) - 1
                 if self.keep:
