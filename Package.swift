@@ -65,6 +65,9 @@ var package = Package(
         // Load benchmark of the engine alone (no package-benchmark: builds in seconds, runs anywhere).
         .executableTarget(
             name: "ContextEngineLoad", dependencies: ["ContextEngine", "Tokenizer"], path: "Benchmarks/ContextEngineLoad"),
+        // A turn streamed in chunks: recounted at each chunk, counted from the settled prefix, counted once.
+        .executableTarget(
+            name: "StreamedTurnCount", dependencies: ["Tokenizer"], path: "Benchmarks/StreamedTurnCount"),
         // The Swift side of Benchmarks/tokenizer_side_by_side.py.
         .executableTarget(
             name: "TokenizerThroughput", dependencies: ["Tokenizer"], path: "Benchmarks/TokenizerThroughput"),

@@ -235,15 +235,20 @@ def drive(provider, provider_policy=None):
         overhead = result["capacity"]["overheadPerItem"]
         counts[script] = result["script"]["tokens"]
         sim = Simulator(provider, overhead, result["script"]["tokens"], counts)
+        texts = {}
 
         def follow(label, answer):
             if "error" in answer:
                 check(False, f"{provider} {path.name} {label}: {answer['error']['message']}")
                 return None
             r = answer["result"]
-            for key in ("added", "updated"):
-                for item in r.get("delta", {}).get(key, []):
-                    counts[item["text"]] = item["tokens"]
+            for item in r.get("delta", {}).get("added", []):
+                texts[item["id"]] = item["text"]
+                counts[item["text"]] = item["tokens"]
+            # An updated item carries only the text appended since (docs/protocol.md).
+            for item in r.get("delta", {}).get("updated", []):
+                texts[item["id"]] = texts.get(item["id"], "") + item["appended"]
+                counts[texts[item["id"]]] = item["tokens"]
             for message in r.get("send", []):
                 messages.append({"provider": provider, "message": message})
                 sim.apply(message)

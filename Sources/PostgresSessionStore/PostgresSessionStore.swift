@@ -391,6 +391,14 @@ public final class PostgresSessionStore: SessionStore {
         }
     }
 
+    public func messages(session: String, after: Int, limit: Int) throws -> [StoredMessage] {
+        try doing("reading the messages of session \"\(session)\" after seq \(after)") {
+            try read("""
+                \(StoreSchema.messages.select(columns: StoredMessage.columns)) WHERE session_id = $1 AND seq > $2 ORDER BY seq LIMIT $3
+                """, [.text(session), .int(Int64(after)), .int(Int64(limit))]).map(StoredMessage.init(row:))
+        }
+    }
+
     public func activeSession(business: String?, user: String?) throws -> SessionRecord? {
         try doing("finding the active session of business \(business ?? "-"), user \(user ?? "-")") {
             try read("""

@@ -171,6 +171,9 @@ public protocol SessionStore: AnyObject {
     func session(id: String) throws -> SessionRecord?
     func events(session: String) throws -> [StoredEvent]
     func messages(session: String, limit: Int) throws -> [StoredMessage]
+    /// At most `limit` messages with a seq above `after`, in seq order: one page of the transcript,
+    /// read by the (session, seq) index whatever the page's position.
+    func messages(session: String, after: Int, limit: Int) throws -> [StoredMessage]
     func activeSession(business: String?, user: String?) throws -> SessionRecord?
     func history(business: String?, user: String?, limit: Int) throws -> [SessionRecord]
     func statistics() throws -> [StatusStatistics]

@@ -12,9 +12,34 @@ public protocol TextTokenizer: AnyObject, Sendable {
     func count(_ text: String, upTo limit: Int) -> Int?
     /// The bytes of `ids`.
     func decodeBytes(_ ids: [Rank]) throws -> [UInt8]
+    /// The count of a text that grows by appending, counting only past what a previous call settled
+    /// (a default counts it whole; see the extension).
+    func countAppending(_ text: String, settled: SettledPrefix?) -> (tokens: Int, settled: SettledPrefix?)
+}
+
+/// What `countAppending` keeps of a growing text: the first `bytes` bytes hold `tokens` tokens
+/// whatever is appended later (they end at a pre-tokenizer piece boundary far enough from the end).
+public struct SettledPrefix: Sendable, Equatable {
+    public var bytes: Int
+    public var tokens: Int
+
+    public init(bytes: Int, tokens: Int) {
+        self.bytes = bytes
+        self.tokens = tokens
+    }
 }
 
 extension TextTokenizer {
+    /// The count of `text`, a text that grows by appending (a turn streamed in chunks), and what of
+    /// it is settled for the next call. `settled` must come from a previous call on a prefix of
+    /// `text` (nil: count from the start). Exact: equal to `count(text)`.
+    ///
+    /// This default counts the whole text (SentencePiece merges across the whole text: no prefix is
+    /// settled); `BPEEncoding` counts only from the settled prefix on.
+    public func countAppending(_ text: String, settled: SettledPrefix?) -> (tokens: Int, settled: SettledPrefix?) {
+        (count(text), nil)
+    }
+
     /// The text of `ids`, invalid UTF-8 replaced by U+FFFD.
     public func decode(_ ids: [Rank]) throws -> String {
         String(decoding: try decodeBytes(ids), as: UTF8.self)

@@ -41,7 +41,9 @@ import Testing
             #expect(result["usage"] != nil && result["delta"] != nil && result["hash"]?.stringValue?.count == 16)
         }
         #expect(lines[4].result?["delta"]?["added"]?.arrayValue?.first?["kind"]?.stringValue == "instruction")
-        #expect(lines[6].result?["delta"]?["updated"]?.arrayValue?.first?["text"]?.stringValue == "I want panels.")
+        // A chunk's answer carries what it appended, not the whole turn (docs/protocol.md, `turn.append`).
+        #expect(lines[6].result?["delta"]?["updated"]?.arrayValue?.first?["appended"]?.stringValue == " panels.")
+        #expect(lines[6].result?["delta"]?["updated"]?.arrayValue?.first?["text"] == nil)
         let strippedID = lines[4].result?["delta"]?["added"]?.arrayValue?.first?["id"]?.stringValue
         #expect(lines[8].result?["delta"]?["removed"]?.arrayValue == [.string(strippedID!)])
         let snapshot = try #require(lines[10].result?["snapshot"])

@@ -90,7 +90,15 @@ extension Usage {
 extension Delta {
     public var json: JSONValue {
         [
-            "added": .array(added.map(\.json)), "updated": .array(updated.map(\.json)),
+            "added": .array(added.map(\.json)),
+            // An updated item carries the text appended since the previous delta, not its whole text.
+            "updated": .array(updated.indices.map { index in
+                let item = updated[index]
+                return [
+                    "id": .string(item.id), "kind": .string(item.kind.rawValue), "role": .string(item.role.rawValue),
+                    "appended": .string(appended(index)), "tokens": JSONValue(item.tokens), "final": .bool(item.final),
+                ]
+            }),
             "removed": .array(removed.map { .string($0) }),
         ]
     }

@@ -25,17 +25,27 @@ public final class Script: Sendable {
 
 /// Interns scripts by (encoding, XXH3 of the text), so each distinct script is tokenized and
 /// stored once per process. Thread-safe.
+///
+/// With a `capacity` it holds at most about twice that many scripts: two generations, the newer
+/// filled by first sights and by scripts of the older seen again; when the newer is full the older is
+/// dropped (a session still holds its own `Script`). Unbounded, a process serving calls that each
+/// bring their own script kept every script it ever saw.
 public final class ScriptRegistry: @unchecked Sendable {
-    // @unchecked: `scripts` is only touched under `lock`.
+    // @unchecked: `scripts` and `older` are only touched under `lock`.
     private let lock = NSLock()
     private var scripts: [Key: Script] = [:]
+    private var older: [Key: Script] = [:]
+    private let capacity: Int
 
     private struct Key: Hashable {
         var encoding: String
         var hash: UInt64
     }
 
-    public init() {}
+    /// - Parameter capacity: scripts per generation; `.max` keeps every script (the default).
+    public init(capacity: Int = .max) {
+        self.capacity = max(1, capacity)
+    }
 
     public static let shared = ScriptRegistry()
 
@@ -44,7 +54,7 @@ public final class ScriptRegistry: @unchecked Sendable {
     public func script(text: String, tokenizer: any TextTokenizer, tokens: Int? = nil) -> Script {
         let key = Key(encoding: tokenizer.name, hash: xxh3(text))
         lock.lock()
-        if let script = scripts[key], script.text == text, tokens == nil || tokens == script.tokens {
+        if let script = lookup(key), script.text == text, tokens == nil || tokens == script.tokens {
             lock.unlock()
             return script
         }
@@ -53,16 +63,33 @@ public final class ScriptRegistry: @unchecked Sendable {
         let script = Script(text: text, tokens: tokens ?? tokenizer.count(text), encoding: tokenizer.name)
         lock.lock()
         defer { lock.unlock() }
-        if tokens == nil, let existing = scripts[key], existing.text == text { return existing }
-        if tokens == nil { scripts[key] = script }
+        if tokens == nil, let existing = lookup(key), existing.text == text { return existing }
+        if tokens == nil { insert(script, key) }
         return script
+    }
+
+    /// Under `lock`: the newer generation, else the older one (promoted).
+    private func lookup(_ key: Key) -> Script? {
+        if let script = scripts[key] { return script }
+        guard let script = older[key] else { return nil }
+        insert(script, key)
+        return script
+    }
+
+    /// Under `lock`.
+    private func insert(_ script: Script, _ key: Key) {
+        if scripts.count >= capacity {
+            older = scripts
+            scripts = [:]
+        }
+        scripts[key] = script
     }
 
     /// Number of distinct scripts held.
     public var count: Int {
         lock.lock()
         defer { lock.unlock() }
-        return scripts.count
+        return scripts.count + older.filter { scripts[$0.key] == nil }.count
     }
 }
 

@@ -1,3 +1,5 @@
+import Tokenizer
+
 /// How each event of `ContextEvent` changes the session; `apply` (Event/ContextEvent.swift) is the
 /// only caller.
 extension ContextSession {
@@ -24,18 +26,33 @@ extension ContextSession {
             // A further chunk of the turn in progress: `audioMs`, like `tokens`, is the whole turn's so far.
             try checkProviderItemID(providerItemID, role: role, audioMs: audioMs, continuing: last)
             let newText = last.text + text
-            let newTokens = tokens ?? tokenizer.count(newText)
+            var settled: SettledPrefix?
+            let newTokens: Int
+            if let tokens {
+                newTokens = tokens
+            } else {
+                (newTokens, settled) = tokenizer.countAppending(newText, settled: lastTurnSettled)
+            }
             let newAudio = audioMs ?? last.audioMs
             let newCost = cost(role, tokens: newTokens, audioMs: newAudio)
             let evict = try exchangesToEvict(
                 forExtra: newCost - last.cost, protectedFrom: last.exchange, what: "the \(role.rawValue) turn")
             if let note = evictOldest(evict) { notes.append(note) }
             updateItem(at: lastIndex, text: newText, tokens: newTokens, cost: newCost, audioMs: newAudio, final: final)
+            lastTurnSettled = final ? nil : settled
             transcript.append(TranscriptMessage(id: last.id, kind: kind, content: newText, tokens: newTokens, final: final))
             return finish(notes, transcript)
         }
         try checkProviderItemID(providerItemID, role: role, audioMs: audioMs, continuing: nil)
-        let newTokens = tokens ?? tokenizer.count(text)
+        var settled: SettledPrefix?
+        let newTokens: Int
+        if let tokens {
+            newTokens = tokens
+        } else if final {
+            newTokens = tokenizer.count(text)
+        } else {
+            (newTokens, settled) = tokenizer.countAppending(text, settled: nil)
+        }
         let newCost = cost(role, tokens: newTokens, audioMs: audioMs)
         let startsExchange: Bool
         if let current = currentExchange {
@@ -55,6 +72,7 @@ extension ContextSession {
             final: final, ordinal: takeOrdinal(), exchange: exchangeIndex, cost: newCost, audioMs: audioMs,
             providerItemID: providerItemID)
         lastTurnIndex = appendItem(item)
+        lastTurnSettled = settled
         if role == .model { exchanges[exchangeIndex - exchangeBase].hasModelTurn = true }
         transcript.append(TranscriptMessage(id: item.id, kind: kind, content: text, tokens: newTokens, final: final))
         return finish(notes, transcript)

@@ -19,6 +19,7 @@ extension ContextSession {
     mutating func updateItem(at index: Int, text: String, tokens: Int, cost: Int, audioMs: Int?, final: Bool) {
         var item = items[index - itemBase]!
         let change = cost - item.cost
+        let previousBytes = item.text.utf8.count
         hashSum &-= item.contentHash
         item.update(text: text, tokens: tokens, cost: cost, audioMs: audioMs, final: final)
         hashSum &+= item.contentHash
@@ -31,6 +32,7 @@ extension ContextSession {
             delta.updated[updated] = item
         } else {
             delta.updated.append(item)
+            delta.updatedFrom.append(previousBytes)
         }
     }
 
@@ -48,7 +50,10 @@ extension ContextSession {
         hashSum &-= item.contentHash
         liveItems -= 1
         usage.items -= 1
-        delta.updated.removeAll { $0.id == item.id }
+        if let updated = delta.updated.firstIndex(where: { $0.id == item.id }) {
+            delta.updated.remove(at: updated)
+            delta.updatedFrom.remove(at: updated)
+        }
         if let added = delta.added.firstIndex(where: { $0.id == item.id }) {
             delta.added.remove(at: added)  // added and removed within one delta: never seen
         } else {

@@ -63,6 +63,10 @@ public struct ContextSession: Sendable {
     var keptInstructions: [Int] = []
     /// Absolute index of the last turn (for partial chunks).
     var lastTurnIndex: Int?
+    /// The settled prefix of the last turn's text while it arrives in chunks (`countAppending`):
+    /// each chunk counts only the text after it. Recounting the whole turn at every chunk made a
+    /// turn of n chunks cost O(n²) (20,000 chunks: 0.09 → 0.44 ms per chunk).
+    var lastTurnSettled: SettledPrefix?
 
     var usage: Usage
     /// Wrapping sum of the live items' seeded content hashes.

@@ -16,9 +16,19 @@ public struct Delta: Sendable, Equatable {
     public var added: [ContextItem] = []
     /// Items whose text grew (partial transcript chunks) or that became final.
     public var updated: [ContextItem] = []
+    /// For each of `updated`, the UTF-8 length its text had before: the wire carries only the text
+    /// appended since (`appended`), so a turn streamed in n chunks answers O(its bytes), not O(n²).
+    public var updatedFrom: [Int] = []
     public var removed: [String] = []
 
     public var isEmpty: Bool { added.isEmpty && updated.isEmpty && removed.isEmpty }
+
+    /// The text `updated[index]` gained in this delta.
+    public func appended(_ index: Int) -> String {
+        let text = updated[index].text
+        let from = updatedFrom.indices.contains(index) ? updatedFrom[index] : 0
+        return String(Substring(text.utf8.dropFirst(from)))
+    }
 }
 
 /// Something the engine did that a caller may want to report or log.

@@ -45,7 +45,17 @@ extension Delta {
         output.append(contentsOf: #"],"updated":["#.utf8)
         for (index, item) in updated.enumerated() {
             if index > 0 { output.append(UInt8(ascii: ",")) }
-            item.writeJSON(into: &output)
+            output.append(contentsOf: #"{"id":"#.utf8)
+            JSONWriter.writeString(item.id, into: &output)
+            output.append(contentsOf: #","kind":""#.utf8)
+            output.append(contentsOf: item.kind.rawValue.utf8)
+            output.append(contentsOf: #"","role":""#.utf8)
+            output.append(contentsOf: item.role.rawValue.utf8)
+            output.append(contentsOf: #"","appended":"#.utf8)
+            JSONWriter.writeString(appended(index), into: &output)
+            output.append(contentsOf: #","tokens":"#.utf8)
+            JSONWriter.writeInteger(Int64(item.tokens), into: &output)
+            output.append(contentsOf: (item.final ? #","final":true}"# : #","final":false}"#).utf8)
         }
         output.append(contentsOf: #"],"removed":["#.utf8)
         for (index, id) in removed.enumerated() {

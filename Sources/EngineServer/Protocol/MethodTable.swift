@@ -54,7 +54,7 @@ struct MethodTable: Sendable {
         "context.snapshot": { service, params throws(RPCError) in .read(try service.snapshot(params)) },
         // Stored sessions.
         "session.get": { service, params throws(RPCError) in .read(try service.getSession(params)) },
-        "session.messages": { service, params throws(RPCError) in .read(try service.sessionMessages(params)) },
+        "session.messages": { service, params throws(RPCError) in try service.sessionMessages(params) },
         "sessions.active": { service, params throws(RPCError) in .read(try service.activeSession(params)) },
         "sessions.history": { service, params throws(RPCError) in .read(try service.sessionHistory(params)) },
         "sessions.stats": { service, _ throws(RPCError) in .read(try service.sessionStatistics()) },

@@ -1461,7 +1461,7 @@ enum OpenRPCDocument {
   },
   {
    "name": "session.messages",
-   "summary": "The stored transcript.",
+   "summary": "One page of the stored transcript, in seq order.",
    "params": [
     {
      "name": "session",
@@ -1474,7 +1474,23 @@ enum OpenRPCDocument {
      "name": "limit",
      "schema": {
       "type": "integer",
-      "minimum": 1
+      "minimum": 1,
+      "maximum": 500
+     },
+     "required": false
+    },
+    {
+     "name": "after",
+     "schema": {
+      "type": "integer",
+      "minimum": -1
+     },
+     "required": false
+    },
+    {
+     "name": "cursor",
+     "schema": {
+      "type": "string"
      },
      "required": false
     },
@@ -1501,10 +1517,21 @@ enum OpenRPCDocument {
        "items": {
         "$ref": "#/components/schemas/Message"
        }
+      },
+      "nextCursor": {
+       "oneOf": [
+        {
+         "type": "string"
+        },
+        {
+         "type": "null"
+        }
+       ]
       }
      },
      "required": [
       "messages",
+      "nextCursor",
       "session"
      ],
      "additionalProperties": false
@@ -1780,6 +1807,43 @@ enum OpenRPCDocument {
     ],
     "additionalProperties": false
    },
+   "UpdatedItem": {
+    "type": "object",
+    "properties": {
+     "id": {
+      "type": "string"
+     },
+     "kind": {
+      "enum": [
+       "turn"
+      ]
+     },
+     "role": {
+      "enum": [
+       "user",
+       "model"
+      ]
+     },
+     "appended": {
+      "type": "string"
+     },
+     "tokens": {
+      "type": "integer"
+     },
+     "final": {
+      "type": "boolean"
+     }
+    },
+    "required": [
+     "appended",
+     "final",
+     "id",
+     "kind",
+     "role",
+     "tokens"
+    ],
+    "additionalProperties": false
+   },
    "Delta": {
     "type": "object",
     "properties": {
@@ -1792,7 +1856,7 @@ enum OpenRPCDocument {
      "updated": {
       "type": "array",
       "items": {
-       "$ref": "#/components/schemas/Item"
+       "$ref": "#/components/schemas/UpdatedItem"
       }
      },
      "removed": {

@@ -20,6 +20,7 @@ extension EngineService {
                 unit.touch(session, id: id)
                 session.status = .abandoned
                 persistStatus(session, id: id)
+                registry.ended(id, status: .abandoned)
             } else if !abandonStored(id) {
                 continue
             }

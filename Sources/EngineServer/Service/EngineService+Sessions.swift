@@ -116,7 +116,7 @@ extension EngineService {
     /// on another engine) or that a conversation already used is refused, and the old conversation
     /// stays readable (`session.get`, `session.messages`). The same with every store, and without one.
     func refuseReuse(of id: String) throws(RPCError) {
-        var status = registry[id]?.status.rawValue
+        var status = registry[id]?.status.rawValue ?? registry.tombstone(id)?.rawValue
         if status == nil, let store {
             let record: SessionRecord?
             do { record = try store.session(id: id) } catch {
@@ -164,6 +164,7 @@ extension EngineService {
             unit.touch(session, id: id)
             session.status = .active
             persistStatus(session, id: id)
+            registry.add(session, id: id, at: monotonicNow())
         }
         _ = try activeSession(id)
         registry.touch(session, id: id, at: monotonicNow())
@@ -190,7 +191,6 @@ extension EngineService {
         let session = try activeSession(id)
         unit.touch(session, id: id)
         session.status = status
-        registry.ended(id)
         let figures: JSONValue = [
             "durationSeconds": .double(max(0, wallNow() - session.createdAt)),
             "messages": JSONValue(session.messages), "usage": session.context.currentUsage.json,
@@ -200,6 +200,7 @@ extension EngineService {
             ],
         ]
         persistStatus(session, id: id, figures: figures)
+        registry.ended(id, status: status)
         return .changed(["session": .string(id), "status": .string(status.rawValue), "figures": figures])
     }
 }

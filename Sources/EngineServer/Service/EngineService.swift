@@ -53,7 +53,8 @@ public final class EngineService {
         self.store = store
         self.monotonicNow = monotonicNow
         self.wallNow = wallNow
-        registry = SessionRegistry(idleTimeout: options.idleTimeout, defaultEncoding: options.defaultEncoding)
+        registry = SessionRegistry(
+            idleTimeout: options.idleTimeout, defaultEncoding: options.defaultEncoding, keepsTombstones: store == nil)
         unit = UnitOfWork(store: store, owner: options.ownerID, leaseSeconds: options.leaseSeconds)
         adoptStoredActiveSessions()
     }
@@ -157,9 +158,17 @@ public final class EngineService {
         return session
     }
 
-    /// The session `id` in memory, or rebuilt from the store; unknown otherwise.
+    /// The session `id` in memory, or rebuilt from the store; unknown otherwise. Without a store an
+    /// ended session is gone from memory: `-32002` with its status.
     func servedSession(_ id: String) throws(RPCError) -> ServedSession {
         if let session = registry[id] { return session }
+        if let status = registry.tombstone(id) {
+            throw RPCError(RPCError.sessionNotActive, "session \"\(id)\" is \(status.rawValue) (without a store its context is not kept)",
+                           data: ["session": .string(id), "status": .string(status.rawValue)])
+        }
+        // The rebuild reads the log: this batch's events of the session (it may have just ended and
+        // left memory) must be in it.
+        if store != nil { unit.flush() }
         if let store,
             let rebuilt = try registry.rebuild(
                 id, store: store, owner: options.ownerID, leaseSeconds: options.leaseSeconds, now: monotonicNow())

@@ -19,9 +19,9 @@ final class ServedSession {
     var createdAt: Double
     /// Monotonic seconds of the last request naming this session (idle detection).
     var lastActivity: Double
-    var messages = 0
-    /// Stored message id → its sequence number in the transcript.
-    var messageSeqs: [String: Int] = [:]
+    /// The transcript's seqs; `transcript.count` is the number of messages.
+    var transcript = TranscriptSeqs()
+    var messages: Int { transcript.count }
     /// Engine events logged so far (the next event's seq).
     var eventCount = 0
     var resume = ResumeState(handle: nil, resumable: false, updatedAt: 0, attempts: 0)

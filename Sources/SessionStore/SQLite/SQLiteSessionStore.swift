@@ -432,6 +432,14 @@ public final class SQLiteSessionStore: SessionStore {
         }
     }
 
+    public func messages(session: String, after: Int, limit: Int) throws -> [StoredMessage] {
+        try StoreError.during("reading the messages of session \"\(session)\" after seq \(after)") {
+            try database.statement("""
+                \(StoreSchema.messages.select(columns: StoredMessage.columns)) WHERE session_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3
+                """).bind([.text(session), .int(Int64(after)), .int(Int64(limit))]).rows(StoredMessage.init(row:))
+        }
+    }
+
     public func activeSession(business: String?, user: String?) throws -> SessionRecord? {
         try StoreError.during("finding the active session of business \(business ?? "-"), user \(user ?? "-")") {
             try database.statement("""

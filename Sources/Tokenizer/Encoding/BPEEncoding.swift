@@ -167,6 +167,30 @@ public final class BPEEncoding: TextTokenizer, @unchecked Sendable {
         withUTF8(text) { bytes in withEncoder { $0.countOrdinary(bytes)! } }
     }
 
+    /// Bytes kept between the end of a growing text and its settled prefix. A pre-tokenizer piece is
+    /// decided by its own bytes and at most a few characters after it (a contraction `'ll`, the
+    /// character that ends a run: ≤ 4 characters, ≤ 16 bytes), so pieces that end this far from the
+    /// end are the same whatever is appended. ("don" + "'" becomes "don't": the piece before the
+    /// last changed, so the last piece boundary alone is not enough.)
+    static let settleMargin = 32
+
+    /// `TextTokenizer.countAppending`: counts from the settled prefix on, so a turn streamed as n
+    /// chunks costs O(total bytes), not O(n × bytes). Exact (`IncrementalCountTests`).
+    public func countAppending(_ text: String, settled: SettledPrefix?) -> (tokens: Int, settled: SettledPrefix?) {
+        withUTF8(text) { bytes in
+            var from = settled ?? SettledPrefix(bytes: 0, tokens: 0)
+            if from.bytes > bytes.count { from = SettledPrefix(bytes: 0, tokens: 0) }
+            let tail = UnsafeBufferPointer(rebasing: bytes[from.bytes...])
+            let settleBy = bytes.count - Self.settleMargin - from.bytes
+            let counted = withEncoder { $0.countPieces(tail, settleBy: settleBy) }
+            var next = from
+            if settleBy >= 0 && counted.settledAt > 0 {
+                next = SettledPrefix(bytes: from.bytes + counted.settledAt, tokens: from.tokens + counted.settledTokens)
+            }
+            return (from.tokens + counted.total, next)
+        }
+    }
+
     public func count(_ text: String, upTo limit: Int) -> Int? {
         withUTF8(text) { bytes in withEncoder { $0.countOrdinary(bytes, limit: limit) } }
     }

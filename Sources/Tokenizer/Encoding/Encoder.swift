@@ -58,6 +58,36 @@ public final class Encoder {
         return complete ? total : nil
     }
 
+    /// Counts `text` piece by piece and also reports the start of its last piece that begins at or
+    /// before byte `settleBy`, with the tokens before it (`TextTokenizer.countAppending`).
+    public func countPieces(_ text: UnsafeBufferPointer<UInt8>, settleBy: Int) -> (total: Int, settledAt: Int, settledTokens: Int) {
+        var total = 0
+        var settledAt = 0, settledTokens = 0
+        let base = text.baseAddress.map(UnsafeRawPointer.init)
+        forEachPiece(text) { piece in
+            let start = UnsafeRawPointer(piece.baseAddress!) - base!
+            if start <= settleBy {
+                settledAt = start
+                settledTokens = total
+            }
+            if piece.count <= ShortPieceMemo.maxPieceBytes {
+                total += countTokensOfShortPiece(piece)
+            } else {
+                forEachSegment(of: piece) { segment in
+                    if segment.count <= ShortPieceMemo.maxPieceBytes {
+                        total += countTokensOfShortPiece(segment)
+                    } else {
+                        scratch.removeAll(keepingCapacity: true)
+                        appendTokensOfPiece(segment, to: &scratch)
+                        total += scratch.count
+                    }
+                }
+            }
+            return true
+        }
+        return (total, settledAt, settledTokens)
+    }
+
     /// The number of tokens of a piece of at most `ShortPieceMemo.maxPieceBytes`.
     @inline(__always)
     private func countTokensOfShortPiece(_ piece: UnsafeRawBufferPointer) -> Int {

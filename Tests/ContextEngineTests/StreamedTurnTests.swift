@@ -1,0 +1,55 @@
+import ContextEngine
+import Testing
+import Tokenizer
+
+/// Issue 15, finding 9: a turn streamed as many partial chunks. Each chunk tokenizes only what follows
+/// the turn's settled prefix (not the whole turn again), and its delta says what was appended.
+@Suite struct StreamedTurnTests {
+    /// Forwards to o200k and counts the bytes it is asked to scan.
+    final class CountingTokenizer: TextTokenizer, @unchecked Sendable {
+        let inner = TestSupport.o200k
+        var scanned = 0
+        var name: String { inner.name }
+        func encodeOrdinary(_ text: String) -> [Rank] { inner.encodeOrdinary(text) }
+        func count(_ text: String) -> Int {
+            scanned += text.utf8.count
+            return inner.count(text)
+        }
+        func count(_ text: String, upTo limit: Int) -> Int? {
+            scanned += text.utf8.count
+            return inner.count(text, upTo: limit)
+        }
+        func decodeBytes(_ ids: [Rank]) throws -> [UInt8] { try inner.decodeBytes(ids) }
+        func countAppending(_ text: String, settled: SettledPrefix?) -> (tokens: Int, settled: SettledPrefix?) {
+            scanned += text.utf8.count - (settled?.bytes ?? 0)
+            return inner.countAppending(text, settled: settled)
+        }
+    }
+
+    static let sentence = "So the panels, they'd cover about 40 square metres? I don't know. "
+
+    /// A 2,000-byte turn in 400 chunks of 5 bytes: every count equals the whole turn's count (oracle:
+    /// o200k on the whole text), and the tokenizer scans O(turn bytes) in all. Before, each chunk
+    /// recounted the whole turn: ~400 KB scanned for 2 KB of text.
+    @Test func aStreamedTurnIsCountedIncrementallyAndExactly() throws {
+        let tokenizer = CountingTokenizer()
+        var session = try ContextSession(
+            id: "s", script: TestSupport.script(tokens: 100), configuration: SessionConfiguration(window: 100_000),
+            tokenizer: tokenizer)
+        let text = String(String(repeating: Self.sentence, count: 40).utf8.prefix(2_000))!
+        let bytes = Array(text.utf8)
+        var grown = ""
+        for start in stride(from: 0, to: bytes.count, by: 5) {
+            let chunk = String(decoding: bytes[start ..< min(bytes.count, start + 5)], as: UTF8.self)
+            grown += chunk
+            let outcome = try session.apply(.turn(.user, text: chunk, final: false))
+            let item = try #require(outcome.delta.added.first ?? outcome.delta.updated.first)
+            #expect(item.tokens == TestSupport.o200k.count(grown), "at \(grown.utf8.count) bytes")
+            if !outcome.delta.updated.isEmpty { #expect(outcome.delta.appended(0) == chunk) }
+        }
+        #expect(tokenizer.scanned < 10 * bytes.count, "scanned \(tokenizer.scanned) bytes for a \(bytes.count)-byte turn")
+        // The turn completes; a rebuild with stored counts gives the same hash (no counting at all).
+        let final = try session.apply(.turn(.user, text: "", final: true))
+        #expect(final.delta.updated.first?.final == true && final.delta.appended(0) == "")
+    }
+}
