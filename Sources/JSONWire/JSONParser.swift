@@ -9,7 +9,8 @@ public struct JSONParseError: Error, Equatable, CustomStringConvertible, Sendabl
 ///
 /// Hand-written (~0.75 µs per protocol line against ~3.2 µs for `JSONDecoder`). Nesting is limited
 /// (default 64) so that a line of 50 MB of `[` is an error, not a stack overflow; strings must be
-/// valid UTF-8; duplicate keys keep the last value, as most parsers do.
+/// valid UTF-8; a key repeated in one object is an error ("duplicate key"), so that a relay and the
+/// engine can never read two different requests from one line (parsers disagree on which copy wins).
 public struct JSONParser {
     public static let defaultMaxDepth = 64
 
@@ -98,13 +99,16 @@ public struct JSONParser {
             guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
                 throw error("expected a string key")
             }
+            let keyOffset = position
             let key = try parseString()
             skipWhitespace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw error("expected ':'") }
             position += 1
             skipWhitespace()
             let value = try parseValue(depth: depth)
-            object[key] = value
+            guard object.insertNew(key, value) else {
+                throw JSONParseError(message: "duplicate key \"\(key.prefix(64))\"", offset: keyOffset)
+            }
             skipWhitespace()
             guard position < bytes.count else { throw error("unexpected end of input in an object") }
             if bytes[position] == UInt8(ascii: ",") {
