@@ -29,8 +29,9 @@ extension EngineService {
         var configuration: JSONObject = [
             "encoding": .string(try params.optionalString("encoding") ?? profile?.encoding ?? options.defaultEncoding),
             "renderer": .string(try params.oneOf("renderer", Renderer.allCases.map(\.rawValue), default: defaultRenderer)),
-            "window": JSONValue(try params.optionalInt("window", min: 1) ?? profile?.window ?? SessionConfiguration.defaultWindow),
-            "reserve": JSONValue(try params.optionalInt("reserve", min: 0) ?? profile?.reserve ?? 0),
+            "window": JSONValue(
+                try params.optionalInt("window", min: 1, max: Bounds.maxWindow) ?? profile?.window ?? SessionConfiguration.defaultWindow),
+            "reserve": JSONValue(try params.optionalInt("reserve", min: 0, max: Bounds.maxWindow - 1) ?? profile?.reserve ?? 0),
         ]
         do {
             var policy: ContextPolicy?
@@ -54,7 +55,8 @@ extension EngineService {
         } catch let error as RPCError {
             throw error
         } catch let error as ContextError {
-            throw RPCError(RPCError.invalidPolicy, error.message)
+            let data: JSONValue? = error.field.map { ["param": "policy", "key": .string($0)] }
+            throw RPCError(RPCError.invalidPolicy, error.message, data: data)
         } catch {
             throw RPCError(RPCError.invalidPolicy, "\(error)")
         }
