@@ -13,13 +13,7 @@ extension EngineService {
         if let text = try params.optionalString("script") {
             scriptText = text
         } else if let path = try params.optionalString("scriptFile") {
-            guard let data = FileManager.default.contents(atPath: path),
-                let text = String(data: data, encoding: .utf8)
-            else {
-                throw RPCError(RPCError.scriptUnreadable, "cannot read scriptFile \(path) as UTF-8 text",
-                               data: ["scriptFile": .string(path)])
-            }
-            scriptText = text
+            scriptText = try options.scriptFolders.read(path)
         } else {
             throw RPCError(RPCError.invalidParams, "session.open: give \"script\" (text) or \"scriptFile\" (a path)",
                            data: ["param": "script"])
