@@ -19,7 +19,7 @@ public enum JSONValue: Sendable, Equatable {
 /// and a ping after it are answered in ~56 ms (release build, median of 5 on 2 shared cores).
 public struct JSONObject: Sendable, Equatable, ExpressibleByDictionaryLiteral {
     /// Objects with more members than this keep an index beside the array.
-    @usableFromInline static let indexThreshold = 16
+    static let indexThreshold = 16
 
     /// The members in order. Assigning it rebuilds the index (a later key repeating an earlier one
     /// replaces the earlier value in place, as the subscript does).
@@ -42,10 +42,16 @@ public struct JSONObject: Sendable, Equatable, ExpressibleByDictionaryLiteral {
         index = nil
     }
 
+    /// A literal's keys are the programmer's, distinct (as `Dictionary` literals must be): appended
+    /// as they are, without the duplicate scan the parser and the subscript do.
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
-        storage = []
+        self.init(literal: elements)
+    }
+
+    init(literal elements: [(String, JSONValue)]) {
+        storage = elements.map { (key: $0.0, value: $0.1) }
         index = nil
-        for (key, value) in elements { self[key] = value }
+        if storage.count > Self.indexThreshold { rebuildIndex() }
     }
 
     /// Position of `key`, or nil.
@@ -121,9 +127,7 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
     public init(booleanLiteral value: Bool) { self = .bool(value) }
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
-        var object = JSONObject()
-        for (key, value) in elements { object[key] = value }
-        self = .object(object)
+        self = .object(JSONObject(literal: elements))
     }
     public init(nilLiteral: ()) { self = .null }
     public init(floatLiteral value: Double) { self = .double(value) }
