@@ -48,21 +48,22 @@ import Testing
     }
 
     /// Issue 15 #12: a 1 MiB line with 60,000 keys took 9.8 s (quadratic duplicate checks). Linear
-    /// now: checked as a ratio (10× the keys must cost well under 100× the time; quadratic was ~100×)
+    /// now: checked as a ratio (10× the keys must cost well under 100× the time, which is what
+    /// quadratic costs; measured interleaved, best of 5, so that a loaded machine slows both alike)
     /// and as a generous absolute bound for a debug build.
     @Test func sixtyThousandKeysParseInLinearTime() throws {
         let small = Array(Self.objectLine(keys: 6_000).utf8), large = Array(Self.objectLine(keys: 60_000).utf8)
         func seconds(_ bytes: [UInt8]) throws -> Double {
-            var best = Double.infinity
-            for _ in 0 ..< 3 {
-                let start = DispatchTime.now().uptimeNanoseconds
-                _ = try JSONParser.parse(bytes)
-                best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-            }
-            return best
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = try JSONParser.parse(bytes)
+            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         }
-        let smallTime = try seconds(small), largeTime = try seconds(large)
+        var smallTime = Double.infinity, largeTime = Double.infinity
+        for _ in 0 ..< 5 {
+            smallTime = min(smallTime, try seconds(small))
+            largeTime = min(largeTime, try seconds(large))
+        }
         #expect(largeTime < 3.0, "60,000 keys took \(largeTime) s")
-        #expect(largeTime < 40 * max(smallTime, 0.0005), "6,000 keys \(smallTime) s, 60,000 keys \(largeTime) s")
+        #expect(largeTime < 60 * max(smallTime, 0.0005), "6,000 keys \(smallTime) s, 60,000 keys \(largeTime) s")
     }
 }
