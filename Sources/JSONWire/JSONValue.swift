@@ -55,10 +55,15 @@ public struct JSONObject: Sendable, Equatable, ExpressibleByDictionaryLiteral {
     }
 
     /// Position of `key`, or nil.
+    ///
+    /// The small path compares lengths first (O(1) for native strings): most protocol keys differ in
+    /// length ("jsonrpc", "id", "method", "params"), and a mismatch then skips the out-of-line string
+    /// comparison, which `perf` showed at ~1.4 % of `serve`'s time.
     @inline(__always)
     private func position(of key: String) -> Int? {
         if let index { return index[key] }
-        return storage.firstIndex(where: { $0.key == key })
+        let length = key.utf8.count
+        return storage.firstIndex(where: { $0.key.utf8.count == length && $0.key == key })
     }
 
     public subscript(key: String) -> JSONValue? {
