@@ -90,8 +90,8 @@ var package = Package(
     ]
 )
 
-// The libFuzzer targets build only with sanitizers, by scripts/fuzz-request-parser.sh and
-// scripts/fuzz-split-scanner.sh.
+// The libFuzzer targets build only with sanitizers, by scripts/fuzz-request-parser.sh,
+// scripts/fuzz-split-scanner.sh and scripts/fuzz-service-sequence.sh.
 if ProcessInfo.processInfo.environment["ENABLE_FUZZ"] != nil {
     package.targets.append(
         .executableTarget(
@@ -100,6 +100,11 @@ if ProcessInfo.processInfo.environment["ENABLE_FUZZ"] != nil {
     )
     package.targets.append(
         .executableTarget(name: "SplitScannerFuzz", dependencies: ["Tokenizer"], path: "Fuzz/SplitScannerFuzz")
+    )
+    package.targets.append(
+        .executableTarget(
+            name: "ServiceSequenceFuzz", dependencies: ["EngineServer", "JSONWire"], path: "Fuzz/ServiceSequenceFuzz"
+        )
     )
 }
 

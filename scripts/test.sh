@@ -23,6 +23,8 @@ oracle_python="$(bash scripts/bootstrap-oracles.sh | tail -n 1)"
 timeout 300 bash scripts/fault-suite.sh .build/debug/tokenbudget
 # A bounded libFuzzer run over serve's framing and request parser (docs/protocol.md).
 bash scripts/fuzz-request-parser.sh "${FUZZ_SECONDS:-30}"
+# A bounded libFuzzer run: valid request sequences through the service; bad requests between them change no answer.
+bash scripts/fuzz-service-sequence.sh "${FUZZ_SECONDS:-30}"
 # A bounded libFuzzer run: the o200k and cl100k split scanners must cut what PCRE2 cuts (docs/tokenizer.md).
 bash scripts/fuzz-split-scanner.sh "${FUZZ_SECONDS:-30}"
 # The PostgreSQL backend: its own build (postgres-nio), a throwaway server, the shared store suite

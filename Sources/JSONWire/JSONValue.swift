@@ -10,26 +10,49 @@ public enum JSONValue: Sendable, Equatable {
     case object(JSONObject)
 }
 
-/// An ordered JSON object. Lookups are linear: protocol objects have a handful of keys, and a
-/// linear scan over ≤ 16 keys beats hashing them.
+/// An ordered JSON object: members in insertion order, each key at most once.
+///
+/// One array, scanned linearly: protocol objects have a handful of keys, and a scan over them beats
+/// hashing (this is the hot path of every request). A one-word struct on purpose: an index beside
+/// the array (tried: key → position past 16 keys) made every `JSONValue` copy and release touch two
+/// references and cost `serve` 3–7 % CPU per line. What must not be quadratic on a huge object is
+/// the parser's duplicate check, and the parser keeps its own set for that (`JSONParser`); the
+/// handful of lookups a method makes on a 60,000-key object are linear, ~1 ms in all.
 public struct JSONObject: Sendable, Equatable, ExpressibleByDictionaryLiteral {
     public var members: [(key: String, value: JSONValue)]
 
     public init() { members = [] }
+
+    /// A literal's keys are the programmer's, distinct (as `Dictionary` literals must be).
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
         members = elements.map { (key: $0.0, value: $0.1) }
     }
 
+    /// Position of `key`, or nil.
+    ///
+    /// Lengths are compared first (O(1) for native strings): most protocol keys differ in length
+    /// ("jsonrpc", "id", "method", "params"), and a mismatch then skips the out-of-line string
+    /// comparison, which `perf` showed at ~1.4 % of `serve`'s time.
+    @inline(__always)
+    private func position(of key: String) -> Int? {
+        let length = key.utf8.count
+        return members.firstIndex(where: { $0.key.utf8.count == length && $0.key == key })
+    }
+
     public subscript(key: String) -> JSONValue? {
-        get { members.first(where: { $0.key == key })?.value }
+        get { position(of: key).map { members[$0].value } }
         set {
-            if let index = members.firstIndex(where: { $0.key == key }) {
-                if let newValue { members[index].value = newValue } else { members.remove(at: index) }
+            if let position = position(of: key) {
+                if let newValue { members[position].value = newValue } else { members.remove(at: position) }
             } else if let newValue {
                 members.append((key, newValue))
             }
         }
     }
+
+    public func contains(_ key: String) -> Bool { position(of: key) != nil }
+
+    public var count: Int { members.count }
 
     public var keys: [String] { members.map(\.key) }
 

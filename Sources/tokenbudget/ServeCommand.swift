@@ -2,6 +2,7 @@ import ArgumentParser
 import EngineServer
 import Foundation
 import SessionStore
+import Tokenizer
 
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,26 +11,32 @@ struct ServeCommand: ParsableCommand {
         discussion: """
             Exit status: 0 when input ended or on SIGTERM (all accepted requests answered), 2 when the \
             store cannot be opened (locked, corrupt, foreign), 3 when stdout was closed, 4 when reading \
-            stdin failed.
+            stdin failed, 5 on SIGTERM when stdout took no bytes for 5 s (the reader stopped reading: \
+            answers were lost), 64 for a bad option.
             """)
 
-    @Option(help: "Longest accepted input line in bytes; longer lines get -32600 and are skipped.")
+    @Option(parsing: .unconditional, help: "Longest accepted input line in bytes; longer lines get -32600 and are skipped.")
     var maxLineBytes: Int = 1 << 20
 
-    @Option(help: "Seconds without a request after which a session becomes abandoned.")
+    @Option(parsing: .unconditional, help: "Seconds without a request after which a session becomes abandoned.")
     var idleTimeout: Double = 1800
 
-    @Option(help: "Reconnect attempts a resume.goAway plan offers before it re-seeds.")
+    @Option(parsing: .unconditional, help: "Reconnect attempts a resume.goAway plan offers before it re-seeds.")
     var maxReconnectAttempts: Int = 3
 
-    @Option(help: "Delay a reconnect plan suggests, in milliseconds.")
+    @Option(parsing: .unconditional, help: "Delay a reconnect plan suggests, in milliseconds.")
     var reconnectDelayMs: Int = 1_000
 
-    @Option(help: "Seconds a resumption handle stays valid (Gemini: about 2 h); older handles re-seed.")
+    @Option(parsing: .unconditional, help: "Seconds a resumption handle stays valid (Gemini: about 2 h); older handles re-seed.")
     var handleValidity: Double = 7_200
 
     @Option(help: "Encoding of sessions that do not name one.")
     var encoding: String = "o200k_base"
+
+    @Option(help: ArgumentHelp(
+        "A folder session.open's scriptFile may read from (repeatable); without one, scriptFile is refused.",
+        valueName: "dir"))
+    var scriptDir: [String] = []
 
     @Option(help: """
         Where sessions survive restarts: an SQLite file (default: $TOKENBUDGET_STORE, else \
@@ -38,7 +45,7 @@ struct ServeCommand: ParsableCommand {
         """)
     var store: String?
 
-    @Option(help: "Shared stores: seconds a session stays this engine's without renewal (renewed every third).")
+    @Option(parsing: .unconditional, help: "Shared stores: seconds a session stays this engine's without renewal (renewed every third).")
     var leaseSeconds: Double = 15
 
     @Option(help: "Shared stores: this engine's name as the owner of its sessions (default: host-pid-random).")
@@ -52,13 +59,38 @@ struct ServeCommand: ParsableCommand {
         return home + "/.local/share/tokenbudget/sessions.db"
     }
 
+    /// Every number has a range, so that none can overflow what is computed from it (docs/protocol.md).
     func validate() throws {
-        guard maxLineBytes >= 64 else { throw ValidationError("--max-line-bytes must be at least 64") }
-        guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be positive") }
-        guard maxReconnectAttempts >= 0 else { throw ValidationError("--max-reconnect-attempts must be 0 or more") }
-        guard reconnectDelayMs >= 0 else { throw ValidationError("--reconnect-delay-ms must be 0 or more") }
-        guard handleValidity > 0 else { throw ValidationError("--handle-validity must be positive") }
-        guard leaseSeconds > 0 else { throw ValidationError("--lease-seconds must be positive") }
+        guard (64 ... 1 << 30).contains(maxLineBytes) else {
+            throw ValidationError("--max-line-bytes must be in 64...\(1 << 30) (1 GiB), got \(maxLineBytes)")
+        }
+        guard idleTimeout > 0, idleTimeout <= 31_536_000 else {
+            throw ValidationError("--idle-timeout must be positive seconds, at most 31536000 (a year), got \(idleTimeout)")
+        }
+        guard (0 ... 1_000).contains(maxReconnectAttempts) else {
+            throw ValidationError("--max-reconnect-attempts must be in 0...1000, got \(maxReconnectAttempts)")
+        }
+        guard (0 ... 3_600_000).contains(reconnectDelayMs) else {
+            throw ValidationError("--reconnect-delay-ms must be in 0...3600000 (an hour), got \(reconnectDelayMs)")
+        }
+        guard handleValidity > 0, handleValidity <= 31_536_000 else {
+            throw ValidationError("--handle-validity must be positive seconds, at most 31536000 (a year), got \(handleValidity)")
+        }
+        guard leaseSeconds > 0, leaseSeconds <= 86_400 else {
+            throw ValidationError("--lease-seconds must be positive seconds, at most 86400 (a day), got \(leaseSeconds)")
+        }
+        // Checked here, not at the first session.open: a typo would otherwise fail every open.
+        // The name only: a missing vocabulary is still each open's -32008 naming scripts/bootstrap.sh.
+        guard Tokenizers.knownNames.contains(encoding) else {
+            throw ValidationError(
+                "--encoding: unknown encoding \"\(encoding)\"; known: \(Tokenizers.knownNames.joined(separator: ", "))")
+        }
+        for folder in scriptDir {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+                throw ValidationError("--script-dir \(folder): no such folder")
+            }
+        }
     }
 
     func run() throws {
@@ -66,6 +98,7 @@ struct ServeCommand: ParsableCommand {
         options.maxLineBytes = maxLineBytes
         options.service.idleTimeout = idleTimeout
         options.service.defaultEncoding = encoding
+        options.service.scriptFolders = try ScriptFolders(scriptDir)
         options.service.maxReconnectAttempts = maxReconnectAttempts
         options.service.reconnectDelayMs = reconnectDelayMs
         options.service.handleValiditySeconds = handleValidity

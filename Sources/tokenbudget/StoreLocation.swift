@@ -24,8 +24,15 @@ enum StoreLocation {
             #endif
         }
         if readOnly { return try SQLiteSessionStore(readingOnly: location) }
-        try FileManager.default.createDirectory(
-            atPath: (location as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        // A bare file name (`--store s.db`) has no folder to create: it is in the working directory.
+        let folder = (location as NSString).deletingLastPathComponent
+        if !folder.isEmpty {
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            } catch {
+                throw StoreError("cannot create the store's folder \(folder): \((error as NSError).localizedDescription)")
+            }
+        }
         return try SQLiteSessionStore(path: location, maxPageCount: maxPageCount)
     }
 }

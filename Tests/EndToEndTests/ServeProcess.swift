@@ -21,12 +21,15 @@ final class ServeProcess: @unchecked Sendable {
     private var readerStarted = false
 
     /// - Parameter stdinFile: a regular file to use as stdin instead of a pipe.
-    init(_ arguments: [String] = ["serve", "--store", "none"], stdinFile: URL? = nil, readOutput: Bool = true) throws {
+    /// - Parameter directory: the child's working directory (default: the runner's).
+    init(_ arguments: [String] = ["serve", "--store", "none"], stdinFile: URL? = nil, readOutput: Bool = true,
+         directory: URL? = nil) throws {
         signal(SIGPIPE, SIG_IGN)  // writing to a killed child must fail, not kill the test runner
         precondition(FileManager.default.isExecutableFile(atPath: Self.executable.path),
                      "build first: \(Self.executable.path) is missing (swift build)")
         process.executableURL = Self.executable
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
         if let stdinFile {
             process.standardInput = try FileHandle(forReadingFrom: stdinFile)
         } else {

@@ -16,7 +16,7 @@ extension ContextPolicy {
         }
         try Self.checkKeys(object, allowed: ["name", "preset", "keepLast", "instructions", "eviction", "overheadPerItem"], in: "policy")
         let preset = try Self.string(object["preset"], "preset") ?? "strip-after-response"
-        self = try ContextPolicy.preset(named: preset, keepLast: try Self.int(object["keepLast"], "keepLast", min: 0))
+        self = try ContextPolicy.preset(named: preset, keepLast: try Self.int(object["keepLast"], "keepLast", min: 0, max: Bounds.maxKeepLast))
         if let name = try Self.string(object["name"], "name") { self.name = name }
         if let value = object["instructions"] {
             guard let instructions = value.objectValue else {
@@ -24,7 +24,7 @@ extension ContextPolicy {
             }
             try Self.checkKeys(instructions, allowed: ["tag", "maxTokens", "overLimit", "pending"], in: "policy.instructions")
             if let tag = try Self.string(instructions["tag"], "instructions.tag") { instructionTag = tag }
-            if let max = try Self.int(instructions["maxTokens"], "instructions.maxTokens", min: 1) {
+            if let max = try Self.int(instructions["maxTokens"], "instructions.maxTokens", min: 1, max: Bounds.maxPolicyTokens) {
                 maxInstructionTokens = max
             }
             if let raw = try Self.string(instructions["overLimit"], "instructions.overLimit") {
@@ -51,22 +51,28 @@ extension ContextPolicy {
                 }
                 evictionTargetFraction = fraction
             }
-            evictionTargetTokens = try Self.int(eviction["targetTokens"], "eviction.targetTokens", min: 1)
+            evictionTargetTokens = try Self.int(eviction["targetTokens"], "eviction.targetTokens", min: 1, max: Bounds.maxPolicyTokens)
         }
         if let value = object["overheadPerItem"] {
-            if let single = value.intValue, single >= 0 {
+            let range = 0 ... Bounds.maxOverheadPerItem
+            let rangeText = "a whole number in 0...\(Bounds.maxOverheadPerItem)"
+            if value.objectValue == nil {
+                guard let single = value.intValue, range.contains(single) else {
+                    throw ContextError(
+                        .invalidPolicy, "policy.overheadPerItem must be \(rangeText) or an object of them", field: "overheadPerItem")
+                }
                 overheadPerItem = ["*": single]
             } else if let perRenderer = value.objectValue {
                 var table = ["*": 0]
                 for member in perRenderer.members {
-                    guard let tokens = member.value.intValue, tokens >= 0 else {
-                        throw ContextError(.invalidPolicy, "policy.overheadPerItem.\(member.key) must be a whole number ≥ 0")
+                    guard let tokens = member.value.intValue, range.contains(tokens) else {
+                        throw ContextError(
+                            .invalidPolicy, "policy.overheadPerItem.\(member.key) must be \(rangeText)",
+                            field: "overheadPerItem.\(member.key)")
                     }
                     table[member.key] = tokens
                 }
                 overheadPerItem = table
-            } else {
-                throw ContextError(.invalidPolicy, "policy.overheadPerItem must be a whole number ≥ 0 or an object of them")
             }
         }
     }
@@ -129,10 +135,10 @@ extension ContextPolicy {
         return string
     }
 
-    private static func int(_ value: JSONValue?, _ key: String, min: Int) throws -> Int? {
+    private static func int(_ value: JSONValue?, _ key: String, min: Int, max: Int) throws -> Int? {
         guard let value, value != .null else { return nil }
-        guard let number = value.intValue, number >= min else {
-            throw ContextError(.invalidPolicy, "policy.\(key) must be a whole number ≥ \(min)")
+        guard let number = value.intValue, number >= min, number <= max else {
+            throw ContextError(.invalidPolicy, "policy.\(key) must be a whole number in \(min)...\(max)", field: key)
         }
         return number
     }

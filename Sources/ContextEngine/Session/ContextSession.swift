@@ -102,8 +102,14 @@ public struct ContextSession: Sendable {
     ///   `.invalidConfiguration` for a window ≤ 0 or a reserve outside 0 ..< window.
     public init(id: String, script: Script, configuration: SessionConfiguration = SessionConfiguration(),
                 tokenizer: any TextTokenizer) throws {
-        guard configuration.window > 0 else {
-            throw ContextError(.invalidConfiguration, "window must be positive, got \(configuration.window)")
+        guard configuration.window > 0, configuration.window <= Bounds.maxWindow else {
+            throw ContextError(
+                .invalidConfiguration, "window must be in 1...\(Bounds.maxWindow), got \(configuration.window)", field: "window")
+        }
+        for (renderer, tokens) in configuration.policy.overheadPerItem where !(0 ... Bounds.maxOverheadPerItem).contains(tokens) {
+            throw ContextError(
+                .invalidPolicy, "policy.overheadPerItem.\(renderer) must be in 0...\(Bounds.maxOverheadPerItem), got \(tokens)",
+                field: "overheadPerItem")
         }
         guard configuration.reserve >= 0, configuration.reserve < configuration.window else {
             throw ContextError(

@@ -1,6 +1,7 @@
 /// Splits a byte stream into lines, holding at most `maxLineBytes` of any one line: a longer line is
 /// reported once as too long and its remaining bytes are skipped up to its newline, so a 50 MB line
-/// costs 50 MB of reading but no memory.
+/// costs 50 MB of reading but no memory. The limit counts the line's bytes without its terminator,
+/// `\n` or `\r\n` alike: the `\r` of a CRLF line is the one byte held beyond the limit.
 public struct LineSplitter {
     public enum Event {
         /// A complete line, without its `\n` (a trailing `\r` is kept: JSON treats it as whitespace).
@@ -28,11 +29,16 @@ public struct LineSplitter {
             while end < count && chunk[end] != 0x0A { end += 1 }
             let piece = UnsafeBufferPointer(rebasing: chunk[start ..< end])
             let complete = end < count
+            // One byte past the limit is held while it may be the CR of a CRLF; a complete line is
+            // then measured without it.
+            let length = partial.count + piece.count
             if skipping {
                 skippedBytes += piece.count
-            } else if partial.count + piece.count > maxLineBytes {
+            } else if length > maxLineBytes + 1
+                || (complete && length == maxLineBytes + 1 && (piece.last ?? partial.last) != 0x0D)
+            {
                 skipping = true
-                skippedBytes = partial.count + piece.count
+                skippedBytes = length
                 partial.removeAll(keepingCapacity: false)
             } else if complete && partial.isEmpty {
                 lineNumber += 1
@@ -59,9 +65,9 @@ public struct LineSplitter {
 
     /// At end of input: the unterminated last line, if any, as a line of its own.
     public mutating func finish(_ body: (Event) -> Void) {
-        if skipping {
+        if skipping || (partial.count > maxLineBytes && partial.last != 0x0D) {
             lineNumber += 1
-            body(.tooLong(number: lineNumber, bytes: skippedBytes))
+            body(.tooLong(number: lineNumber, bytes: skipping ? skippedBytes : partial.count))
         } else if !partial.isEmpty {
             lineNumber += 1
             partial.withUnsafeBufferPointer { body(.line($0, number: lineNumber)) }

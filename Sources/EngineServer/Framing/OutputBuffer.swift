@@ -10,7 +10,14 @@ import Glibc
 public struct OutputBuffer {
     public struct Closed: Error {
         public var errno: Int32
+        /// `errno` of a flush given up after SIGTERM because the reader took nothing for
+        /// `terminationGraceSeconds` (the server exits 5).
+        public static let stalled: Int32 = -1
     }
+
+    /// After SIGTERM, how long a flush waits for the reader to take a byte before it gives up. Without
+    /// a bound a reader that stopped reading kept the engine blocked in `write(2)` forever.
+    public static let terminationGraceSeconds = 5.0
 
     let fd: Int32
     public let limit: Int
@@ -34,9 +41,10 @@ public struct OutputBuffer {
         var offset = 0
         let total = bytes.count
         while offset < total {
+            if terminationRequested != 0 { return try flushBeforeExit(from: offset) }
             let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, total - offset) }
             if written < 0 {
-                if errno == EINTR { continue }
+                if errno == EINTR { continue }  // SIGTERM: the loop's check above takes over
                 let code = errno
                 bytes.removeAll(keepingCapacity: true)
                 throw Closed(errno: code)
@@ -44,5 +52,44 @@ public struct OutputBuffer {
             offset += written
         }
         bytes.removeAll(keepingCapacity: true)
+    }
+
+    /// The flush after SIGTERM: non-blocking writes, each wait for room bounded by `poll`; gives up
+    /// once no byte was taken for `terminationGraceSeconds`.
+    @inline(never)
+    private mutating func flushBeforeExit(from start: Int) throws(Closed) {
+        let flags = fcntl(fd, F_GETFL)
+        if flags >= 0 { _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK) }
+        defer { if flags >= 0 { _ = fcntl(fd, F_SETFL, flags) } }
+        var offset = start
+        let total = bytes.count
+        var lastProgress = Self.now()
+        while offset < total {
+            let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, total - offset) }
+            if written > 0 {
+                offset += written
+                lastProgress = Self.now()
+                continue
+            }
+            let code = errno
+            if written < 0 && code != EAGAIN && code != EWOULDBLOCK && code != EINTR {
+                bytes.removeAll(keepingCapacity: true)
+                throw Closed(errno: code)
+            }
+            let left = Self.terminationGraceSeconds - (Self.now() - lastProgress)
+            if left <= 0 {
+                bytes.removeAll(keepingCapacity: true)
+                throw Closed(errno: Closed.stalled)
+            }
+            var descriptor = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+            _ = poll(&descriptor, 1, Int32(left * 1000) + 1)
+        }
+        bytes.removeAll(keepingCapacity: true)
+    }
+
+    private static func now() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 }

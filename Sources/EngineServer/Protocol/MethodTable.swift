@@ -32,7 +32,7 @@ struct MethodTable: Sendable {
             // 24 h of audio at most: a number past it is a unit mistake, not a turn.
             let event = ContextEvent.turn(
                 role, text: try params.string("text"), final: try params.optionalBool("final") ?? true,
-                audioMs: try params.optionalInt("audioMs", min: 0, max: 86_400_000),
+                audioMs: try params.optionalInt("audioMs", min: 0, max: Bounds.maxDurationMs),
                 providerItemID: try params.optionalString("providerItemId"))
             return (event, try params.optionalObject("metadata").map { .object($0) })
         },

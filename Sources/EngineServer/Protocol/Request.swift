@@ -12,8 +12,11 @@ public struct Request: Sendable {
 /// Turns one input line into a `Request`, or the error to answer with.
 ///
 /// Rules (JSON-RPC 2.0): an object with `"jsonrpc": "2.0"`, a string `method`, optional `params`
-/// (an object; by-position arrays are not used by this protocol), optional `id` (string, number or
-/// null). Batches (arrays) are refused: the protocol is one object per line.
+/// (an object; by-position arrays are not used by this protocol), optional `id` (a string, null, or
+/// a whole number in Int64's range written without fraction or exponent: the answer echoes it byte
+/// for byte). A numeric id past that (`1e400`, `12345678901234567890`, `1.5`) could not be echoed
+/// as sent, so the request is refused with -32600 (id null) before anything runs. Batches (arrays)
+/// are refused: the protocol is one object per line.
 public enum RequestParser {
     /// - Parameter line: 1-based input line number, quoted in parse errors.
     public static func parse(_ bytes: UnsafeBufferPointer<UInt8>, line: Int) -> Result<Request, ParseFailure> {
@@ -36,7 +39,12 @@ public enum RequestParser {
         var id: JSONValue? = nil
         if let rawID = object["id"] {
             switch rawID {
-            case .string, .int, .double, .null: id = rawID
+            case .string, .int, .null: id = rawID
+            case .double:
+                return .failure(ParseFailure(id: nil, error: RPCError(
+                    RPCError.invalidRequest,
+                    "line \(line): a numeric \"id\" must be a whole number in -9223372036854775808...9223372036854775807 written without fraction or exponent (send other ids as strings); the request was not run",
+                    data: ["line": .int(Int64(line))])))
             default:
                 return .failure(ParseFailure(id: nil, error: RPCError(
                     RPCError.invalidRequest, "line \(line): \"id\" must be a string, a number or null")))

@@ -3,8 +3,9 @@ import Glibc
 #endif
 import JSONWire
 
-/// Set by the SIGTERM handler; read by the loop between reads.
-nonisolated(unsafe) private var terminationRequested: sig_atomic_t = 0
+/// Set by the SIGTERM handler; read by the loop between reads, and by `OutputBuffer.flush`, which
+/// then stops waiting for a reader that has stopped reading.
+nonisolated(unsafe) var terminationRequested: sig_atomic_t = 0
 
 /// `tokenbudget serve`: JSON-RPC 2.0 over newline-delimited stdin/stdout.
 ///
@@ -34,6 +35,9 @@ public struct StdioServer {
         case outputClosed = 3
         /// Reading stdin failed.
         case inputFailed = 4
+        /// SIGTERM, and then stdout took no byte for `OutputBuffer.terminationGraceSeconds`: the
+        /// reader has stopped reading, and the answers still held were not written.
+        case outputStalled = 5
     }
 
     let options: Options
@@ -122,7 +126,7 @@ public struct StdioServer {
             try output.flush()
             return .finished
         } catch {
-            return .outputClosed
+            return (error as? OutputBuffer.Closed)?.errno == OutputBuffer.Closed.stalled ? .outputStalled : .outputClosed
         }
     }
 
@@ -156,7 +160,11 @@ public struct StdioServer {
                 RPCError.invalidRequest,
                 "line \(number): \(bytes) bytes is over the limit of \(options.maxLineBytes); the line was skipped",
                 data: ["line": .int(Int64(number)), "limit": .int(Int64(options.maxLineBytes))]))
-        case .line(let bytes, let number):
+        case .line(var bytes, let number):
+            // A UTF-8 byte order mark (EF BB BF) some editors and Windows tools put first.
+            if number == 1, bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF {
+                bytes = UnsafeBufferPointer(rebasing: bytes[3...])
+            }
             if isBlank(bytes) { return }
             service.receive(bytes, number: number)
         }

@@ -27,7 +27,7 @@ extension EngineService {
     /// delay), or re-seed a fresh connection with the compacted snapshot, or end.
     func resumeGoAway(_ params: Params) throws(RPCError) -> Reply {
         let id = try params.string("session")
-        let timeLeft = try params.optionalInt("timeLeftMs", min: 0) ?? 0
+        let timeLeft = try params.optionalInt("timeLeftMs", min: 0, max: Bounds.maxDurationMs) ?? 0
         let session = try servedSession(id)
         guard session.status == .active else {
             return .read(["session": .string(id), "action": "end", "reason": .string("the session is \(session.status.rawValue)")])
@@ -94,18 +94,20 @@ extension EngineService {
         let id = try params.string("session")
         let reported: Int
         if let gemini = try params.optionalObject("usageMetadata") {
-            guard let count = gemini["promptTokenCount"]?.intValue, count >= 0 else {
-                throw RPCError(RPCError.invalidParams, "usage.report: usageMetadata needs a whole number promptTokenCount",
+            guard let count = gemini["promptTokenCount"]?.intValue, count >= 0, count <= Bounds.maxReportedTokens else {
+                throw RPCError(RPCError.invalidParams,
+                               "usage.report: usageMetadata needs a whole number promptTokenCount in 0...\(Bounds.maxReportedTokens)",
                                data: ["param": "usageMetadata"])
             }
             reported = count
         } else if let openAI = try params.optionalObject("usage") {
-            guard let count = openAI["input_tokens"]?.intValue, count >= 0 else {
-                throw RPCError(RPCError.invalidParams, "usage.report: usage needs a whole number input_tokens",
+            guard let count = openAI["input_tokens"]?.intValue, count >= 0, count <= Bounds.maxReportedTokens else {
+                throw RPCError(RPCError.invalidParams,
+                               "usage.report: usage needs a whole number input_tokens in 0...\(Bounds.maxReportedTokens)",
                                data: ["param": "usage"])
             }
             reported = count
-        } else if let count = try params.optionalInt("inputTokens", min: 0) {
+        } else if let count = try params.optionalInt("inputTokens", min: 0, max: Bounds.maxReportedTokens) {
             reported = count
         } else {
             throw RPCError(RPCError.invalidParams, "usage.report: give usageMetadata (Gemini), usage (OpenAI) or inputTokens",

@@ -13,13 +13,7 @@ extension EngineService {
         if let text = try params.optionalString("script") {
             scriptText = text
         } else if let path = try params.optionalString("scriptFile") {
-            guard let data = FileManager.default.contents(atPath: path),
-                let text = String(data: data, encoding: .utf8)
-            else {
-                throw RPCError(RPCError.scriptUnreadable, "cannot read scriptFile \(path) as UTF-8 text",
-                               data: ["scriptFile": .string(path)])
-            }
-            scriptText = text
+            scriptText = try options.scriptFolders.read(path)
         } else {
             throw RPCError(RPCError.invalidParams, "session.open: give \"script\" (text) or \"scriptFile\" (a path)",
                            data: ["param": "script"])
@@ -29,8 +23,9 @@ extension EngineService {
         var configuration: JSONObject = [
             "encoding": .string(try params.optionalString("encoding") ?? profile?.encoding ?? options.defaultEncoding),
             "renderer": .string(try params.oneOf("renderer", Renderer.allCases.map(\.rawValue), default: defaultRenderer)),
-            "window": JSONValue(try params.optionalInt("window", min: 1) ?? profile?.window ?? SessionConfiguration.defaultWindow),
-            "reserve": JSONValue(try params.optionalInt("reserve", min: 0) ?? profile?.reserve ?? 0),
+            "window": JSONValue(
+                try params.optionalInt("window", min: 1, max: Bounds.maxWindow) ?? profile?.window ?? SessionConfiguration.defaultWindow),
+            "reserve": JSONValue(try params.optionalInt("reserve", min: 0, max: Bounds.maxWindow - 1) ?? profile?.reserve ?? 0),
         ]
         do {
             var policy: ContextPolicy?
@@ -54,7 +49,8 @@ extension EngineService {
         } catch let error as RPCError {
             throw error
         } catch let error as ContextError {
-            throw RPCError(RPCError.invalidPolicy, error.message)
+            let data: JSONValue? = error.field.map { ["param": "policy", "key": .string($0)] }
+            throw RPCError(RPCError.invalidPolicy, error.message, data: data)
         } catch {
             throw RPCError(RPCError.invalidPolicy, "\(error)")
         }

@@ -30,6 +30,8 @@ public final class EngineService {
         /// How long a session stays this engine's without a change or a renewal (shared stores):
         /// after a crash, another engine can take it over this much later. Renewed every third of it.
         public var leaseSeconds: Double = 15
+        /// Where `scriptFile` may read from (`--script-dir`); none: `scriptFile` is refused.
+        public var scriptFolders = ScriptFolders.none
         public init() {}
     }
 
