@@ -101,7 +101,10 @@ import Testing
         let elapsed = Date().timeIntervalSince(start)
         #expect(lines.count == 3)
         #expect(elapsed < 4.0, "the 60,000-key line took \(elapsed) s (a debug build)")
-        #expect(lines.count == 3 && lines[1].result?["status"] == "active" && lines[2].result != nil)
+        // The line parses; its 60,000 keys are parameters session.ping does not take (docs/openrpc.json),
+        // so it is refused naming the first, and the ping after it is answered.
+        #expect(lines.count == 3 && lines[1].errorCode == -32602 && lines[1]["error"]?["data"]?["param"] == "k0")
+        #expect(lines.count == 3 && lines[2].result?["status"] == "active")
         serve.send(#"{"jsonrpc":"2.0","id":4,"method":"session.ping","params":{"session":"a","session":"b"}}"#)
         serve.closeInput()
         let (status, all, _) = serve.finish()
