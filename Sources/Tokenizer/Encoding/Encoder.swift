@@ -39,20 +39,7 @@ public final class Encoder {
     public func countOrdinary(_ text: UnsafeBufferPointer<UInt8>, limit: Int = .max) -> Int? {
         var total = 0
         let complete = forEachPiece(text) { piece in
-            if piece.count <= ShortPieceMemo.maxPieceBytes {
-                total += countTokensOfShortPiece(piece)
-            } else {
-                // Segments are counted from the memo too; only long ones are merged into scratch.
-                forEachSegment(of: piece) { segment in
-                    if segment.count <= ShortPieceMemo.maxPieceBytes {
-                        total += countTokensOfShortPiece(segment)
-                    } else {
-                        scratch.removeAll(keepingCapacity: true)
-                        appendTokensOfPiece(segment, to: &scratch)
-                        total += scratch.count
-                    }
-                }
-            }
+            total += countTokensOfPiece(piece)
             return total <= limit
         }
         return complete ? total : nil
@@ -70,22 +57,28 @@ public final class Encoder {
                 settledAt = start
                 settledTokens = total
             }
-            if piece.count <= ShortPieceMemo.maxPieceBytes {
-                total += countTokensOfShortPiece(piece)
-            } else {
-                forEachSegment(of: piece) { segment in
-                    if segment.count <= ShortPieceMemo.maxPieceBytes {
-                        total += countTokensOfShortPiece(segment)
-                    } else {
-                        scratch.removeAll(keepingCapacity: true)
-                        appendTokensOfPiece(segment, to: &scratch)
-                        total += scratch.count
-                    }
-                }
-            }
+            total += countTokensOfPiece(piece)
             return true
         }
         return (total, settledAt, settledTokens)
+    }
+
+    /// The number of tokens of one piece: from the memo when short; a long piece's segments are
+    /// counted from the memo too, and only long segments are merged into scratch.
+    @inline(__always)
+    private func countTokensOfPiece(_ piece: UnsafeRawBufferPointer) -> Int {
+        if piece.count <= ShortPieceMemo.maxPieceBytes { return countTokensOfShortPiece(piece) }
+        var total = 0
+        forEachSegment(of: piece) { segment in
+            if segment.count <= ShortPieceMemo.maxPieceBytes {
+                total += countTokensOfShortPiece(segment)
+            } else {
+                scratch.removeAll(keepingCapacity: true)
+                appendTokensOfPiece(segment, to: &scratch)
+                total += scratch.count
+            }
+        }
+        return total
     }
 
     /// The number of tokens of a piece of at most `ShortPieceMemo.maxPieceBytes`.
