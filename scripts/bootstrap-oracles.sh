@@ -11,6 +11,7 @@ PYDANTIC_VERSION="2.14.4"  # the validator both SDKs use: pinned so the oracle's
 JSONSCHEMA_VERSION="4.23.0"  # validates every answer of the end-to-end runs against docs/openrpc.json
 
 venv="${TOKENBUDGET_ORACLE_VENV:-${HOME:-/tmp}/.cache/tokenbudget/oracle-venv}"
+. "$(dirname "${BASH_SOURCE[0]}")/venv.sh"
 log() { printf 'bootstrap-oracles: %s\n' "$*" >&2; }
 
 python="${PYTHON:-python3}"
@@ -29,21 +30,7 @@ PY
 if have_versions; then
     log "venv $venv already has google-genai==$GOOGLE_GENAI_VERSION openai==$OPENAI_VERSION"
 else
-    if ! "$python" -m venv --help >/dev/null 2>&1 || ! "$python" -c 'import ensurepip' >/dev/null 2>&1; then
-        log "python3 -m venv unavailable: installing python3-venv"
-        sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-        $sudo apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-venv >/dev/null
-    fi
-    if [ -e "$venv" ] && ! "$venv/bin/python" -m pip --version >/dev/null 2>&1; then
-        log "removing broken venv $venv"
-        rm -rf "$venv"
-    fi
-    if [ ! -x "$venv/bin/python" ]; then
-        log "creating venv $venv"
-        mkdir -p "$(dirname "$venv")"
-        "$python" -m venv "$venv"
-    fi
+    ensure_venv "$venv" "$python"
     log "installing google-genai==$GOOGLE_GENAI_VERSION openai==$OPENAI_VERSION pydantic==$PYDANTIC_VERSION"
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
         "google-genai==$GOOGLE_GENAI_VERSION" "openai==$OPENAI_VERSION" "pydantic==$PYDANTIC_VERSION" \

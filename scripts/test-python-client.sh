@@ -26,17 +26,8 @@ binary="$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary")"
 
 python="${PYTHON:-python3}"
 venv="${TOKENBUDGET_PYCLIENT_VENV:-$PWD/.build/python-client-venv}"
-if ! "$python" -m venv --help >/dev/null 2>&1 || ! "$python" -c 'import ensurepip' >/dev/null 2>&1; then
-    log "python3 -m venv unavailable: installing python3-venv"
-    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-venv >/dev/null
-fi
-if [ -e "$venv" ] && ! "$venv/bin/python" -m pip --version >/dev/null 2>&1; then
-    log "removing broken venv $venv"
-    rm -rf "$venv"
-fi
-[ -x "$venv/bin/python" ] || { log "creating venv $venv"; "$python" -m venv "$venv"; }
+. scripts/venv.sh
+ensure_venv "$venv" "$python"
 pip() { "$venv/bin/python" -m pip --disable-pip-version-check --no-input "$@"; }
 
 # The package is what is under test: always reinstalled from the tree.
