@@ -1,0 +1,67 @@
+import JSONWire
+
+/// The provider ledger's part of a session checkpoint (ContextSession+Checkpoint.swift). Profile and
+/// policy come from the session's configuration; everything events change is here, in a fixed order
+/// (entries and item ids sorted) so that equal ledgers give equal checkpoints.
+extension ProviderMirror {
+    func checkpoint() -> JSONValue {
+        var object: JSONObject = [
+            "entries": .array(entries.keys.sorted().map { id in
+                let entry = entries[id]!
+                return [
+                    .string(id), entry.providerID.map(JSONValue.string) ?? .null, JSONValue(entry.tokens), JSONValue(entry.audio),
+                    .bool(entry.live), entry.exchange.map(JSONValue.init) ?? .null,
+                ]
+            }),
+            "order": .array(order.map(JSONValue.string)),
+            "held": JSONValue(held),
+            "stale": JSONValue(stale),
+            "audioHeld": JSONValue(audioHeld),
+            "overhead": JSONValue(overhead),
+            // The bit pattern: a calibrated scale comes back exactly.
+            "audioScale": .int(Int64(bitPattern: audioScale.bitPattern)),
+            "providerItemIds": .array(providerItemIDs.sorted().map(JSONValue.string)),
+        ]
+        if let systemExtra { object["systemExtra"] = [.string(systemExtra.id), JSONValue(systemExtra.tokens)] }
+        if let pendingSeed {
+            object["pendingSeed"] = [.array(pendingSeed.items.map(JSONValue.string)), JSONValue(pendingSeed.held)]
+        }
+        return .object(object)
+    }
+
+    mutating func restore(checkpoint value: JSONValue) throws(CheckpointError) {
+        let reader = try CheckpointReader(value)
+        var entries = [String: Entry]()
+        for entry in try reader.array("entries") {
+            let fields = try CheckpointReader.fields(entry, count: 6, what: "provider entry")
+            entries[try CheckpointReader.string(fields[0], "provider entry id")] = Entry(
+                providerID: fields[1] == .null ? nil : try CheckpointReader.string(fields[1], "provider entry providerID"),
+                tokens: try CheckpointReader.int(fields[2], "provider entry tokens"),
+                audio: try CheckpointReader.int(fields[3], "provider entry audio"),
+                live: try CheckpointReader.bool(fields[4], "provider entry live"),
+                exchange: fields[5] == .null ? nil : try CheckpointReader.int(fields[5], "provider entry exchange"))
+        }
+        self.entries = entries
+        order = try reader.array("order").map { value throws(CheckpointError) in try CheckpointReader.string(value, "order") }
+        held = try reader.int("held")
+        stale = try reader.int("stale")
+        audioHeld = try reader.int("audioHeld")
+        overhead = try reader.int("overhead")
+        audioScale = Double(bitPattern: UInt64(bitPattern: Int64(try reader.int("audioScale"))))
+        providerItemIDs = Set(try reader.array("providerItemIds").map { value throws(CheckpointError) in
+            try CheckpointReader.string(value, "providerItemIds")
+        })
+        systemExtra = try reader.optional("systemExtra").map { value throws(CheckpointError) in
+            let fields = try CheckpointReader.fields(value, count: 2, what: "systemExtra")
+            return (try CheckpointReader.string(fields[0], "systemExtra.id"), try CheckpointReader.int(fields[1], "systemExtra.tokens"))
+        }
+        pendingSeed = try reader.optional("pendingSeed").map { value throws(CheckpointError) in
+            let fields = try CheckpointReader.fields(value, count: 2, what: "pendingSeed")
+            guard let items = fields[0].arrayValue else { throw CheckpointError("the checkpoint's pendingSeed items are not an array") }
+            return (
+                try items.map { item throws(CheckpointError) in try CheckpointReader.string(item, "pendingSeed item") },
+                try CheckpointReader.int(fields[1], "pendingSeed.held")
+            )
+        }
+    }
+}
