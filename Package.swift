@@ -16,8 +16,16 @@ var package = Package(
         .library(name: "JSONWire", targets: ["JSONWire"]),
         .executable(name: "tokenbudget", targets: ["tokenbudget"]),
     ],
+    // `swift build --traits Postgres` adds the PostgreSQL backend (`serve --store postgres://…`). Off by
+    // default: postgres-nio's first build takes 4–11 min on 2 cores and every CI run starts from a
+    // clean clone. With the trait off SwiftPM still resolves (clones) postgres-nio and its dependencies
+    // from the mirror, but builds none of them; PostgresSessionStore compiles to an empty module.
+    traits: [
+        .trait(name: "Postgres", description: "The PostgreSQL session store (postgres-nio) for several engines."),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(
@@ -53,12 +61,21 @@ var package = Package(
         .target(name: "CapacityTools", dependencies: ["ContextEngine", "Tokenizer", "JSONWire"]),
         // Persistence behind one protocol; SQLite (WAL) is the embedded default.
         .target(name: "SessionStore", dependencies: ["CSQLite", "JSONWire"]),
+        // Its sources are inside `#if Postgres`: without the trait the module is empty.
+        .target(
+            name: "PostgresSessionStore",
+            dependencies: [
+                "SessionStore", "JSONWire",
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["Postgres"])),
+            ]
+        ),
         // JSON-RPC over stdin/stdout: framing, limits, dispatch, ordering, backpressure, shutdown.
         .target(name: "EngineServer", dependencies: ["ContextEngine", "Tokenizer", "JSONWire", "SessionStore"]),
         .executableTarget(
             name: "tokenbudget",
             dependencies: [
                 "Tokenizer", "EngineServer", "CapacityTools", "ContextEngine", "JSONWire",
+                .target(name: "PostgresSessionStore", condition: .when(traits: ["Postgres"])),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -106,22 +123,6 @@ if ProcessInfo.processInfo.environment["ENABLE_FUZZ"] != nil {
             name: "ServiceSequenceFuzz", dependencies: ["EngineServer", "JSONWire"], path: "Fuzz/ServiceSequenceFuzz"
         )
     )
-}
-
-// The PostgreSQL backend pulls in postgres-nio (4–11 min of first build on 2 cores), so it exists only
-// when ENABLE_POSTGRES is set: scripts/test-postgres.sh builds it in its own scratch path
-// (.build-postgres), and `tokenbudget serve --store postgres://…` is available in that build.
-if ProcessInfo.processInfo.environment["ENABLE_POSTGRES"] != nil {
-    package.dependencies.append(.package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"))
-    package.targets.append(
-        .target(
-            name: "PostgresSessionStore",
-            dependencies: ["SessionStore", "JSONWire", .product(name: "PostgresNIO", package: "postgres-nio")]
-        )
-    )
-    for target in package.targets where target.name == "tokenbudget" {
-        target.dependencies.append("PostgresSessionStore")
-    }
 }
 
 if benchmarksEnabled {

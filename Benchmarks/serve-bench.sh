@@ -2,7 +2,7 @@
 # Throughput and paced latency of the real `tokenbudget serve` on pipes (Benchmarks/ServeLoad):
 # in memory, then with the SQLite store (synchronous FULL, group commit).
 #   bash Benchmarks/serve-bench.sh [ServeLoad options…]
-# With POSTGRES=1 it also builds the PostgreSQL backend (ENABLE_POSTGRES, .build-postgres; 4–11 min
+# With POSTGRES=1 it also builds the PostgreSQL backend (the Postgres trait, .build-postgres; 4–11 min
 # the first time), starts a throwaway server (scripts/postgres-server.sh) and runs the same load on it.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -15,7 +15,7 @@ echo "with the SQLite store ($store, synchronous=FULL, group commit):"
 .build/release/ServeLoad --binary .build/release/tokenbudget --serve-arg --store --serve-arg "$store" "$@"
 rm -rf "$(dirname "$store")"
 if [ "${POSTGRES:-}" = 1 ]; then
-    ENABLE_POSTGRES=1 swift build -c release --scratch-path .build-postgres --product tokenbudget >/dev/null
+    swift build -c release --traits Postgres --scratch-path .build-postgres --product tokenbudget >/dev/null
     eval "$(bash scripts/postgres-server.sh start)"
     trap 'bash scripts/postgres-server.sh stop "$TOKENBUDGET_PG_DATA"' EXIT
     "$TOKENBUDGET_PG_BIN/createdb" -h "$TOKENBUDGET_PG_SOCKET_DIR" -U postgres bench

@@ -4,6 +4,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/bootstrap.sh
 swift build --build-tests
+# The default build has no PostgreSQL code (the Postgres trait is off): postgres-nio is not even cloned.
+if [ -e .build/checkouts/postgres-nio ]; then echo "postgres-nio was resolved by the default build" >&2; exit 1; fi
 # The end-to-end tests spawn the built `tokenbudget` from the same build folder.
 swift test --skip-build
 # The engine embedded in a Swift relay, in-process (the ContextEngine library product).

@@ -1,11 +1,11 @@
 import Foundation
 import SessionStore
-#if canImport(PostgresSessionStore)
+#if Postgres
 import PostgresSessionStore
 #endif
 
 /// Opens the store a `--store` value names: an SQLite file path, or a `postgres://` URL (in builds
-/// made with ENABLE_POSTGRES=1, as scripts/test-postgres.sh does).
+/// with the Postgres trait, `swift build --traits Postgres`, as scripts/test-postgres.sh makes).
 enum StoreLocation {
     static func isPostgres(_ location: String) -> Bool {
         location.hasPrefix("postgres://") || location.hasPrefix("postgresql://")
@@ -14,12 +14,12 @@ enum StoreLocation {
     /// The store for an engine (`readOnly: false`) or for `tokenbudget sessions` (`readOnly: true`).
     static func open(_ location: String, readOnly: Bool, maxPageCount: Int? = nil) throws -> SessionStore {
         if isPostgres(location) {
-            #if canImport(PostgresSessionStore)
+            #if Postgres
             // PostgreSQL serves readers and writers alike; a reader simply never writes.
             return try PostgresSessionStore(url: location)
             #else
             throw StoreError(
-                "this build has no PostgreSQL backend; build with ENABLE_POSTGRES=1 (see docs/deployment.md) "
+                "this build has no PostgreSQL backend; build with `swift build --traits Postgres` (see docs/deployment.md) "
                     + "or give an SQLite file path")
             #endif
         }
