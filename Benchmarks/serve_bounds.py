@@ -5,7 +5,7 @@
     python3 Benchmarks/serve_bounds.py --binary … long-session [--store sqlite] [--turns 200000]
     python3 Benchmarks/serve_bounds.py --binary … chunks [--chunks 20000]
     python3 Benchmarks/serve_bounds.py --binary … messages [--messages 500] [--metadata-bytes 540000]
-    python3 Benchmarks/serve_bounds.py --binary … rebuild [--turns 60000]
+    python3 Benchmarks/serve_bounds.py --binary … rebuild [--turns 60000] [--whole-log]
 
 RSS is VmRSS from /proc/<pid>/status of the serve process; answers are counted as they are read.
 Each prints its figures as `name: value` lines.
@@ -219,6 +219,11 @@ def rebuild(a, folder):
         sent += len(batch)
         s.wait(sent)
     s.close()
+    if a.whole_log:
+        # The same store without its checkpoints: the rebuild folds the whole log (the oracle path).
+        import sqlite3
+        with sqlite3.connect(path) as db:
+            db.execute("DELETE FROM checkpoints")
     s = Serve(a.binary, path)
     s.send([req(1, "session.ping", {"session": "small"})])
     s.wait(1)
@@ -230,7 +235,7 @@ def rebuild(a, folder):
     s.wait(3)
     other = time.time() - t1
     total = time.time() - t0
-    print(f"turns: {a.turns} of ~{a.text_bytes} bytes")
+    print(f"turns: {a.turns} of ~{a.text_bytes} bytes, {'whole log' if a.whole_log else 'from the newest checkpoint'}")
     print(f"seconds_first_touch_of_big_and_ping_of_small: {total:.3f}")
     print(f"ms_ping_of_other_session_sent_during_rebuild: {other * 1000:.1f}")
     s.close()
@@ -245,6 +250,7 @@ def main():
     p = sub.add_parser("chunks"); p.add_argument("--chunks", type=int, default=20000)
     p = sub.add_parser("messages"); p.add_argument("--messages", type=int, default=500); p.add_argument("--metadata-bytes", type=int, default=540000)
     p = sub.add_parser("rebuild"); p.add_argument("--turns", type=int, default=60000); p.add_argument("--text-bytes", type=int, default=60)
+    p.add_argument("--whole-log", action="store_true", help="delete the checkpoints before the restart")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory(dir=os.environ.get("BOUNDS_TMP")) as folder:
         {"ended-calls": ended_calls, "long-session": long_session, "chunks": chunks, "messages": messages,

@@ -1,3 +1,5 @@
+// Built only with the Postgres trait (`swift build --traits Postgres`, Package.swift).
+#if Postgres
 import Foundation
 import PostgresNIO
 import SessionStore
@@ -159,3 +161,4 @@ public struct PostgresLocation: Sendable, CustomStringConvertible {
         socketPath.map { "postgres://\(user)@/\(database) (socket \($0))" } ?? "postgres://\(user)@\(host):\(port)/\(database)"
     }
 }
+#endif

@@ -1,3 +1,5 @@
+// Built only with the Postgres trait (`swift build --traits Postgres`, Package.swift).
+#if Postgres
 import Foundation
 import JSONWire
 import PostgresNIO
@@ -88,6 +90,10 @@ public final class PostgresSessionStore: SessionStore {
     }
 
     public var isShared: Bool { true }
+    /// PostgreSQL's text type cannot hold U+0000 ("invalid byte sequence for encoding UTF8: 0x00"),
+    /// and the failed statement would abort the whole batch's transaction: such requests are refused
+    /// before they reach the store (EngineService.handle).
+    public var holdsNUL: Bool { false }
 
     /// Runs `body`; a failure comes out as a `StoreError` saying `what` was being done, coded from
     /// the server's SQLSTATE or the connection's state.
@@ -371,15 +377,30 @@ public final class PostgresSessionStore: SessionStore {
         }
     }
 
-    public func events(session: String) throws -> [StoredEvent] {
-        try doing("reading the events of session \"\(session)\"") {
+    public func events(session: String, from: Int) throws -> [StoredEvent] {
+        try doing("reading the events of session \"\(session)\" from seq \(from)") {
             var events = [StoredEvent]()
-            for row in try read("SELECT first_seq, count, events FROM events WHERE session_id = $1 ORDER BY first_seq", [.text(session)]) {
+            for row in try read(StoredEvent.selectRecords(.postgres), [.text(session), .int(Int64(from))]) {
                 try StoredEvent.appendRecord(
                     try row.text("events"), first: try row.requiredInt("first_seq"), count: try row.requiredInt("count"),
-                    session: session, to: &events)
+                    session: session, from: from, to: &events)
             }
             return events
+        }
+    }
+
+    static let upsertCheckpoint = StoreSchema.checkpoints.upsert(.postgres, key: ["session_id"])
+
+    public func saveCheckpoint(session: String, _ checkpoint: StoredCheckpoint) throws {
+        send("saving a checkpoint of session \"\(session)\" at event \(checkpoint.seq)", Self.upsertCheckpoint,
+             [.text(session), .int(Int64(checkpoint.seq)), .text(checkpoint.state)])
+    }
+
+    public func checkpoint(session: String) throws -> StoredCheckpoint? {
+        try doing("reading the checkpoint of session \"\(session)\"") {
+            try read("SELECT seq, state FROM checkpoints WHERE session_id = $1", [.text(session)]).first.map {
+                StoredCheckpoint(seq: try $0.requiredInt("seq"), state: try $0.requiredText("state"))
+            }
         }
     }
 
@@ -480,3 +501,4 @@ struct WriteBuffer {
         }
     }
 }
+#endif

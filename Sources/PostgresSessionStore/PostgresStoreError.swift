@@ -1,3 +1,5 @@
+// Built only with the Postgres trait (`swift build --traits Postgres`, Package.swift).
+#if Postgres
 import PostgresNIO
 import SessionStore
 
@@ -43,3 +45,4 @@ struct PostgresStoreRow: StoreRow {
     func int(_ column: String) throws -> Int64? { try cell(column).decode(Int?.self).map(Int64.init) }
     func double(_ column: String) throws -> Double? { try cell(column).decode(Double?.self) }
 }
+#endif

@@ -168,8 +168,15 @@ public protocol SessionStore: AnyObject {
     /// forgets the session's answers older than its last `keep`.
     func saveRequest(session: String, _ request: StoredRequest, keep: Int) throws
 
+    /// Keeps `checkpoint` as the session's newest (inside the batch that logged its events).
+    func saveCheckpoint(session: String, _ checkpoint: StoredCheckpoint) throws
+
     func session(id: String) throws -> SessionRecord?
-    func events(session: String) throws -> [StoredEvent]
+    /// The session's logged events with a seq of `from` or more, in order: the rows before it are
+    /// not read (a rebuild from a checkpoint reads only the tail of a long call's log).
+    func events(session: String, from: Int) throws -> [StoredEvent]
+    /// The session's newest checkpoint, if it has one.
+    func checkpoint(session: String) throws -> StoredCheckpoint?
     func messages(session: String, limit: Int) throws -> [StoredMessage]
     /// At most `limit` messages with a seq above `after`, in seq order: one page of the transcript,
     /// read by the (session, seq) index whatever the page's position.
@@ -188,6 +195,8 @@ public protocol SessionStore: AnyObject {
 
     /// Whether several engines share this store (leases and fencing matter).
     var isShared: Bool { get }
+    /// Whether text may contain U+0000 (SQLite binds explicit byte lengths; PostgreSQL's text cannot).
+    var holdsNUL: Bool { get }
     /// Takes `session` for `owner` if nobody holds a live lease on it (or `owner` already does); a
     /// takeover raises the epoch, so the previous owner's writes are refused from then on.
     func claim(session: String, owner: String, leaseSeconds: Double) throws -> SessionClaim
@@ -200,4 +209,11 @@ public protocol SessionStore: AnyObject {
     func renewLeases(_ epochs: [String: Int], owner: String, leaseSeconds: Double) throws -> [String]
     /// Gives the sessions up (at shutdown, at close) so that another engine can take them at once.
     func releaseLeases(_ sessions: [String], owner: String) throws
+}
+
+extension SessionStore {
+    public var holdsNUL: Bool { true }
+
+    /// The session's whole event log, in order.
+    public func events(session: String) throws -> [StoredEvent] { try events(session: session, from: 0) }
 }

@@ -43,6 +43,39 @@ import Testing
         #expect(after.last?.errorCode == -32003)
     }
 
+    /// Issue 15, finding 4, on both backends: a request holding U+0000 concerns only itself. SQLite
+    /// stores it whole; PostgreSQL's text cannot hold it, so there it is refused (-32602 naming the
+    /// param) before it reaches the store — it used to fail the whole batch's transaction (-32011 for
+    /// every request of the batch).
+    @Test func aNULInOneRequestFailsNoOtherRequestOfItsBatch() throws {
+        let store = try TestStore()
+        let serve = try ServeProcess(store.serveArguments(instance: "a"))
+        serve.sendRaw(Data(([
+            RPC.open(1, session: "nul-a"),
+            RPC.request(2, "turn.append", ["session": "nul-a", "role": "user", "text": "before\u{0}after"]),
+            RPC.open(3, session: "nul\u{0}evil"),
+            RPC.request(4, "turn.append", ["session": "nul-a", "role": "model", "text": "Fine."]),
+            RPC.open(5, session: "nul-b", extra: ["metadata": ["note": "a\u{0}b"]]),
+        ].joined(separator: "\n") + "\n").utf8))
+        serve.closeInput()
+        let (status, lines, stderr) = serve.finish()
+        #expect(status == 0, "\(stderr)")
+        #expect(lines.count == 5)
+        guard lines.count == 5 else { return }
+        #expect(lines[0].result?["status"] == "active")
+        if TestStore.isPostgres {
+            #expect(lines[1].errorCode == -32602 && lines[1]["error"]?["data"]?["param"] == "\"text\"")
+            #expect(lines[2].errorCode == -32602 && lines[2]["error"]?["data"]?["param"] == "\"session\"")
+            #expect(lines[3].result?["version"] == 1)
+            #expect(lines[4].errorCode == -32602 && lines[4]["error"]?["data"]?["param"] == "\"metadata.note\"")
+        } else {
+            #expect(lines[1].result?["version"] == 1)
+            #expect(lines[2].result?["status"] == "active")
+            #expect(lines[3].result?["version"] == 2)
+            #expect(lines[4].result?["status"] == "active")
+        }
+    }
+
     /// Defect 3 of issue 14: a session left active by an engine that stopped was never expired, and
     /// `sessions.active` returned the dead call forever.
     @Test func sessionsLeftActiveByAStoppedEngineExpire() throws {

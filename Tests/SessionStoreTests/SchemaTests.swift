@@ -80,6 +80,18 @@ import Testing
         CREATE UNIQUE INDEX requests_by_session ON requests (session_id, request_id);
         """
 
+    static let sqliteV3 = """
+        CREATE TABLE checkpoints (session_id TEXT PRIMARY KEY REFERENCES sessions(id), seq INTEGER NOT NULL, state TEXT NOT NULL);
+        """
+    static let postgresV3 = """
+        CREATE TABLE checkpoints (session_id TEXT PRIMARY KEY REFERENCES sessions(id), seq BIGINT NOT NULL, state TEXT NOT NULL);
+        """
+
+    @Test func renderedDDLOfMigration3InBothDialects() {
+        #expect(normalizedSQL(Migration.all[2].sql(.sqlite)) == normalizedSQL(Self.sqliteV3))
+        #expect(normalizedSQL(Migration.all[2].sql(.postgres)) == normalizedSQL(Self.postgresV3))
+    }
+
     @Test func renderedDDLOfMigration2InBothDialects() {
         #expect(normalizedSQL(Migration.all[1].sql(.sqlite)) == normalizedSQL(Self.sqliteV2))
         #expect(normalizedSQL(Migration.all[1].sql(.postgres)) == normalizedSQL(Self.postgresV2))
@@ -90,15 +102,16 @@ import Testing
         #expect(normalizedSQL(Migration.all[0].sql(.postgres)) == normalizedSQL(Self.postgresV1))
     }
 
-    /// What SQLite itself records: a fresh store and a file made from the literal v1 and v2 texts have
-    /// the same tables, columns (type, NOT NULL, default, key), foreign keys and indexes.
-    @Test func freshStoreHasTheSameSchemaAsVersions1And2() throws {
+    /// What SQLite itself records: a fresh store and a file made from the literal v1, v2 and v3 texts
+    /// have the same tables, columns (type, NOT NULL, default, key), foreign keys and indexes.
+    @Test func freshStoreHasTheSameSchemaAsVersions1To3() throws {
         let fresh = try TemporaryStore(), literal = try TemporaryStore()
         _ = try SQLiteSessionStore(path: fresh.path)
         do {
             let database = try SQLiteDatabase(path: literal.path, create: true)
             try database.execute(Self.sqliteV1)
             try database.execute(Self.sqliteV2)
+            try database.execute(Self.sqliteV3)
         }
         let expected = try Self.describe(literal.path), actual = try Self.describe(fresh.path)
         #expect(actual == expected)
@@ -130,8 +143,8 @@ import Testing
     }
 
     @Test func migrationsAreNamedAndTheVersionOnDiskCountsThem() throws {
-        #expect(Migration.all.map(\.name) == ["create-tables-v1", "request-answers-v2"])
-        #expect(SQLiteSessionStore.migrations.count == 2)
+        #expect(Migration.all.map(\.name) == ["create-tables-v1", "request-answers-v2", "session-checkpoints-v3"])
+        #expect(SQLiteSessionStore.migrations.count == 3)
         let store = try TemporaryStore()
         _ = try SQLiteSessionStore(path: store.path)
         let database = try SQLiteDatabase(path: store.path, create: false, readOnly: true)
@@ -141,7 +154,7 @@ import Testing
 
     /// A file written by the release before named migrations (the literal v1 DDL, its application id
     /// and `user_version = 1`, a session in it) opens with its v1 tables as they were, the session
-    /// reads, and migration 2 added only the `requests` table.
+    /// reads, and migrations 2 and 3 added only the `requests` and `checkpoints` tables.
     @Test func aVersion1FileOpensWithItsTablesUnchanged() throws {
         let file = try TemporaryStore()
         do {
@@ -160,8 +173,8 @@ import Testing
         let record = try #require(try store.session(id: "old"))
         #expect(record.status == "closed" && record.messageCount == 7 && record.configuration["window"]?.intValue == 1000)
         let after = try Self.describe(file.path)
-        #expect(after.filter { !$0.contains("requests") } == before)
-        #expect(after.contains { $0.hasPrefix("table requests") })
+        #expect(after.filter { !$0.contains("requests") && !$0.contains("checkpoints") } == before)
+        #expect(after.contains { $0.hasPrefix("table requests") } && after.contains { $0.hasPrefix("table checkpoints") })
     }
 
     @Test func statementsComeFromTheDescription() {

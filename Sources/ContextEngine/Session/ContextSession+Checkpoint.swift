@@ -53,8 +53,8 @@ extension ContextSession {
     /// Puts the state of `checkpoint` into this session, which must be freshly opened with the same
     /// script and configuration as the one checkpointed.
     ///
-    /// - Throws: `CheckpointError` when the checkpoint is of another format or misses a field; the
-    ///   session is unchanged then.
+    /// - Throws: `CheckpointError` when the checkpoint is of another format, misses a field or breaks
+    ///   an invariant of the session (ContextSession+Invariants.swift); the session is unchanged then.
     public mutating func restore(checkpoint: JSONValue) throws(CheckpointError) {
         let reader = try CheckpointReader(checkpoint)
         guard try reader.int("format") == Self.checkpointFormat else {
@@ -114,6 +114,11 @@ extension ContextSession {
             restored.provider = mirror
         default:
             throw CheckpointError("the checkpoint's provider ledger does not match the session's provider")
+        }
+        // O(items), once per rebuild: usage = the live items' costs, the hash = their contents, whole
+        // exchanges. A checkpoint damaged in a way that still parses fails here, not at the next event.
+        if let violation = restored.invariantViolation() {
+            throw CheckpointError("the checkpoint's state is inconsistent: \(violation)")
         }
         self = restored
     }

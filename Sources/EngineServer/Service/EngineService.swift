@@ -69,6 +69,12 @@ public final class EngineService {
     public func handle(_ request: Request) throws(RPCError) -> Reply {
         let params = Params(request)
         let handler = try methods.handler(request.method, params: request.params)
+        if let store, !store.holdsNUL, let path = Self.pathOfNUL(in: .object(request.params)) {
+            throw RPCError(
+                RPCError.invalidParams,
+                "\(request.method): \(path) contains U+0000, which this store (PostgreSQL) cannot hold; nothing was applied",
+                data: ["param": .string(path)])
+        }
         guard let key = try requestKey(params) else { return try handler(self, params) }
         if let original = recordedAnswer(key) { return original }
         let reply = try handler(self, params)
@@ -198,5 +204,30 @@ public final class EngineService {
         var data: JSONObject = ["session": .string(session), "reason": .string(error.code.rawValue)]
         if let field = error.field { data["param"] = .string(field) }
         return RPCError(code, error.message, data: .object(data))
+    }
+
+    /// The first string (or key) holding U+0000 in `value`, as a path (`text`, `metadata.a[2]`); nil
+    /// when there is none.
+    ///
+    /// - Complexity: O(size of `value`); run only for stores that cannot hold U+0000.
+    static func pathOfNUL(in value: JSONValue, at path: String = "") -> String? {
+        switch value {
+        case .string(let string):
+            return string.utf8.contains(0) ? (path.isEmpty ? "a string" : "\"\(path)\"") : nil
+        case .array(let elements):
+            for (index, element) in elements.enumerated() {
+                if let found = pathOfNUL(in: element, at: "\(path)[\(index)]") { return found }
+            }
+            return nil
+        case .object(let object):
+            for (key, member) in object.members {
+                let inner = path.isEmpty ? key : "\(path).\(key)"
+                if key.utf8.contains(0) { return "a key of \(path.isEmpty ? "params" : "\"\(path)\"")" }
+                if let found = pathOfNUL(in: member, at: inner) { return found }
+            }
+            return nil
+        case .null, .bool, .int, .double:
+            return nil
+        }
     }
 }

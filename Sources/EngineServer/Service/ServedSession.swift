@@ -24,6 +24,8 @@ final class ServedSession {
     var messages: Int { transcript.count }
     /// Engine events logged so far (the next event's seq).
     var eventCount = 0
+    /// `eventCount` at the session's newest stored checkpoint.
+    var checkpointSeq = 0
     var resume = ResumeState(handle: nil, resumable: false, updatedAt: 0, attempts: 0)
     var record: SessionRecord?
     /// The fencing epoch under which this engine holds the session in a shared store.

@@ -142,10 +142,12 @@ final class SessionRegistry {
         }
     }
 
-    /// Rebuilds a stored session: a fold of its logged events through `ContextSession.apply`. The
+    /// Rebuilds a stored session: its newest checkpoint (written every 1,000 events) plus a fold of
+    /// the events logged after it through `ContextSession.apply`, or a fold of its whole log. The
     /// engine is deterministic, so the result must have the snapshot version and hash the store
-    /// recorded with the last change; a session whose log folds to anything else is refused, never
-    /// served from a log that does not match.
+    /// recorded with the last change; a checkpoint that does not get there is passed over for the
+    /// whole log, and a session whose log folds to anything else is refused, never served from a log
+    /// that does not match.
     ///
     /// - Returns: nil when the store has no such session.
     /// - Throws: `-32013` when another engine holds it (shared store), `-32014` when the log does not
@@ -173,22 +175,19 @@ final class SessionRegistry {
                 throw RPCError(RPCError.rebuildMismatch, "session \"\(id)\": its script \(record.scriptHash) is missing from the store",
                                data: ["session": .string(id)])
             }
-            var (context, _, renderer) = try makeContext(id: id, configuration: record.configuration, scriptText: scriptText)
-            let events = try store.events(session: id)
-            // The transcript's seqs are folded with the context (the same assignment `persist` made),
-            // instead of reading every stored message.
-            var transcript = TranscriptSeqs()
-            for (seq, stored) in events.enumerated() {
-                do {
-                    _ = transcript.assign(try context.apply(ContextEvent(kind: stored.kind, payload: stored.payload)))
-                } catch {
-                    throw RPCError(
-                        RPCError.rebuildMismatch, "session \"\(id)\": stored event \(seq) (\(stored.kind)) does not apply: \(error)",
-                        data: ["session": .string(id), "seq": JSONValue(seq)])
-                }
+            let (opened, _, renderer) = try makeContext(id: id, configuration: record.configuration, scriptText: scriptText)
+            // From the newest checkpoint when there is one this build can read, and that folds to the
+            // recorded hash; else (an old store, a checkpoint of another format) from the first event.
+            var folded: Fold?
+            if let checkpoint = try store.checkpoint(session: id),
+                let (context, transcript) = ServedSession.restore(checkpoint, onto: opened)
+            {
+                let fold = try? Self.fold(id, store: store, from: checkpoint.seq, context: context, transcript: transcript)
+                if let fold, fold.matches(record) { folded = fold }
             }
-            _ = context.takeDelta()
-            if let recorded = record.snapshotHash, recorded != context.hash || record.snapshotVersion != context.version {
+            let fold = try folded ?? Self.fold(id, store: store, from: 0, context: opened, transcript: TranscriptSeqs())
+            let context = fold.context
+            if !fold.matches(record), let recorded = record.snapshotHash {
                 throw RPCError(
                     RPCError.rebuildMismatch,
                     "session \"\(id)\": its stored log rebuilds to version \(context.version), hash \(context.hash), but the store recorded version \(record.snapshotVersion), hash \(recorded); it is not served from a log that does not match",
@@ -201,8 +200,9 @@ final class SessionRegistry {
                 context: context, renderer: renderer, business: record.business, location: record.location,
                 user: record.user, metadata: record.metadata?.objectValue, createdAt: record.createdAt, lastActivity: now)
             served.status = ServedSession.Status(rawValue: record.status) ?? .active
-            served.transcript = transcript
-            served.eventCount = events.count
+            served.transcript = fold.transcript
+            served.eventCount = fold.eventCount
+            served.checkpointSeq = fold.from
             served.record = record
             served.epoch = epoch
             if let resume = try store.resume(session: id) { served.resume = resume }
@@ -218,5 +218,39 @@ final class SessionRegistry {
             throw RPCError(RPCError.storeUnavailable, "session \"\(id)\" could not be read from the store: \(error)",
                            data: ["session": .string(id)])
         }
+    }
+
+    /// A session's context after folding its logged events from `from` on.
+    struct Fold {
+        var context: ContextSession
+        var transcript: TranscriptSeqs
+        var from: Int
+        var eventCount: Int
+
+        /// It has the version and hash the store recorded with the last change (nothing recorded:
+        /// a session without events).
+        func matches(_ record: SessionRecord) -> Bool {
+            record.snapshotHash.map { $0 == context.hash && record.snapshotVersion == context.version } ?? true
+        }
+    }
+
+    /// Folds the session's events from `from` on through `ContextSession.apply`; the transcript's seqs
+    /// are folded with it (the same assignment `persist` made) instead of reading every stored message.
+    static func fold(_ id: String, store: SessionStore, from: Int, context: ContextSession, transcript: TranscriptSeqs)
+        throws -> Fold
+    {
+        var fold = Fold(context: context, transcript: transcript, from: from, eventCount: from)
+        for stored in try store.events(session: id, from: from) {
+            do {
+                _ = fold.transcript.assign(try fold.context.apply(ContextEvent(kind: stored.kind, payload: stored.payload)))
+            } catch {
+                throw RPCError(
+                    RPCError.rebuildMismatch, "session \"\(id)\": stored event \(stored.seq) (\(stored.kind)) does not apply: \(error)",
+                    data: ["session": .string(id), "seq": JSONValue(stored.seq)])
+            }
+            fold.eventCount += 1
+        }
+        _ = fold.context.takeDelta()
+        return fold
     }
 }

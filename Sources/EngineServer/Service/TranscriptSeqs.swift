@@ -1,4 +1,5 @@
 import ContextEngine
+import JSONWire
 
 /// The sequence numbers of a session's transcript records: a message keeps the seq it got first
 /// (a turn streamed in chunks, an instruction through its states), a new one takes the next.
@@ -37,6 +38,24 @@ struct TranscriptSeqs {
 
     /// Ids still open (tests: it stays bounded).
     var openCount: Int { open.count }
+
+    /// The seqs as JSON, for a session checkpoint: `[count, [[id, seq], …]]`, ids sorted.
+    func checkpoint() -> JSONValue {
+        [JSONValue(count), .array(open.keys.sorted().map { [.string($0), JSONValue(open[$0]!)] })]
+    }
+
+    init() {}
+
+    /// The seqs of a checkpoint; nil when it is not one.
+    init?(checkpoint: JSONValue) {
+        guard let parts = checkpoint.arrayValue, parts.count == 2, let count = parts[0].intValue, let open = parts[1].arrayValue
+        else { return nil }
+        self.count = count
+        for pair in open {
+            guard let pair = pair.arrayValue, pair.count == 2, let id = pair[0].stringValue, let seq = pair[1].intValue else { return nil }
+            self.open[id] = seq
+        }
+    }
 
     /// No later record can name this message: a final turn or summary, an instruction stripped or replaced.
     static func isLast(_ record: TranscriptMessage) -> Bool {

@@ -107,8 +107,9 @@ final class UnitOfWork {
         guard store != nil, !progressed.isEmpty || !events.isEmpty else { return }
         for (key, sessionEvents) in events { write { try $0.appendEvents(session: key.id, sessionEvents) } }
         events.removeAll(keepingCapacity: true)
-        for (_, session) in progressed {
+        for (key, session) in progressed {
             if let record = session.record { write { try $0.updateProgress(record) } }
+            if let checkpoint = session.dueCheckpoint() { write { try $0.saveCheckpoint(session: key.id, checkpoint) } }
         }
         progressed.removeAll(keepingCapacity: true)
     }

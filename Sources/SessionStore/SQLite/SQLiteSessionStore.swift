@@ -411,16 +411,32 @@ public final class SQLiteSessionStore: SessionStore {
         }
     }
 
-    public func events(session: String) throws -> [StoredEvent] {
-        try StoreError.during("reading the events of session \"\(session)\"") {
+    public func events(session: String, from: Int) throws -> [StoredEvent] {
+        try StoreError.during("reading the events of session \"\(session)\" from seq \(from)") {
             var events = [StoredEvent]()
-            try database.statement("SELECT first_seq, count, events FROM events WHERE session_id = ?1 ORDER BY first_seq")
-                .bind([.text(session)]).forEachRow { row in
-                    try StoredEvent.appendRecord(
-                        try row.text("events"), first: try row.requiredInt("first_seq"), count: try row.requiredInt("count"),
-                        session: session, to: &events)
-                }
+            try database.statement(StoredEvent.selectRecords(.sqlite)).bind([.text(session), .int(Int64(from))]).forEachRow { row in
+                try StoredEvent.appendRecord(
+                    try row.text("events"), first: try row.requiredInt("first_seq"), count: try row.requiredInt("count"),
+                    session: session, from: from, to: &events)
+            }
             return events
+        }
+    }
+
+    static let upsertCheckpoint = StoreSchema.checkpoints.upsert(.sqlite, key: ["session_id"])
+
+    public func saveCheckpoint(session: String, _ checkpoint: StoredCheckpoint) throws {
+        try StoreError.during("saving a checkpoint of session \"\(session)\" at event \(checkpoint.seq)") {
+            try database.statement(Self.upsertCheckpoint)
+                .bind([.text(session), .int(Int64(checkpoint.seq)), .text(checkpoint.state)]).run()
+        }
+    }
+
+    public func checkpoint(session: String) throws -> StoredCheckpoint? {
+        try StoreError.during("reading the checkpoint of session \"\(session)\"") {
+            try database.statement("SELECT seq, state FROM checkpoints WHERE session_id = ?1").bind([.text(session)]).rows {
+                StoredCheckpoint(seq: try $0.requiredInt("seq"), state: try $0.requiredText("state"))
+            }.first
         }
     }
 

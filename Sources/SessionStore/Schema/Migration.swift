@@ -34,6 +34,7 @@ extension Migration {
     public static let all: [Migration] = [
         Migration(name: "create-tables-v1", creating: StoreSchema.version1),
         Migration(name: "request-answers-v2", creating: [StoreSchema.requests]),
+        Migration(name: "session-checkpoints-v3", creating: [StoreSchema.checkpoints]),
     ]
 
     /// The error for a store at `version` when this build knows `known` migrations: names the last
