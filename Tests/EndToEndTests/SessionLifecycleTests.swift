@@ -43,6 +43,43 @@ import Testing
         #expect(after.last?.errorCode == -32003)
     }
 
+    /// Issue 15, finding 11, on both backends: a long call comes back from its newest checkpoint.
+    /// The events the checkpoint holds are deleted before the restart, so a whole-log fold would
+    /// meet a gap; the rebuilt session must still answer the hash and version the first engine did.
+    @Test func aLongCallIsRebuiltFromItsCheckpoint() throws {
+        let store = try TestStore()
+        let serve = try ServeProcess(store.serveArguments(instance: "a"))
+        serve.send(RPC.open(1, session: "long", extra: ["window": 3_000]))
+        var sent = 1
+        for chunk in 0 ..< 23 {
+            let lines = (0 ..< 100).map { k -> String in
+                sent += 1
+                let turn = chunk * 100 + k
+                return RPC.request(sent, "turn.append", [
+                    "session": "long", "role": turn % 2 == 0 ? "user" : "model", "text": .string("Turn \(turn): forty square metres, then?"),
+                ])
+            }
+            serve.sendRaw(Data((lines.joined(separator: "\n") + "\n").utf8))
+            _ = serve.waitForLines(sent)
+        }
+        serve.closeInput()
+        let (status, answered, stderr) = serve.finish()
+        #expect(status == 0, "\(stderr)")
+        let last = try #require(answered.last?.result)
+        #expect(last["version"] == 2_300)
+        // Checkpoints come every 1,000 events, so the newest is at 2,000 or later.
+        try store.execute("DELETE FROM events WHERE session_id = 'long' AND first_seq + count <= 2000")
+
+        let again = try ServeProcess(store.serveArguments(instance: "a"))
+        again.send(RPC.request(1, "context.snapshot", ["session": "long"]))
+        again.send(RPC.request(2, "turn.append", ["session": "long", "role": "user", "text": "And the price?"]))
+        again.closeInput()
+        let (_, after, afterStderr) = again.finish()
+        #expect(after.count == 2, "\(afterStderr)")
+        #expect(after.first?.result?["hash"] == last["hash"], "\(after.first ?? .null)")
+        #expect(after.last?.result?["version"] == 2_301)
+    }
+
     /// Issue 15, finding 4, on both backends: a request holding U+0000 concerns only itself. SQLite
     /// stores it whole; PostgreSQL's text cannot hold it, so there it is refused (-32602 naming the
     /// param) before it reaches the store — it used to fail the whole batch's transaction (-32011 for

@@ -1,4 +1,5 @@
 import Foundation
+import SessionStore
 import Testing
 
 /// The store an end-to-end test runs `serve` on: a fresh SQLite file, or — when scripts/test-postgres.sh
@@ -42,6 +43,21 @@ final class TestStore {
         var arguments = ["serve", "--store", location]
         if let instance, Self.isPostgres { arguments += ["--instance-id", instance] }
         return arguments + extra
+    }
+
+    /// Runs `sql` on the store directly (psql, or the SQLite file), as an operator or a damaged disk would.
+    func execute(_ sql: String) throws {
+        if let socket = Self.postgresSocketDirectory {
+            let psql = Process()
+            psql.executableURL = URL(fileURLWithPath: try Self.postgresTool("psql"))
+            let database = String(location.split(separator: "/").last!.split(separator: "?").first!)
+            psql.arguments = ["-h", socket, "-U", "postgres", "-d", database, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql]
+            try psql.run()
+            psql.waitUntilExit()
+            guard psql.terminationStatus == 0 else { throw StoreSetupError("psql failed: \(sql)") }
+        } else {
+            try SQLiteDatabase(path: location, create: false).execute(sql)
+        }
     }
 
     static func postgresTool(_ name: String) throws -> String {
