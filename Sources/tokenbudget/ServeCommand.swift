@@ -60,7 +60,13 @@ struct ServeCommand: ParsableCommand {
     }
 
     /// Every number has a range, so that none can overflow what is computed from it (docs/protocol.md).
+    @Option(parsing: .unconditional, help: "SQLite's page cache in MiB: memory for speed on very large stores (1–4096).")
+    var sqliteCacheMib = SQLiteSessionStore.defaultCacheMiB
+
     func validate() throws {
+        guard (1 ... 4_096).contains(sqliteCacheMib) else {
+            throw ValidationError("--sqlite-cache-mib must be in 1...4096, got \(sqliteCacheMib)")
+        }
         guard (64 ... 1 << 30).contains(maxLineBytes) else {
             throw ValidationError("--max-line-bytes must be in 64...\(1 << 30) (1 GiB), got \(maxLineBytes)")
         }
@@ -108,7 +114,8 @@ struct ServeCommand: ParsableCommand {
         let path = store ?? ProcessInfo.processInfo.environment["TOKENBUDGET_STORE"] ?? Self.defaultStorePath
         if path != "none" {
             do {
-                sessionStore = try StoreLocation.open(path, readOnly: false, maxPageCount: storeMaxPages)
+                sessionStore = try StoreLocation.open(
+                    path, readOnly: false, maxPageCount: storeMaxPages, sqliteCacheMiB: sqliteCacheMib)
             } catch {
                 FileHandle.standardError.write(Data("tokenbudget serve: \(error)\n".utf8))
                 throw ExitCode(2)

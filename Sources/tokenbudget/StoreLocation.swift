@@ -12,7 +12,9 @@ enum StoreLocation {
     }
 
     /// The store for an engine (`readOnly: false`) or for `tokenbudget sessions` (`readOnly: true`).
-    static func open(_ location: String, readOnly: Bool, maxPageCount: Int? = nil) throws -> SessionStore {
+    static func open(
+        _ location: String, readOnly: Bool, maxPageCount: Int? = nil, sqliteCacheMiB: Int = SQLiteSessionStore.defaultCacheMiB
+    ) throws -> SessionStore {
         if isPostgres(location) {
             #if Postgres
             // PostgreSQL serves readers and writers alike; a reader simply never writes.
@@ -33,6 +35,6 @@ enum StoreLocation {
                 throw StoreError("cannot create the store's folder \(folder): \((error as NSError).localizedDescription)")
             }
         }
-        return try SQLiteSessionStore(path: location, maxPageCount: maxPageCount)
+        return try SQLiteSessionStore(path: location, maxPageCount: maxPageCount, cacheMiB: sqliteCacheMiB)
     }
 }

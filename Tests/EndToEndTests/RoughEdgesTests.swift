@@ -33,6 +33,7 @@ import Testing
         (["--lease-seconds", "-1"], "--lease-seconds must be positive"),
         (["--handle-validity", "1e300"], "--handle-validity must be positive"),
         (["--max-line-bytes", "9223372036854775807"], "--max-line-bytes must be in"),
+        (["--sqlite-cache-mib", "0"], "--sqlite-cache-mib must be in 1...4096"),
     ])
     func badOptionsAreRefusedAtStartSayingWhy(_ options: [String], _ message: String) throws {
         let serve = try ServeProcess(["serve", "--store", "none"] + options)
