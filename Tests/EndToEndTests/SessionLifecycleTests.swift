@@ -159,4 +159,37 @@ import Testing
         holder.closeInput()
         _ = holder.finish()
     }
+
+    /// A shared store: a session that another engine holds when this engine's expiry looks at it is
+    /// looked at again when that engine's lease would end. It used to leave expiry for good, so when
+    /// its engine died later the call stayed active forever (until some engine restarted).
+    @Test(.enabled(if: TestStore.isPostgres, "needs a shared store (PostgreSQL): scripts/test-postgres.sh"))
+    func aSessionHeldByAnEngineThatDiesLaterStillExpires() throws {
+        let store = try TestStore()
+        let options = ["--idle-timeout", "2", "--lease-seconds", "2"]
+        let holder = try ServeProcess(store.serveArguments(instance: "a", options))
+        holder.send(RPC.open(1, session: "orphan", extra: ["business": "shop"]))
+        _ = holder.waitForLines(1)
+        // Adopts "orphan" at start; its stored expiry (2 s) comes while the holder keeps the call
+        // alive with pings (in its memory only) and renews its lease.
+        let watcher = try ServeProcess(store.serveArguments(instance: "b", options))
+        for id in 2 ..< 12 {
+            holder.send(RPC.request(id, "session.ping", ["session": "orphan"]))
+            Thread.sleep(forTimeInterval: 0.4)
+        }
+        #expect(holder.lines().last?.result != nil, "\(holder.lines().last ?? .null)")
+        #expect(!watcher.lines().contains { $0["method"] == "session.abandoned" }, "abandoned while its engine lives")
+        kill(holder.process.processIdentifier, SIGKILL)
+        _ = holder.finish()
+        // The holder's lease ends within 2 s; the watcher looks again then and abandons the call.
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline, !watcher.lines().contains(where: { $0["method"] == "session.abandoned" }) {
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        let abandoned = watcher.lines().first { $0["method"] == "session.abandoned" }
+        #expect(abandoned?["params"]?["session"] == "orphan", "\(watcher.lines())")
+        watcher.send(RPC.request(1, "sessions.active", ["business": "shop"]))
+        watcher.closeInput()
+        #expect(watcher.finish().lines.last?.result?["session"] == .null)
+    }
 }

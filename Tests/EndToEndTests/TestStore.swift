@@ -50,7 +50,8 @@ final class TestStore {
         if let socket = Self.postgresSocketDirectory {
             let psql = Process()
             psql.executableURL = URL(fileURLWithPath: try Self.postgresTool("psql"))
-            let database = String(location.split(separator: "/").last!.split(separator: "?").first!)
+            // postgres://postgres@/NAME?host=SOCKET
+            let database = String(location.components(separatedBy: "@/")[1].split(separator: "?")[0])
             psql.arguments = ["-h", socket, "-U", "postgres", "-d", database, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql]
             try psql.run()
             psql.waitUntilExit()

@@ -21,8 +21,17 @@ extension EngineService {
                 session.status = .abandoned
                 persistStatus(session, id: id)
                 registry.ended(id, status: .abandoned)
-            } else if !abandonStored(id) {
-                continue
+            } else {
+                switch abandonStored(id) {
+                case .abandoned: break
+                case .notThisEnginesToExpire: continue
+                case .heldElsewhere(let secondsLeft):
+                    // Its engine is alive now but may die later: look again when its lease would end
+                    // (it used to be dropped from expiry here and stay active forever once that
+                    // engine died, until some engine restarted).
+                    registry.recheckStoredActive(id, inSeconds: max(1, secondsLeft), monotonicNow: monotonicNow())
+                    continue
+                }
             }
             notifications.append([
                 "jsonrpc": "2.0", "method": "session.abandoned",
@@ -34,20 +43,25 @@ extension EngineService {
         return failure == nil ? notifications : []
     }
 
-    /// Marks a stored-only active session abandoned; false when it is not this engine's to expire
-    /// (gone, ended meanwhile, or held by a live engine).
-    private func abandonStored(_ id: String) -> Bool {
-        guard let store, var record = try? store.session(id: id), record.status == "active" else { return false }
+    enum StoredExpiry { case abandoned, notThisEnginesToExpire, heldElsewhere(secondsLeft: Double) }
+
+    /// Marks a stored-only active session abandoned, unless it is gone or ended meanwhile, or a live
+    /// engine holds it (shared store).
+    private func abandonStored(_ id: String) -> StoredExpiry {
+        guard let store, var record = try? store.session(id: id), record.status == "active" else { return .notThisEnginesToExpire }
         if store.isShared {
-            guard case .owned = try? store.claim(session: id, owner: options.ownerID, leaseSeconds: options.leaseSeconds)
-            else { return false }
+            switch try? store.claim(session: id, owner: options.ownerID, leaseSeconds: options.leaseSeconds) {
+            case .owned?: break
+            case .heldElsewhere(_, let secondsLeft)?: return .heldElsewhere(secondsLeft: secondsLeft)
+            case .missing?, nil: return .notThisEnginesToExpire
+            }
         }
         record.status = "abandoned"
         record.updatedAt = wallNow()
         record.expiresAt = nil
         unit.write { try $0.updateSession(record) }
         if store.isShared { try? store.releaseLeases([id], owner: options.ownerID) }
-        return true
+        return .abandoned
     }
 
     /// At start: the store's active sessions enter idle expiry from their stored expiry, so that a

@@ -107,6 +107,15 @@ final class SessionRegistry {
         }
     }
 
+    /// A stored-only active session that a live engine holds: its expiry is looked at again in
+    /// `seconds` (when that engine's lease would end if it stopped renewing).
+    func recheckStoredActive(_ id: String, inSeconds seconds: Double, monotonicNow: Double) {
+        guard sessions[SessionKey(id)] == nil else { return }
+        let last = monotonicNow + seconds - idleTimeout
+        activity[SessionKey(id)] = last
+        earliestExpiry = min(earliestExpiry, last + idleTimeout)
+    }
+
     // MARK: - Making sessions
 
     /// A context session from a stored configuration: `{encoding, renderer, window, reserve, policy?}`.
