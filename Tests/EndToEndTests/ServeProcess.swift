@@ -61,11 +61,13 @@ final class ServeProcess: @unchecked Sendable {
     func sendRaw(_ bytes: Data) { try? input.fileHandleForWriting.write(contentsOf: bytes) }
     func closeInput() { try? input.fileHandleForWriting.close() }
 
-    /// Output lines so far, parsed.
+    /// Output lines so far, parsed: the complete ones (a line still being written is left for later;
+    /// parsing it half-written crashed the test run).
     func lines() -> [JSONValue] {
         lock.lock()
-        let data = collected
+        var data = collected
         lock.unlock()
+        if let end = data.lastIndex(of: 0x0A) { data = data[..<end] } else { data = Data() }
         return data.split(separator: 0x0A).map { try! JSONParser.parse([UInt8]($0)) }
     }
 
