@@ -6,10 +6,11 @@ import SessionStore
 
 /// `tokenbudget sessions active|history|messages|get|stats`: the protocol's queries, read straight
 /// from the store (read-only, so it works beside a running engine). Output is JSON, one document.
+/// `list`, `export` (read-only too) and `purge` are in `Sessions/`.
 struct SessionsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "sessions", abstract: "Query stored sessions (read-only; works while serve runs).",
-        subcommands: [Active.self, History.self, Messages.self, Get.self, Stats.self])
+        commandName: "sessions", abstract: "Query, export and purge stored sessions (all but purge read-only: they work while serve runs).",
+        subcommands: [Active.self, History.self, Messages.self, Get.self, Stats.self, List.self, Export.self, Purge.self])
 
     struct StoreOption: ParsableArguments {
         @Option(help: "The store: a file, or a postgres:// URL (default: $TOKENBUDGET_STORE, else ~/.local/share/tokenbudget/sessions.db).")
