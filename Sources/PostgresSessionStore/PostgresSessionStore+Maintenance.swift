@@ -1,3 +1,5 @@
+// Built only with the Postgres trait (`swift build --traits Postgres`, Package.swift).
+#if Postgres
 import JSONWire
 import SessionStore
 
@@ -81,3 +83,4 @@ extension PostgresSessionStore: SessionMaintenance {
         }
     }
 }
+#endif

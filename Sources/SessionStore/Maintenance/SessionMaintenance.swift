@@ -84,5 +84,5 @@ extension SessionFilter {
 extension StoreSchema {
     /// The tables whose rows belong to one session (`session_id`): a purge deletes them before the
     /// session row (foreign keys). A table added by a later migration with a `session_id` belongs here.
-    public static let perSessionTables = [events.name, messages.name, resume.name, requests.name]
+    public static let perSessionTables = [events.name, messages.name, resume.name, requests.name, checkpoints.name]
 }
