@@ -53,7 +53,7 @@ public protocol SessionMaintenance: SessionStore {
     func sessionIDs(_ filter: SessionFilter, after: String?, limit: Int) throws -> [String]
     /// Deletes, in one transaction, the sessions matching `filter` that have ended (never an active
     /// one; in a shared store never one a live engine holds) with their events, messages, resume
-    /// state and kept answers. `dryRun`: counts only, changes nothing.
+    /// state, kept answers and checkpoints (`StoreSchema.perSessionTables`). `dryRun`: counts only, changes nothing.
     func purgeSessions(_ filter: SessionFilter, dryRun: Bool) throws -> PurgeCount
 }
 
