@@ -14,3 +14,18 @@ swift package plugin generate-manual --configuration "${CONFIGURATION:-debug}" -
 mkdir -p docs/man
 cp .build/plugins/GenerateManual/outputs/tokenbudget/tokenbudget.1 docs/man/tokenbudget.1
 echo "docs/man/tokenbudget.1 ($(wc -l <docs/man/tokenbudget.1) lines, dated $date)" >&2
+# generate-manual drops every non-ASCII character (its String+Escaping: `where character.isASCII`):
+# "(1–100)" became "(1100)". Name the help texts that lose characters, so they can be made ASCII.
+bin="$(swift build --configuration "${CONFIGURATION:-debug}" --show-bin-path)/tokenbudget"
+"$bin" --experimental-dump-help | python3 -c '
+import json, sys
+def walk(command, path):
+    texts = [(path, command.get(k)) for k in ("abstract", "discussion")]
+    texts += [(path + " " + str(a.get("valueName")), a.get(k)) for a in command.get("arguments", []) for k in ("abstract", "discussion")]
+    for where, text in texts:
+        if isinstance(text, str) and any(ord(c) > 127 for c in text):
+            print("make-man: non-ASCII dropped from the page in", where + ":", repr(text[:70]), file=sys.stderr)
+    for sub in command.get("subcommands", []):
+        walk(sub, path + " " + sub["commandName"])
+walk(json.load(sys.stdin)["command"], "tokenbudget")
+'

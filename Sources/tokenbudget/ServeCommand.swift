@@ -65,7 +65,7 @@ struct ServeCommand: ParsableCommand {
     }
 
     /// Every number has a range, so that none can overflow what is computed from it (docs/protocol.md).
-    @Option(parsing: .unconditional, help: "SQLite's page cache in MiB: memory for speed on very large stores (1–4096).")
+    @Option(parsing: .unconditional, help: "SQLite's page cache in MiB: memory for speed on very large stores (1-4096).")
     var sqliteCacheMib = SQLiteSessionStore.defaultCacheMiB
 
     func validate() throws {

@@ -40,7 +40,7 @@ struct SessionsCommand: ParsableCommand {
         @OptionGroup var options: StoreOption
         @Option var business: String?
         @Option var user: String?
-        @Option(help: "At most this many (1–100).") var limit = 20
+        @Option(help: "At most this many (1-100).") var limit = 20
         func validate() throws { guard (1 ... 100).contains(limit) else { throw ValidationError("--limit must be 1...100") } }
         func run() throws {
             let records = try options.open().history(business: business, user: user, limit: limit)
@@ -52,7 +52,7 @@ struct SessionsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "A session's transcript, in order.")
         @OptionGroup var options: StoreOption
         @Argument var session: String
-        @Option(help: "At most this many (1–500).") var limit = 50
+        @Option(help: "At most this many (1-500).") var limit = 50
         func validate() throws { guard (1 ... 500).contains(limit) else { throw ValidationError("--limit must be 1...500") } }
         func run() throws {
             let messages = try options.open().messages(session: session, limit: limit)

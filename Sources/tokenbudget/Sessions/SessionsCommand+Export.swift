@@ -11,7 +11,7 @@ extension SessionsCommand {
             abstract: "A session, or all matching the filters, with its full transcript, as JSON or JSONL.",
             discussion: """
                 One session: its export document {"exportVersion", "session", "messages", "messagesExported"}. \
-                With --all: {"sessions": [document, …], "sessionsExported": n}, or with --format jsonl one \
+                With --all: {"sessions": [document, ...], "sessionsExported": n}, or with --format jsonl one \
                 document per line, in id order. Memory stays one page of 500 messages whatever the sizes.
                 """)
         @OptionGroup var options: StoreOption

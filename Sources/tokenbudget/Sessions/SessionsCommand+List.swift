@@ -9,12 +9,12 @@ extension SessionsCommand {
         static let configuration = CommandConfiguration(
             abstract: "Sessions matching the filters, newest first (an omitted filter means any).",
             discussion: """
-                Output: {"sessions": [record, …]} (records as `sessions get` prints them), or with \
+                Output: {"sessions": [record, ...]} (records as `sessions get` prints them), or with \
                 --format jsonl one record per line.
                 """)
         @OptionGroup var options: StoreOption
         @OptionGroup var filters: SessionFilterOptions
-        @Option(help: "At most this many (1–10000).") var limit = 100
+        @Option(help: "At most this many (1-10000).") var limit = 100
         @Option(help: "json (one document) or jsonl (one session per line).") var format: SessionsFormat = .json
 
         func validate() throws {
