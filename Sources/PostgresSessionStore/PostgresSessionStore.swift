@@ -32,7 +32,7 @@ public final class PostgresSessionStore: SessionStore {
     /// The batch's ownership checks, sent: the sessions asked for and the ids that came back.
     private var confirmations: [(sessions: [String], result: EventLoopFuture<PostgresQueryResult>)] = []
     private var buffer = WriteBuffer()
-    private static let now = "extract(epoch from clock_timestamp())"
+    static let now = "extract(epoch from clock_timestamp())"
 
     /// Connects and brings the schema up to date.
     ///
@@ -97,7 +97,7 @@ public final class PostgresSessionStore: SessionStore {
 
     /// Runs `body`; a failure comes out as a `StoreError` saying `what` was being done, coded from
     /// the server's SQLSTATE or the connection's state.
-    private func doing<T>(_ what: @autoclosure () -> String, _ body: () throws -> T) throws(StoreError) -> T {
+    func doing<T>(_ what: @autoclosure () -> String, _ body: () throws -> T) throws(StoreError) -> T {
         do {
             return try body()
         } catch {
@@ -165,7 +165,7 @@ public final class PostgresSessionStore: SessionStore {
     }
 
     /// Sends the buffered writes, then runs a read (which so sees them).
-    private func read(_ sql: String, _ values: [PostgresConnectionBox.Value] = []) throws -> [PostgresStoreRow] {
+    func read(_ sql: String, _ values: [PostgresConnectionBox.Value] = []) throws -> [PostgresStoreRow] {
         if pending.isEmpty && buffer.isEmpty { try reconnectIfClosed() }  // not inside an open batch
         flushBuffer()
         return try connection.execute(sql, values).map(PostgresStoreRow.init(row:))

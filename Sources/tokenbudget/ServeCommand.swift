@@ -51,6 +51,11 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Shared stores: this engine's name as the owner of its sessions (default: host-pid-random).")
     var instanceID: String?
 
+    @Option(help: ArgumentHelp(
+        "Write each session that ends to <dir>/<encoded id>.json (its export; created if missing; needs a store).",
+        valueName: "dir"))
+    var exportDir: String?
+
     @Option(help: ArgumentHelp("Cap the store at this many 4 KiB pages (a testing aid for a full disk).", visibility: .hidden))
     var storeMaxPages: Int?
 
@@ -60,7 +65,7 @@ struct ServeCommand: ParsableCommand {
     }
 
     /// Every number has a range, so that none can overflow what is computed from it (docs/protocol.md).
-    @Option(parsing: .unconditional, help: "SQLite's page cache in MiB: memory for speed on very large stores (1–4096).")
+    @Option(parsing: .unconditional, help: "SQLite's page cache in MiB: memory for speed on very large stores (1-4096).")
     var sqliteCacheMib = SQLiteSessionStore.defaultCacheMiB
 
     func validate() throws {
@@ -91,11 +96,30 @@ struct ServeCommand: ParsableCommand {
             throw ValidationError(
                 "--encoding: unknown encoding \"\(encoding)\"; known: \(Tokenizers.knownNames.joined(separator: ", "))")
         }
+        if let exportDir { try Self.prepareExportFolder(exportDir, store: store) }
         for folder in scriptDir {
             var isFolder: ObjCBool = false
             guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
                 throw ValidationError("--script-dir \(folder): no such folder")
             }
+        }
+    }
+
+    /// `--export-dir`: an existing folder, or one created now; a file there, or no store, is a bad option.
+    static func prepareExportFolder(_ folder: String, store: String?) throws {
+        let location = store ?? ProcessInfo.processInfo.environment["TOKENBUDGET_STORE"] ?? defaultStorePath
+        guard location != "none" else {
+            throw ValidationError("--export-dir needs a store (exports are read from it), not --store none")
+        }
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) {
+            guard isFolder.boolValue else { throw ValidationError("--export-dir \(folder): not a directory") }
+            return
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw ValidationError("--export-dir \(folder): cannot create it (\((error as NSError).localizedDescription))")
         }
     }
 
@@ -110,6 +134,7 @@ struct ServeCommand: ParsableCommand {
         options.service.handleValiditySeconds = handleValidity
         options.service.leaseSeconds = leaseSeconds
         if let instanceID { options.service.ownerID = instanceID }
+        options.service.exportDirectory = exportDir
         var sessionStore: SessionStore?
         let path = store ?? ProcessInfo.processInfo.environment["TOKENBUDGET_STORE"] ?? Self.defaultStorePath
         if path != "none" {

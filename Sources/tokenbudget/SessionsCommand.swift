@@ -6,10 +6,11 @@ import SessionStore
 
 /// `tokenbudget sessions active|history|messages|get|stats`: the protocol's queries, read straight
 /// from the store (read-only, so it works beside a running engine). Output is JSON, one document.
+/// `list`, `export` (read-only too) and `purge` are in `Sessions/`.
 struct SessionsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "sessions", abstract: "Query stored sessions (read-only; works while serve runs).",
-        subcommands: [Active.self, History.self, Messages.self, Get.self, Stats.self])
+        commandName: "sessions", abstract: "Query, export and purge stored sessions (all but purge read-only: they work while serve runs).",
+        subcommands: [Active.self, History.self, Messages.self, Get.self, Stats.self, List.self, Export.self, Purge.self])
 
     struct StoreOption: ParsableArguments {
         @Option(help: "The store: a file, or a postgres:// URL (default: $TOKENBUDGET_STORE, else ~/.local/share/tokenbudget/sessions.db).")
@@ -39,7 +40,7 @@ struct SessionsCommand: ParsableCommand {
         @OptionGroup var options: StoreOption
         @Option var business: String?
         @Option var user: String?
-        @Option(help: "At most this many (1–100).") var limit = 20
+        @Option(help: "At most this many (1-100).") var limit = 20
         func validate() throws { guard (1 ... 100).contains(limit) else { throw ValidationError("--limit must be 1...100") } }
         func run() throws {
             let records = try options.open().history(business: business, user: user, limit: limit)
@@ -51,7 +52,7 @@ struct SessionsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "A session's transcript, in order.")
         @OptionGroup var options: StoreOption
         @Argument var session: String
-        @Option(help: "At most this many (1–500).") var limit = 50
+        @Option(help: "At most this many (1-500).") var limit = 50
         func validate() throws { guard (1 ... 500).contains(limit) else { throw ValidationError("--limit must be 1...500") } }
         func run() throws {
             let messages = try options.open().messages(session: session, limit: limit)

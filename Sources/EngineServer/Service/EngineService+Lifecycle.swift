@@ -40,6 +40,7 @@ extension EngineService {
         }
         let (_, dropped, failure) = unit.finish()
         registry.forget(dropped)
+        writeExports(unit.committedEndings)
         return failure == nil ? notifications : []
     }
 
@@ -60,6 +61,7 @@ extension EngineService {
         record.updatedAt = wallNow()
         record.expiresAt = nil
         unit.write { try $0.updateSession(record) }
+        unit.ended(id)
         if store.isShared { try? store.releaseLeases([id], owner: options.ownerID) }
         return .abandoned
     }

@@ -96,6 +96,7 @@ extension EngineService {
         if let figures { session.record?.figures = figures }
         guard let record = session.record else { return }
         unit.write { try $0.updateSession(record) }
+        if session.status != .active { unit.ended(id) }
     }
 
     func persistResume(_ session: ServedSession, id: String) {

@@ -32,6 +32,9 @@ public final class EngineService {
         public var leaseSeconds: Double = 15
         /// Where `scriptFile` may read from (`--script-dir`); none: `scriptFile` is refused.
         public var scriptFolders = ScriptFolders.none
+        /// `--export-dir`: an existing folder that receives each session's export when it ends
+        /// (`EngineService+Export.swift`); nil: none. Needs a store.
+        public var exportDirectory: String?
         public init() {}
     }
 
@@ -127,6 +130,7 @@ public final class EngineService {
     public func endBatch() -> [[UInt8]] {
         let (answers, dropped, _) = unit.finish()
         registry.forget(dropped)
+        writeExports(unit.committedEndings)
         return answers.map(\.bytes)
     }
 

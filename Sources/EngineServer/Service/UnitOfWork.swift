@@ -37,6 +37,11 @@ final class UnitOfWork {
     private var progressed: [SessionKey: ServedSession] = [:]
     /// Events of this batch per session, written as one record each just before the commit.
     private var events: [SessionKey: [StoredEvent]] = [:]
+    /// Sessions this batch ended (closed, resolved, abandoned), in order.
+    private var ending: [String] = []
+    /// The sessions the last finished batch ended, if it committed (`serve --export-dir` writes their
+    /// exports); empty after a failed or rolled-back batch.
+    private(set) var committedEndings: [String] = []
 
     init(store: SessionStore?, owner: String, leaseSeconds: Double) {
         self.store = store
@@ -62,6 +67,9 @@ final class UnitOfWork {
         events[SessionKey(id), default: []].append(event)
         progressed[SessionKey(id)] = session
     }
+
+    /// The batch ends `id` (its export, if any, is written once the batch commits).
+    func ended(_ id: String) { if store != nil { ending.append(id) } }
 
     /// Marks the session's counters for writing (times, message count, snapshot version and hash).
     func progress(_ session: ServedSession, id: String) { progressed[SessionKey(id)] = session }
@@ -147,6 +155,7 @@ final class UnitOfWork {
             }
         }
         let dropped = failure == nil ? [] : touched
+        committedEndings = failure == nil ? ending : []
         reset()
         return (released, dropped, failure)
     }
@@ -161,6 +170,7 @@ final class UnitOfWork {
         touched.removeAll(keepingCapacity: true)
         progressed.removeAll(keepingCapacity: true)
         events.removeAll(keepingCapacity: true)
+        ending.removeAll()
     }
 
     /// What a relay is told when a batch could not be stored: `-32013` when another engine took a

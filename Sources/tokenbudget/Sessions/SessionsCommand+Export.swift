@@ -1,0 +1,86 @@
+import ArgumentParser
+import EngineServer
+import Foundation
+import SessionStore
+
+extension SessionsCommand {
+    /// `tokenbudget sessions export ID | --all [filters]`: sessions with their whole transcripts, as
+    /// `serve --export-dir` writes them (`SessionExport`), read a page at a time.
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A session, or all matching the filters, with its full transcript, as JSON or JSONL.",
+            discussion: """
+                One session: its export document {"exportVersion", "session", "messages", "messagesExported"}. \
+                With --all: {"sessions": [document, ...], "sessionsExported": n}, or with --format jsonl one \
+                document per line, in id order. Memory stays one page of 500 messages whatever the sizes.
+                """)
+        @OptionGroup var options: StoreOption
+        @Argument(help: "The session to export (or --all).") var session: String?
+        @Flag(help: "Every session matching the filters.") var all = false
+        @OptionGroup var filters: SessionFilterOptions
+        @Option(help: "json (one document) or jsonl (one session per line).") var format: SessionsFormat = .json
+        @Option(name: [.customShort("o"), .long], help: ArgumentHelp(
+            "Write to this file (replaced atomically once complete) instead of standard output.", valueName: "file"))
+        var output: String?
+
+        /// Sessions read per id query with --all.
+        static let idPage = 500
+
+        func validate() throws {
+            guard (session != nil) != all else { throw ValidationError("give a session id or --all, not both") }
+            if session != nil && !filters.isEmpty {
+                throw ValidationError("--status, --business, --user and --since go with --all")
+            }
+        }
+
+        func run() throws {
+            let store = try options.openMaintenance()
+            try Self.writing(to: output) { out in
+                if let session {
+                    guard let record = try store.session(id: session) else { throw CLIError("unknown session \"\(session)\"") }
+                    try SessionExport.write(record, from: store, to: out)
+                    try out.write("\n")
+                    return
+                }
+                if format == .json { try out.write("{\"sessions\":[") }
+                var after: String?, count = 0
+                repeat {
+                    let ids = try store.sessionIDs(filters.filter, after: after, limit: Self.idPage)
+                    for id in ids {
+                        // Purged between the two reads: skipped.
+                        guard let record = try store.session(id: id) else { continue }
+                        if format == .json && count > 0 { try out.write(",") }
+                        try SessionExport.write(record, from: store, to: out)
+                        if format == .jsonl { try out.write("\n") }
+                        count += 1
+                    }
+                    after = ids.count == Self.idPage ? ids.last : nil
+                } while after != nil
+                if format == .json { try out.write("],\"sessionsExported\":\(count)}\n") }
+            }
+        }
+
+        /// Runs `body` on standard output, or on a temporary file renamed to `path` once complete
+        /// (a failed export leaves no half file behind).
+        static func writing(to path: String?, _ body: (ExportOutput) throws -> Void) throws {
+            guard let path else {
+                let out = ExportOutput(descriptor: STDOUT_FILENO, name: "standard output")
+                try body(out)
+                try out.flush()
+                return
+            }
+            let temporary = path + ".\(getpid()).tmp"
+            do {
+                let out = try ExportOutput(creating: temporary)
+                try body(out)
+                try out.sync()
+                guard rename(temporary, path) == 0 else {
+                    throw CLIError("cannot rename \(temporary) to \(path): \(String(cString: strerror(errno)))")
+                }
+            } catch {
+                unlink(temporary)
+                throw error
+            }
+        }
+    }
+}

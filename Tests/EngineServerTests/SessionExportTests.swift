@@ -1,0 +1,97 @@
+import Foundation
+import JSONWire
+import SessionStore
+import Testing
+
+@testable import EngineServer
+
+/// `serve --export-dir` inside the service: an export only for a batch that committed, and file
+/// names that are safe and injective whatever the id.
+@Suite struct SessionExportTests {
+    static let script = "You sell solar panels. Be brief."
+
+    /// The service with `--export-dir`, driven batch by batch as the server drives it.
+    final class Exporting {
+        let folder: TemporaryFolder
+        let exports: String
+        let service: EngineService
+        private var nextID = 0
+
+        init(maxPageCount: Int? = nil) throws {
+            folder = try TemporaryFolder()
+            exports = folder.path("exports")
+            try FileManager.default.createDirectory(atPath: exports, withIntermediateDirectories: true)
+            var options = EngineService.Options()
+            options.exportDirectory = exports
+            service = EngineService(options: options, store: try SQLiteSessionStore(path: folder.path("s.db"), maxPageCount: maxPageCount))
+        }
+
+        func batch(_ requests: [(String, JSONObject)]) -> [JSONValue] {
+            service.beginBatch()
+            for (number, (method, params)) in requests.enumerated() {
+                nextID += 1
+                let line = JSONWriter.string(["jsonrpc": "2.0", "id": .int(Int64(nextID)), "method": .string(method), "params": .object(params)])
+                Array(line.utf8).withUnsafeBufferPointer { service.receive($0, number: number + 1) }
+            }
+            return service.endBatch().map { try! JSONParser.parse(String(decoding: $0, as: UTF8.self)) }
+        }
+
+        var files: [String] { ((try? FileManager.default.contentsOfDirectory(atPath: exports)) ?? []).sorted() }
+    }
+
+    /// A close in a batch that cannot be stored (the disk full) ended nothing: no export. The same
+    /// close in a batch that commits writes it.
+    @Test func aRolledBackCloseExportsNothing() throws {
+        // 40 pages of 4 KiB: the schema and a session fit, 20 long turns do not.
+        let engine = try Exporting(maxPageCount: 40)
+        #expect(engine.batch([("session.open", ["session": "a", "script": .string(Self.script)])])[0]["result"] != nil)
+        let long = String(repeating: "a long turn that fills pages ", count: 400)
+        var requests: [(String, JSONObject)] = (0 ..< 20).map { turn in
+            ("turn.append", ["session": "a", "role": turn % 2 == 0 ? "user" : "model", "text": .string(long)])
+        }
+        requests.append(("session.close", ["session": "a"]))
+        let failed = engine.batch(requests)
+        #expect(failed.last?["error"]?["code"]?.intValue == -32011)
+        #expect(engine.files.isEmpty)
+        let closed = engine.batch([("session.close", ["session": "a", "status": "resolved"])])
+        #expect(closed[0]["result"]?["status"] == "resolved")
+        #expect(engine.files == ["a.json"])
+        let document = try JSONParser.parse(String(contentsOfFile: engine.exports + "/a.json", encoding: .utf8))
+        #expect(document["session"]?["status"] == "resolved" && document["messages"]?.arrayValue?.isEmpty == true)
+    }
+
+    /// Every id of up to 3 characters over an alphabet of the awkward ones: distinct names, none
+    /// hidden, none with a separator, only the kept characters.
+    @Test func fileNamesAreSafeAndInjective() {
+        let alphabet = ["a", ".", "%", "/", "\u{0}", "é", "~", "\n", "-"]
+        var ids = [""]
+        var frontier = [""]
+        for _ in 0 ..< 3 {
+            frontier = frontier.flatMap { prefix in alphabet.map { prefix + $0 } }
+            ids += frontier
+        }
+        var seen: [String: String] = [:]
+        for id in ids {
+            let name = ExportFileName.encode(id)
+            #expect(seen.updateValue(id, forKey: name) == nil, "\(id.debugDescription) and \(seen[name].debugDescription)")
+            #expect(!name.hasPrefix(".") && !name.isEmpty && name.utf8.allSatisfy { ExportFileName.isKept($0) || $0 == UInt8(ascii: "%") })
+        }
+        #expect(seen.count == ids.count)
+        #expect(ExportFileName.encode("../etc/passwd") == "%2E.%2Fetc%2Fpasswd")
+        #expect(ExportFileName.encode("..") == "%2E.")
+    }
+
+    /// Long ids: a prefix, `~` and the SHA-256 of the id; two ids that share the prefix differ.
+    @Test func longNamesEndInTheirSHA256() {
+        // FIPS 180-2 test vectors.
+        #expect(SHA256.hex([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+            == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        let a = String(repeating: "x", count: 300) + "a", b = String(repeating: "x", count: 300) + "b"
+        let (nameA, nameB) = (ExportFileName.encode(a), ExportFileName.encode(b))
+        #expect(nameA != nameB && nameA.utf8.count == 120 + 1 + 64)
+        #expect(nameA.hasSuffix("~" + SHA256.hex(Array(a.utf8))))
+        #expect(ExportFileName.encode(String(repeating: "x", count: 200)) == String(repeating: "x", count: 200))
+    }
+}
