@@ -6,10 +6,10 @@
 public final class Encoder {
     public let encoding: BPEEncoding
     private let matcher: RegexMatcher
-    private var merger = BytePairMerger()
-    private var cache = PieceCache()
+    @exclusivity(unchecked) private var merger = BytePairMerger()
+    @exclusivity(unchecked) private var cache = PieceCache()
     private let memo = ShortPieceMemo()
-    private var scratch: [Rank] = []
+    @exclusivity(unchecked) private var scratch: [Rank] = []
     /// For o200k_base: what `O200kASCIIScanner` cannot decide, before PCRE2 is asked.
     private let o200kScanner: O200kUnicodeScanner?
     private let cl100kScanner: Cl100kScanner?
