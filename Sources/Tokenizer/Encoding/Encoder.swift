@@ -7,7 +7,7 @@ public final class Encoder {
     public let encoding: BPEEncoding
     private let matcher: RegexMatcher
     @exclusivity(unchecked) private var merger = BytePairMerger()
-    @exclusivity(unchecked) private var cache = PieceCache()
+    private let cache = PieceCache()
     private let memo = ShortPieceMemo()
     @exclusivity(unchecked) private var scratch: [Rank] = []
     /// For o200k_base: what `O200kASCIIScanner` cannot decide, before PCRE2 is asked.
