@@ -111,6 +111,21 @@ final class CharacterClassTable: Sendable {
     func character(_ bytes: UnsafePointer<UInt8>, _ count: Int, at index: Int) -> (Class, Int)? {
         let lead = bytes[index]
         if lead < 0x80 { return (CharacterClassTable.asciiClass(lead), 1) }
+        // Two- and three-byte characters (all of planes 0's scripts) without the generic loop: the
+        // decode was ~13M of 116M instructions on cold held-out text (callgrind). Same checks as
+        // below: the length fits, continuation bytes are 10xxxxxx.
+        if lead &- 0xC2 < 0x1E {
+            guard index &+ 1 < count else { return nil }
+            let second = bytes[index &+ 1]
+            guard second & 0xC0 == 0x80 else { return nil }
+            return (classPointer[Int(lead & 0x1F) << 6 | Int(second & 0x3F)], 2)
+        }
+        if lead &- 0xE0 < 0x10 {
+            guard index &+ 2 < count else { return nil }
+            let second = bytes[index &+ 1], third = bytes[index &+ 2]
+            guard second & 0xC0 == 0x80, third & 0xC0 == 0x80 else { return nil }
+            return (classPointer[Int(lead & 0x0F) << 12 | Int(second & 0x3F) << 6 | Int(third & 0x3F)], 3)
+        }
         let length: Int
         var scalar: UInt32
         if lead < 0xC2 {
