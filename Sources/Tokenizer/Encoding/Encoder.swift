@@ -6,6 +6,9 @@
 public final class Encoder {
     public let encoding: BPEEncoding
     private let matcher: RegexMatcher
+    // Unchecked: an encoder is used by one thread at a time and these are never passed inout
+    // twice; the dynamic checks (swift_beginAccess, an AccessSet insert, a TLS read per mutation)
+    // were ~5M of 124M instructions on cold held-out text (callgrind).
     @exclusivity(unchecked) private var merger = BytePairMerger()
     private let cache = PieceCache()
     private let memo = ShortPieceMemo()
