@@ -1,9 +1,13 @@
-// The Swift side of Benchmarks/tokenizer_side_by_side.py: a long-lived process that loads the
-// encoding once, then answers timing commands on stdin, one per line:
-//   encode|count <encoding> <path> <chunkBytes> [cold]   (chunkBytes 0 = the whole file in one call)
-// and prints `<nanoseconds> <tokens>`. Chunks are cut at UTF-8 boundaries before timing starts.
-// `cold` (tiktoken encodings): each pass runs on a new `Encoder`, whose short-piece memo and piece
-// cache start empty — text never seen before — instead of the shared encoder warmed by earlier passes.
+// The Swift side of Benchmarks/tokenizer_side_by_side.py and tokenizer_relay_bench.py: a long-lived
+// process that loads the encoding once, then answers commands on stdin, one per line:
+//   encode|count <encoding> <path> <chunkBytes> [cold|warm]   → `<nanoseconds> <tokens>`
+//   warmfrom <path> [<path> …]   the text a `warm` pass's encoder reads (untimed) before it is timed
+//   ids <encoding> <path> <chunkBytes> <outPath>   → `<tokens>`; the ids, little-endian UInt32, to outPath
+// (chunkBytes 0 = the whole file in one call). Chunks are cut at UTF-8 boundaries before timing starts.
+// `cold` (tiktoken encodings): the pass runs on a new `Encoder`, whose short-piece memo and piece
+// cache start empty — text never seen before. `warm`: a new `Encoder` that first encoded the
+// `warmfrom` files (another corpus), as a relay process that has served other turns. Neither: the
+// shared encoder, warmed by every earlier pass (the same files again: every piece hits the memo).
 import Foundation
 import Tokenizer
 
@@ -22,28 +26,57 @@ func chunks(_ bytes: [UInt8], size: Int) -> [String] {
     return result
 }
 
+func reply(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+
 var files: [String: [UInt8]] = [:]
 var prepared: [String: [String]] = [:]
+var warmText: [String] = []
+
+@MainActor func pieces(_ path: String, _ size: Int) -> [String] {
+    if files[path] == nil { files[path] = [UInt8](FileManager.default.contents(atPath: path)!) }
+    let key = "\(path)#\(size)"
+    if prepared[key] == nil { prepared[key] = chunks(files[path]!, size: size) }
+    return prepared[key]!
+}
+
 while let line = readLine() {
     let parts = line.split(separator: " ").map(String.init)
-    let cold = parts.count == 5 && parts[4] == "cold"
-    guard parts.count == 4 || cold, let size = Int(parts[3]) else {
-        FileHandle.standardOutput.write(Data("error bad command\n".utf8))
+    if parts.first == "warmfrom" {
+        warmText = parts.dropFirst().map { String(decoding: FileManager.default.contents(atPath: $0)!, as: UTF8.self) }
+        reply("ok \(warmText.count)")
+        continue
+    }
+    if parts.first == "ids", parts.count == 5, let size = Int(parts[3]) {
+        let encoding = try Tokenizers.named(parts[1])
+        var ids = [Rank]()
+        for piece in pieces(parts[2], size) {
+            if let bpe = encoding as? BPEEncoding { ids += bpe.encodeOrdinary(piece) } else { ids += (encoding as! SentencePieceEncoding).encodeOrdinary(piece) }
+        }
+        let data = ids.withUnsafeBytes { Data($0) }  // little-endian on every platform Swift runs on here
+        FileManager.default.createFile(atPath: parts[4], contents: data)
+        reply("\(ids.count)")
+        continue
+    }
+    let fresh = parts.count == 5 && (parts[4] == "cold" || parts[4] == "warm")
+    guard parts.count == 4 || fresh, let size = Int(parts[3]) else {
+        reply("error bad command")
         continue
     }
     let encoding = try Tokenizers.named(parts[1])
-    if files[parts[2]] == nil { files[parts[2]] = [UInt8](FileManager.default.contents(atPath: parts[2])!) }
-    let key = "\(parts[2])#\(size)"
-    if prepared[key] == nil { prepared[key] = chunks(files[parts[2]]!, size: size) }
-    let pieces = prepared[key]!
+    let pieces = pieces(parts[2], size)
     var tokens = 0
-    if cold {
+    if fresh {
         guard let bpe = encoding as? BPEEncoding else {
-            FileHandle.standardOutput.write(Data("error cold runs need a tiktoken encoding\n".utf8))
+            reply("error cold and warm runs need a tiktoken encoding")
             continue
         }
         let encoder = bpe.makeEncoder()
         var ids = [Rank]()
+        if parts[4] == "warm" {
+            for var text in warmText {
+                text.withUTF8 { ids.removeAll(keepingCapacity: true); encoder.encodeOrdinary($0, into: &ids) }
+            }
+        }
         let start = now()
         for var piece in pieces {
             piece.withUTF8 { bytes in
@@ -57,7 +90,7 @@ while let line = readLine() {
             }
         }
         let elapsed = now() - start
-        FileHandle.standardOutput.write(Data("\(elapsed) \(tokens)\n".utf8))
+        reply("\(elapsed) \(tokens)")
         continue
     }
     let start = now()
@@ -67,5 +100,5 @@ while let line = readLine() {
         for piece in pieces { tokens += encoding.encodeOrdinary(piece).count }
     }
     let elapsed = now() - start
-    FileHandle.standardOutput.write(Data("\(elapsed) \(tokens)\n".utf8))
+    reply("\(elapsed) \(tokens)")
 }

@@ -40,44 +40,50 @@ struct BytePairMerger {
             output.append(table.byteRanks[Int(piece[0])])
             return
         }
-        // Parts live on the stack (at most 2 × 64 ranks): no array bookkeeping, no retain/release
-        // per piece — on first sight of a text most short pieces are merged once.
-        withUnsafeTemporaryAllocation(of: Rank.self, capacity: 2 * count) { scratch in
-            // Parts 0 ..< parts: ids[i] is part i, ranks[i] what parts i and i + 1 merge into.
-            // After the first round the bytes are not needed: a merge is a lookup of two ids.
-            let ids = scratch.baseAddress!
-            let ranks = ids + count
+        // Parts live on the stack (at most 64 words): no array bookkeeping, no retain/release per
+        // piece — on first sight of a text most short pieces are merged once.
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: count) { scratch in
+            // Part i is one word: the rank parts i and i + 1 merge into (high half; `none` when
+            // they do not) and part i's id (low half). One word per part halves the shifting a
+            // merge does (two arrays: 6.5M of the 41.6M instructions of cold merges on 9 held-out
+            // files, callgrind). After the first round the bytes are not needed: a merge is a
+            // lookup of two ids.
+            let parts = scratch.baseAddress!
             table.byteRanks.withUnsafeBufferPointer { byteRanks in
                 table.bytePairRanks.withUnsafeBufferPointer { bytePairRanks in
-                    for index in 0 ..< count {
-                        ids[index] = byteRanks[Int(piece[index])]
-                        ranks[index] =
-                            index + 1 < count ? bytePairRanks[Int(piece[index]) << 8 | Int(piece[index + 1])] : RankTable.none
+                    for index in 0 ..< count &- 1 {
+                        let pair = bytePairRanks[Int(piece[index]) << 8 | Int(piece[index &+ 1])]
+                        parts[index] = UInt64(pair) << 32 | UInt64(byteRanks[Int(piece[index])])
                     }
+                    parts[count &- 1] = UInt64(RankTable.none) << 32 | UInt64(byteRanks[Int(piece[count &- 1])])
                 }
             }
-            var parts = count
+            let noRank = UInt64(RankTable.none) << 32
+            var live = count
             while true {
-                var best = RankTable.none
+                // The lowest rank, the leftmost among equals (strict `<`); the last part's rank is
+                // always `none`, so it is not scanned.
+                var best = noRank
                 var at = -1
-                for index in 0 ..< parts &- 1 where ranks[index] < best {
-                    best = ranks[index]
+                for index in 0 ..< live &- 1 where parts[index] & 0xFFFF_FFFF_0000_0000 < best {
+                    best = parts[index] & 0xFFFF_FFFF_0000_0000
                     at = index
                 }
                 if at < 0 { break }
                 // Part `at` absorbs part `at + 1` and becomes the token `best`.
-                ids[at] = best
-                var index = at &+ 1
-                while index < parts &- 1 {
-                    ids[index] = ids[index &+ 1]
-                    ranks[index] = ranks[index &+ 1]
-                    index &+= 1
+                let merged = Rank(truncatingIfNeeded: best >> 32)
+                // memmove (the regions overlap; `update(from:count:)` allows it).
+                let gap = parts.advanced(by: at &+ 1)
+                gap.update(from: gap.advanced(by: 1), count: live &- at &- 2)
+                live &-= 1
+                let after = at &+ 1 < live ? UInt64(pairs.merged(merged, Rank(truncatingIfNeeded: parts[at &+ 1]))) << 32 : noRank
+                parts[at] = after | UInt64(merged)
+                if at > 0 {
+                    let before = Rank(truncatingIfNeeded: parts[at &- 1])
+                    parts[at &- 1] = UInt64(pairs.merged(before, merged)) << 32 | UInt64(before)
                 }
-                parts -= 1
-                ranks[at] = at + 1 < parts ? pairs.merged(best, ids[at + 1]) : RankTable.none
-                if at > 0 { ranks[at - 1] = pairs.merged(ids[at - 1], best) }
             }
-            output.append(contentsOf: UnsafeBufferPointer(start: ids, count: parts))
+            for index in 0 ..< live { output.append(Rank(truncatingIfNeeded: parts[index])) }
         }
     }
 

@@ -14,7 +14,7 @@ final class SentencePieceEncoder {
     let vocabulary: SentencePieceVocabulary
     private var normalized: [UInt8] = []
     private var merger = SymbolMerger()
-    private var cache = PieceCache()
+    private let cache = PieceCache()
     private var scratch: [Rank] = []
 
     init(vocabulary: SentencePieceVocabulary) {

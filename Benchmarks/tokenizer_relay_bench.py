@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""What a relay sees: every file of a corpus timed once per round, on text the encoder has not seen.
+
+    pip install tiktoken==0.14.0 fastokens gigatoken riptoken bpe-openai   # whichever install
+    swift build -c release --product TokenizerThroughput
+    python3 Benchmarks/tokenizer_relay_bench.py [--corpus DIR] [--warm-corpus DIR] [--encoding o200k_base]
+        [--rounds 5] [--chunk 0|512] [--peers fastokens,gigatoken,riptoken,bpe-openai,quicktok]
+
+Two states per contestant, each measured on every file in every round, all interleaved:
+- cold: a fresh encoder per file per round (for peers a new instance, built untimed);
+- warm: a fresh encoder that first encoded `--warm-corpus` (untimed, at most `--warm-bytes`), a
+  corpus other than the timed one: a process that has served other turns, not these.
+tiktoken keeps no state between calls, so one instance serves both. Before timing, each peer's ids
+and ours are compared with tiktoken's on every file (whole or in `--chunk` calls); a peer that
+differs or does not install is skipped with the reason. Per file: the median over rounds of the
+same-round ratio tiktoken time / contestant time. Corpus: the median over rounds of the summed
+times' ratio. `min` is the weakest file's median ratio.
+"""
+import argparse, array, os, pathlib, statistics, subprocess, sys, tempfile, time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+VOCAB = pathlib.Path(os.environ.get("TOKENBUDGET_VOCAB_DIR", pathlib.Path.home() / ".cache/tokenbudget/vocab"))
+SHARED = ROOT.parent / "shared" / "corpus"
+p = argparse.ArgumentParser()
+p.add_argument("--encoding", default="o200k_base", choices=["o200k_base", "cl100k_base"])
+p.add_argument("--corpus", default=str(SHARED))
+p.add_argument("--warm-corpus", default=None, help="default: the shared corpus, or --heldout when timing it")
+p.add_argument("--warm-bytes", type=int, default=2_000_000)
+p.add_argument("--rounds", type=int, default=5)
+p.add_argument("--chunk", type=int, default=0, help="bytes per call; 0 = whole file")
+p.add_argument("--mode", default="encode", choices=["encode", "count"], help="ours only; peers always encode")
+p.add_argument("--peers", default="fastokens,gigatoken,riptoken,bpe-openai,quicktok")
+p.add_argument("--binary", default=str(ROOT / ".build/release/TokenizerThroughput"))
+args = p.parse_args()
+
+corpus = pathlib.Path(args.corpus)
+warm_corpus = pathlib.Path(args.warm_corpus) if args.warm_corpus else SHARED
+if warm_corpus.resolve() == corpus.resolve():
+    sys.exit("--warm-corpus must differ from --corpus: warm means warmed on other text")
+files = sorted(path for path in corpus.rglob("*.txt") if path.name != "README.md")
+warm_files, warm_size = [], 0
+for path in sorted(warm_corpus.rglob("*.txt")):
+    if warm_size >= args.warm_bytes:
+        break
+    warm_files.append(path)
+    warm_size += path.stat().st_size
+# Warmed in slices of ~64 KB (bpe-openai refuses calls over 200,000 tokens); ours reads whole files.
+warm_texts = [text[i : i + 65_536] for text in (path.read_text("utf-8") for path in warm_files) for i in range(0, len(text), 65_536)]
+
+import tiktoken, tiktoken.load
+import tiktoken_ext.openai_public as openai_public
+
+vocab_path = str(VOCAB / f"{args.encoding}.tiktoken")
+original = tiktoken.load.load_tiktoken_bpe
+openai_public.load_tiktoken_bpe = lambda url, expected_hash=None: original(vocab_path, expected_hash)
+spec = getattr(openai_public, args.encoding)()
+reference = tiktoken.Encoding(**spec)
+
+
+def fastokens_factory():
+    import fastokens
+    def make():
+        tok = fastokens.Tokenizer.from_tiktoken(vocab_path, pattern=spec["pat_str"], special_tokens={})
+        encode = tok.encode_ordinary if hasattr(tok, "encode_ordinary") else (lambda text: tok.encode(text, add_special_tokens=False))
+        return lambda text: encode(text).ids
+    return make
+
+
+def make_peer(name):
+    """A factory of fresh encode_ordinary functions, or a reason it is unavailable."""
+    if name == "fastokens":
+        return fastokens_factory()
+    if name == "gigatoken":
+        import gigatoken
+        return lambda: gigatoken.Tokenizer.from_tiktoken(vocab_path).as_tiktoken().encode_ordinary
+    if name == "riptoken":
+        import riptoken
+        ranks = tiktoken.load.load_tiktoken_bpe(vocab_path)
+        return lambda: riptoken.CoreBPE(ranks, {}, spec["pat_str"]).encode_ordinary
+    if name == "bpe-openai":
+        import bpe_openai
+        return lambda: bpe_openai.build_encoding_from_name(args.encoding).encode_ordinary
+    if name == "quicktok":
+        import quicktok
+        raise RuntimeError("quicktok 0.2 trains its own BPE (BasicTokenizer); it loads no tiktoken vocabulary")
+    raise RuntimeError("unknown peer")
+
+
+def chunks(data):
+    if args.chunk == 0:
+        return [data.decode("utf-8")]
+    out, start = [], 0
+    while start < len(data):
+        end = min(start + args.chunk, len(data))
+        while end < len(data) and data[end] & 0xC0 == 0x80:
+            end += 1
+        out.append(data[start:end].decode("utf-8"))
+        start = end
+    return out
+
+
+inputs = {path: chunks(path.read_bytes()) for path in files}
+expected = {path: [token for piece in pieces for token in reference.encode_ordinary(piece)] for path, pieces in inputs.items()}
+
+peers = {}
+for name in [name for name in args.peers.split(",") if name]:
+    try:
+        factory = make_peer(name)
+        started = time.perf_counter()
+        encode = factory()
+        built = time.perf_counter() - started
+        for path, pieces in inputs.items():
+            got = [token for piece in pieces for token in encode(piece)]
+            if list(got) != expected[path]:
+                raise RuntimeError(f"ids differ from tiktoken on {path.name}")
+        peers[name] = factory
+        print(f"peer {name}: exact on {len(files)} files (built in {1000 * built:.0f} ms)", file=sys.stderr)
+    except Exception as error:  # not installed, inexact, or no such API: say so and go on
+        print(f"peer {name}: skipped ({type(error).__name__}: {error})", file=sys.stderr)
+
+child = subprocess.Popen([args.binary], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+
+
+def ask(line):
+    child.stdin.write(line + "\n")
+    child.stdin.flush()
+    return child.stdout.readline().split()
+
+
+ask("warmfrom " + " ".join(str(path) for path in warm_files))
+with tempfile.TemporaryDirectory() as scratch:
+    for path in files:
+        out = pathlib.Path(scratch, "ids")
+        ask(f"ids {args.encoding} {path} {args.chunk} {out}")
+        if array.array("I", out.read_bytes()).tolist() != expected[path]:
+            sys.exit(f"tokenbudget: ids differ from tiktoken on {path.name}")
+print(f"tokenbudget: exact on {len(files)} files", file=sys.stderr)
+
+
+def ours(path, state):
+    ns, tokens = ask(f"{args.mode} {args.encoding} {path} {args.chunk} {state}")
+    if int(tokens) != len(expected[path]):
+        sys.exit(f"{path.name}: tokenbudget counted {tokens}, tiktoken {len(expected[path])}")
+    return int(ns) / 1e9
+
+
+def timed(encode, pieces):
+    start = time.perf_counter()
+    for piece in pieces:
+        encode(piece)
+    return time.perf_counter() - start
+
+
+def peer_time(factory, path, state):
+    encode = factory()
+    # One untimed call: some peers set up lazily on the first call (fastokens ~0.4 s, gigatoken
+    # ~0.4 s); that is start-up, not the cost of unseen text.
+    encode("x")
+    if state == "warm":
+        for text in warm_texts:
+            encode(text)
+    return timed(encode, inputs[path])
+
+
+contestants = ["tokenbudget"] + list(peers)
+states = ["cold", "warm"]
+times = {(c, s): {path: [] for path in files} for c in contestants + ["tiktoken"] for s in states}
+for round_index in range(args.rounds):
+    for path in files:
+        for state in states:
+            times[("tiktoken", state)][path].append(timed(reference.encode_ordinary, inputs[path]))
+            times[("tokenbudget", state)][path].append(ours(path, state))
+            for name, factory in peers.items():
+                times[(name, state)][path].append(peer_time(factory, path, state))
+    print(f"round {round_index + 1}/{args.rounds} done", file=sys.stderr)
+
+total_mb = sum(path.stat().st_size for path in files) / 1e6
+label = "whole files" if args.chunk == 0 else f"{args.chunk}-byte calls"
+print(f"{args.encoding}, {label}, {args.rounds} rounds, corpus {corpus} ({len(files)} files, {total_mb:.2f} MB), "
+      f"warm on {len(warm_files)} files of {warm_corpus} ({warm_size / 1e6:.2f} MB); ratios = tiktoken time / contestant time")
+print(f"{'contestant':<14}{'state':<6}{'MB/s':>8}{'corpus':>9}{'min file':>22}{'vs fastokens':>14}")
+summary = {}
+for state in states:
+    base = times[("tiktoken", state)]
+    base_sums = [sum(base[path][r] for path in files) for r in range(args.rounds)]
+    print(f"{'tiktoken':<14}{state:<6}{total_mb / statistics.median(base_sums):>8.1f}{1:>8.2f}x")
+    for name in contestants:
+        mine = times[(name, state)]
+        sums = [sum(mine[path][r] for path in files) for r in range(args.rounds)]
+        corpus_ratio = statistics.median(b / s for b, s in zip(base_sums, sums))
+        per_file = {path: statistics.median(b / m for b, m in zip(base[path], mine[path])) for path in files}
+        weakest = min(per_file, key=per_file.get)
+        summary[(name, state)] = (sums, per_file)
+        versus = ""
+        if "fastokens" in peers:
+            fast_sums = [sum(times[("fastokens", state)][path][r] for path in files) for r in range(args.rounds)]
+            versus = f"{statistics.median(f / s for f, s in zip(fast_sums, sums)):>13.2f}x"
+        print(f"{name:<14}{state:<6}{total_mb / statistics.median(sums):>8.1f}{corpus_ratio:>8.2f}x"
+              f"{weakest.name[:12]:>13} {per_file[weakest]:>6.2f}x{versus}")
+print()
+print("per file, tokenbudget / fastokens ratios to tiktoken (cold, warm):")
+for path in files:
+    row = [f"{summary[(name, s)][1][path]:.2f}" for name in ["tokenbudget"] + (["fastokens"] if "fastokens" in peers else []) for s in states]
+    print(f"  {path.name:<24}" + "  ".join(f"{value:>6}" for value in row))
+child.stdin.close()
