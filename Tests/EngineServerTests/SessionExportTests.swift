@@ -2,6 +2,7 @@ import Foundation
 import JSONWire
 import SessionStore
 import Testing
+import Tokenizer
 
 @testable import EngineServer
 

@@ -1,3 +1,5 @@
+import Tokenizer
+
 /// The file name of a session's export: a session id may hold any character (`/`, `..`, NUL, a
 /// newline), so it is encoded, injectively, into `[A-Za-z0-9._%~-]`.
 ///

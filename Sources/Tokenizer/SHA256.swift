@@ -1,6 +1,8 @@
-/// SHA-256 (FIPS 180-4), for export file names of long session ids; there is no crypto library in
-/// the build (Foundation on Linux has none), and the names must not collide for hostile ids.
-enum SHA256 {
+/// SHA-256 (FIPS 180-4): export file names of long session ids (EngineServer's `ExportFileName`,
+/// which must not collide for hostile ids) and the tokenizer tests' id-sequence hashes, which compare
+/// with the SHA-256 digests published beside tiktoken's references. There is no crypto library in the
+/// build (Foundation on Linux has none). Not on any hot path: pieces are hashed with XXH3.
+public enum SHA256 {
     private static let k: [UInt32] = [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
         0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -13,7 +15,7 @@ enum SHA256 {
     ]
 
     /// The digest of `bytes` as 64 lower-case hex digits.
-    static func hex(_ bytes: [UInt8]) -> String {
+    public static func hex(_ bytes: [UInt8]) -> String {
         var h: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
         var message = bytes
         message.append(0x80)
