@@ -316,7 +316,8 @@ import Testing
 
     /// An SQLite file a running engine holds: the purge is refused, clearly, and changes nothing; a
     /// dry run still reads beside it.
-    @Test(.enabled(if: !TestStore.isPostgres)) func purgeRefusesAStoreInUse() throws {
+    @Test(.enabled(if: !TestStore.isPostgres, "an SQLite file's lock (PostgreSQL is shared: purgeBesideALiveEngineOnPostgreSQL)"))
+    func purgeRefusesAStoreInUse() throws {
         let store = try TestStore()
         let serve = try ServeProcess(store.serveArguments())
         serve.send(RPC.open(1, session: "a"))
@@ -338,7 +339,8 @@ import Testing
 
     /// PostgreSQL is shared: a purge runs beside live engines, deletes the ended sessions and leaves
     /// the one an engine holds, which keeps working.
-    @Test(.enabled(if: TestStore.isPostgres)) func purgeBesideALiveEngineOnPostgreSQL() throws {
+    @Test(.enabled(if: TestStore.isPostgres, "needs a shared store (PostgreSQL): scripts/test-postgres.sh"))
+    func purgeBesideALiveEngineOnPostgreSQL() throws {
         let store = try TestStore()
         let serve = try ServeProcess(store.serveArguments())
         serve.send(RPC.open(1, session: "held"))
