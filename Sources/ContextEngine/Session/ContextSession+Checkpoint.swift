@@ -3,7 +3,7 @@ import Tokenizer
 
 /// A session's whole state as a value, so that a restart rebuilds a long call from its last
 /// checkpoint plus the events after it instead of folding its whole log (a 60,000-turn session
-/// folded in 631 ms, every other call waiting; from a checkpoint at most `interval` events are folded).
+/// folded in 102–108 ms, every other call waiting; from a checkpoint, fewer than 1,000 events are).
 ///
 /// The checkpoint is every stored property of the session that events change, the provider ledger
 /// included; what the opening fixes (id, script, configuration, tokenizer) comes from the session
