@@ -53,7 +53,10 @@ while let line = readLine() {
             if let bpe = encoding as? BPEEncoding { ids += bpe.encodeOrdinary(piece) } else { ids += (encoding as! SentencePieceEncoding).encodeOrdinary(piece) }
         }
         let data = ids.withUnsafeBytes { Data($0) }  // little-endian on every platform Swift runs on here
-        FileManager.default.createFile(atPath: parts[4], contents: data)
+        guard FileManager.default.createFile(atPath: parts[4], contents: data) else {
+            reply("error cannot write \(parts[4])")
+            continue
+        }
         reply("\(ids.count)")
         continue
     }
