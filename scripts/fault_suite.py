@@ -156,28 +156,20 @@ def eio_at_commit(when):
     return case
 
 
-def case_symlink_second_engine_refused(directory):
-    store = a_store(directory)
-    link = os.path.join(directory, "link.db")
-    os.symlink(store, link)
-    first = Engine(store)
-    result(first.call("session.get", session="s"))
-    second = Engine(link)
-    status, stderr = second.finish()
-    first.finish()
-    expect(status == 2 and "in use" in stderr, f"a second engine through a symlink: status {status}, {stderr[:300]}")
-
-
-def case_hard_link_second_engine_refused(directory):
-    store = a_store(directory)
-    link = os.path.join(directory, "hard.db")
-    os.link(store, link)
-    first = Engine(store)
-    result(first.call("session.get", session="s"))
-    second = Engine(link)
-    status, stderr = second.finish()
-    first.finish()
-    expect(status == 2 and "in use" in stderr, f"a second engine through a hard link: status {status}, {stderr[:300]}")
+def second_engine_through(kind, make_link):
+    """A second engine on the same file through a link made by make_link (the lock is by the file's identity)."""
+    def case(directory):
+        store = a_store(directory)
+        link = os.path.join(directory, "link.db")
+        make_link(store, link)
+        first = Engine(store)
+        result(first.call("session.get", session="s"))
+        second = Engine(link)
+        status, stderr = second.finish()
+        first.finish()
+        expect(status == 2 and "in use" in stderr, f"a second engine through a {kind}: status {status}, {stderr[:300]}")
+    case.__name__ = f"case_{kind.replace(' ', '_')}_second_engine_refused"
+    return case
 
 
 def case_deleted_under_engine_refuses_writes(directory):
@@ -280,8 +272,8 @@ def case_request_id_answers_original_across_restart(directory):
 CASES = [
     eio_at_commit("1+"),
     eio_at_commit("3+"),
-    case_symlink_second_engine_refused,
-    case_hard_link_second_engine_refused,
+    second_engine_through("symlink", os.symlink),
+    second_engine_through("hard link", os.link),
     case_deleted_under_engine_refuses_writes,
     case_replaced_under_engine_refuses_writes,
     case_nul_ids_and_text_stored_whole,

@@ -131,9 +131,6 @@ import Testing
     /// id stayed in a map of the session (+8 MB here); bound: 2 MB of growth. Without a store, so that
     /// SQLite's page cache (bounded, filling as the file grows) is not what is measured.
     @Test func aLongCallDoesNotGrowWithItsTurns() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tb-bounded-\(UUID())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
         let serve = try Counted(["serve", "--store", "none"])
         serve.send([RPC.open(0, session: "long", extra: ["window": 2_000])])
         var sent = 1

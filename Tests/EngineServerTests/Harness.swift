@@ -9,9 +9,10 @@ final class Harness {
     let service: EngineService
     private var nextID = 0
 
-    init(store: SessionStore? = nil, idleTimeout: Double = 60) {
+    init(store: SessionStore? = nil, idleTimeout: Double = 60, exportDirectory: String? = nil) {
         var options = EngineService.Options()
         options.idleTimeout = idleTimeout
+        options.exportDirectory = exportDirectory
         let clock = Clock()
         self.clock = clock
         service = EngineService(options: options, store: store, monotonicNow: { clock.monotonic }, wallNow: { clock.wall })

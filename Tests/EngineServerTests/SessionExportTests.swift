@@ -15,27 +15,17 @@ import Tokenizer
     final class Exporting {
         let folder: TemporaryFolder
         let exports: String
-        let service: EngineService
-        private var nextID = 0
+        let harness: Harness
 
         init(maxPageCount: Int? = nil) throws {
             folder = try TemporaryFolder()
             exports = folder.path("exports")
             try FileManager.default.createDirectory(atPath: exports, withIntermediateDirectories: true)
-            var options = EngineService.Options()
-            options.exportDirectory = exports
-            service = EngineService(options: options, store: try SQLiteSessionStore(path: folder.path("s.db"), maxPageCount: maxPageCount))
+            harness = Harness(
+                store: try SQLiteSessionStore(path: folder.path("s.db"), maxPageCount: maxPageCount), exportDirectory: exports)
         }
 
-        func batch(_ requests: [(String, JSONObject)]) -> [JSONValue] {
-            service.beginBatch()
-            for (number, (method, params)) in requests.enumerated() {
-                nextID += 1
-                let line = JSONWriter.string(["jsonrpc": "2.0", "id": .int(Int64(nextID)), "method": .string(method), "params": .object(params)])
-                Array(line.utf8).withUnsafeBufferPointer { service.receive($0, number: number + 1) }
-            }
-            return service.endBatch().map { try! JSONParser.parse(String(decoding: $0, as: UTF8.self)) }
-        }
+        func batch(_ requests: [(String, JSONObject)]) -> [JSONValue] { harness.batch(requests) }
 
         var files: [String] { ((try? FileManager.default.contentsOfDirectory(atPath: exports)) ?? []).sorted() }
     }

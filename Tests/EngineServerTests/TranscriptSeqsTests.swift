@@ -17,7 +17,7 @@ import Tokenizer
     func seqsEqualTheUnboundedMapAndStayBounded(policyIndex: Int) throws {
         let tokenizer = try Tokenizers.named("o200k_base")
         for seed in 1 ... 6 as ClosedRange<UInt64> {
-            var generator = SplitMix(seed: seed &* 7_919 &+ UInt64(policyIndex))
+            var generator = SplitMix64(state: seed &* 7_919 &+ UInt64(policyIndex))
             var session = try ContextSession(
                 id: "s", script: Script(text: "SCRIPT", tokens: 50, encoding: "o200k_base"),
                 configuration: SessionConfiguration(window: 700, policy: Self.policies[policyIndex]), tokenizer: tokenizer)
@@ -48,18 +48,6 @@ import Tokenizer
             // Bounded by what the context can hold (700 tokens), not by the 3,000 events.
             #expect(maxOpen <= 60, "seed \(seed): \(maxOpen) ids open of \(oracle.count)")
             #expect(oracle.count > 500)
-        }
-    }
-
-    struct SplitMix {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
         }
     }
 }

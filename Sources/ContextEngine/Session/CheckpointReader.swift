@@ -52,11 +52,6 @@ struct CheckpointReader {
         return string
     }
 
-    static func double(_ value: JSONValue, _ what: String) throws(CheckpointError) -> Double {
-        guard let double = value.doubleValue else { throw CheckpointError("the checkpoint's \(what) is not a number") }
-        return double
-    }
-
     /// A fixed-length array.
     static func fields(_ value: JSONValue, count: Int, what: String) throws(CheckpointError) -> [JSONValue] {
         guard let array = value.arrayValue, array.count == count else {
