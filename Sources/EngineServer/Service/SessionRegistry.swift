@@ -101,19 +101,21 @@ final class SessionRegistry {
     func adoptStoredActive(_ records: [SessionRecord], monotonicNow: Double, wallNow: Double) {
         for record in records where sessions[SessionKey(record.id)] == nil && activity[SessionKey(record.id)] == nil {
             let expiresAt = record.expiresAt ?? (record.updatedAt + idleTimeout)
-            let last = monotonicNow - (wallNow - (expiresAt - idleTimeout))
-            activity[SessionKey(record.id)] = last
-            earliestExpiry = min(earliestExpiry, last + idleTimeout)
+            trackStoredActive(SessionKey(record.id), lastActivity: monotonicNow - (wallNow - (expiresAt - idleTimeout)))
         }
+    }
+
+    /// Idle expiry of a session known only from the store, as if its last request came at `lastActivity`.
+    private func trackStoredActive(_ key: SessionKey, lastActivity: Double) {
+        activity[key] = lastActivity
+        earliestExpiry = min(earliestExpiry, lastActivity + idleTimeout)
     }
 
     /// A stored-only active session that a live engine holds: its expiry is looked at again in
     /// `seconds` (when that engine's lease would end if it stopped renewing).
     func recheckStoredActive(_ id: String, inSeconds seconds: Double, monotonicNow: Double) {
         guard sessions[SessionKey(id)] == nil else { return }
-        let last = monotonicNow + seconds - idleTimeout
-        activity[SessionKey(id)] = last
-        earliestExpiry = min(earliestExpiry, last + idleTimeout)
+        trackStoredActive(SessionKey(id), lastActivity: monotonicNow + seconds - idleTimeout)
     }
 
     // MARK: - Making sessions
