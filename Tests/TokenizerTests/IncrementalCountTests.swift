@@ -13,10 +13,18 @@ import Tokenizer
         don'T WE'LL you've he'd I'm 'S 's  '  ''' ...   \n \n\n\n    end
         """
 
+    /// Runs a match reads to their end, longer than any fixed margin: `\s*[\r\n]+` makes "\n" + 40
+    /// spaces + "\n" one piece, but "\n" + 40 spaces two; o200k makes "日LTL…" two pieces until a
+    /// lower-case letter comes (issue 19).
+    static let longRuns = "a\n" + String(repeating: " ", count: 40) + "\nb" + String(repeating: "\u{3000}", count: 20)
+        + "\r\n" + String(repeating: "\t ", count: 30) + "\u{2029}x" + String(repeating: "\n", count: 50)
+        + String(repeating: " ", count: 50) + "日本語のテキスト。" + String(repeating: "\u{A0}", count: 20) + "\n!"
+        + "日" + String(repeating: "LT", count: 20) + "é ʰ" + String(repeating: "ǅ\u{0301}A", count: 12) + "ß 'LL 's"
+
     static func texts() throws -> [String] {
         let adversarial = try Fixtures.text(Fixtures.tokenizerDirectory.appendingPathComponent("adversarial.txt"))
         let scalars = Array(adversarial.unicodeScalars)
-        var texts = [crafted, String(repeating: crafted, count: 3)]
+        var texts = [crafted, String(repeating: crafted, count: 3), longRuns]
         for start in stride(from: 0, to: min(scalars.count, 24_000), by: 4_000) {
             var slice = String.UnicodeScalarView()
             slice.append(contentsOf: scalars[start ..< min(scalars.count, start + 1_200)])
@@ -50,7 +58,8 @@ import Tokenizer
         for (index, text) in try Self.texts().enumerated() {
             // One scalar at a time for the crafted text (every boundary); longer chunks elsewhere (the
             // oracle recounts every prefix: quadratic in debug builds).
-            for (maxChunk, seed) in (index == 0 ? [(1, 1), (3, 2), (12, 3)] : [(5, 2), (24, 3)]) as [(Int, UInt64)] {
+            let oneAtATime = index == 0 || index == 2
+            for (maxChunk, seed) in (oneAtATime ? [(1, 1), (3, 2), (12, 3)] : [(5, 2), (24, 3)]) as [(Int, UInt64)] {
                 var settled: SettledPrefix?
                 var grown = ""
                 var mismatches = 0
@@ -72,6 +81,63 @@ import Tokenizer
                 if index == 1 { #expect((settled?.bytes ?? 0) > text.utf8.count - 400) }
             }
         }
+    }
+
+    /// Short random texts of the characters whose runs and lookahead decide where a piece ends
+    /// (letters of every case class and runs of them, marks, apostrophes and contraction letters,
+    /// digits, symbols, Unicode whitespace and runs of it, line breaks), grown 1–4 scalars at a
+    /// time. Counts can agree by chance, so the claim itself is checked too: the pieces before each
+    /// settled boundary are the pieces the finished text has there (`pieceRanges`, checked against
+    /// PCRE2 by `SplitScannerTests`). Without the trailing whitespace run or the trailing letter
+    /// run taken back (`SettleLimit`), this fails.
+    @Test(arguments: ["o200k_base", "cl100k_base"])
+    func randomShortTextsSettleOnlyFinalBoundaries(encoding: String) throws {
+        let tokenizer = try Tokenizers.named(encoding)
+        let encodingWithPieces = try BPEEncoding.named(encoding)
+        let alphabet: [String] = [" ", "\n", "\t", "\r", "\u{3000}", "\u{A0}", "    ", "\n   ", "x", "l", "s", "d", "m", "L", "T",
+                                  "A", "LTLT", "ABCD", "ǅ", "ʰ", "é", "ſ", "\u{0301}", "日", "'", "!", "/", "1", "😀"]
+        var random = SeededGenerator(seed: 19)
+        var wrongCounts = 0, wrongBoundaries = 0
+        for _ in 0 ..< 3_000 {
+            let length = 3 + Int(random.next() % 20)
+            let text = (0 ..< length).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] }.joined()
+            let finalPieces = encodingWithPieces.pieceRanges(text)
+            var grown = "", settled: SettledPrefix?
+            for chunk in Self.chunks(text, maxChunk: 4, seed: random.next()) {
+                grown += chunk
+                let counted: Int
+                (counted, settled) = tokenizer.countAppending(grown, settled: settled)
+                if counted != tokenizer.count(grown) {
+                    wrongCounts += 1
+                    if wrongCounts < 4 { Issue.record("\(encoding): \(counted) ≠ \(tokenizer.count(grown)) for \(grown.debugDescription)") }
+                }
+                guard let boundary = settled?.bytes, boundary > 0 else { continue }
+                let before = { (pieces: [Range<Int>]) in pieces.filter { $0.upperBound <= boundary } }
+                if before(encodingWithPieces.pieceRanges(grown)) != before(finalPieces)
+                    || !finalPieces.contains(where: { $0.lowerBound == boundary })
+                {
+                    wrongBoundaries += 1
+                    if wrongBoundaries < 4 { Issue.record("\(encoding): byte \(boundary) of \(grown.debugDescription) settled, not final in \(text.debugDescription)") }
+                }
+            }
+        }
+        #expect(wrongCounts == 0 && wrongBoundaries == 0)
+    }
+
+    /// What is rescanned at each chunk is about one piece: the settled prefix trails the end by the
+    /// 4-character lookahead and the piece it falls in, not by a fixed margin (it was 32 bytes).
+    @Test(arguments: ["o200k_base", "cl100k_base"])
+    func settledPrefixTrailsTheEndByAboutOnePiece(encoding: String) throws {
+        let tokenizer = try Tokenizers.named(encoding)
+        let turn = Array(String(repeating: "So the panels, they'd cover about 40 square metres? I don't know. ", count: 30).utf8)
+        var grown = "", settled: SettledPrefix?, unsettled = 0, chunks = 0
+        for start in stride(from: 0, to: turn.count, by: 5) {
+            grown += String(decoding: turn[start ..< min(turn.count, start + 5)], as: UTF8.self)
+            (_, settled) = tokenizer.countAppending(grown, settled: settled)
+            unsettled += grown.utf8.count - (settled?.bytes ?? 0)
+            chunks += 1
+        }
+        #expect(Double(unsettled) / Double(chunks) < 12, "mean unsettled bytes per chunk")
     }
 
     /// Without settled pieces (SentencePiece merges across the whole text) the count is the whole count.
