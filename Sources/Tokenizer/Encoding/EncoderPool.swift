@@ -1,25 +1,51 @@
 import Foundation
+import Synchronization
 
 /// Per-thread encoders lent out one call at a time: the vocabulary is shared and immutable, the
 /// scratch (match data, merge buffers, piece cache) is not. An encoder returns to the pool after the
 /// call, so its piece cache stays warm for the next one.
+///
+/// One encoder waits in an atomic slot, the rest under a lock: a call from one thread at a time (a
+/// relay's turn-sized counts, a streamed turn's chunks) takes and returns it with two atomic
+/// exchanges instead of two `NSLock` round trips and an array pop and push (~250 of the ~1,450
+/// instructions of a streamed chunk's `countAppending`, callgrind).
 final class EncoderPool<Encoder: AnyObject>: @unchecked Sendable {
-    // @unchecked: `idle` is only touched under `lock`.
+    // @unchecked: `idle` is only touched under `lock`; `slot` holds a +1 reference or 0.
+    private let slot = Atomic<UInt>(0)
     private let lock = NSLock()
     private var idle: [Encoder] = []
+
+    deinit {
+        let parked = slot.exchange(0, ordering: .acquiring)
+        if parked != 0 { Unmanaged<Encoder>.fromOpaque(UnsafeRawPointer(bitPattern: parked)!).release() }
+    }
 
     /// Runs `body` with an idle encoder, or a new one from `make`.
     @inline(__always)
     func withEncoder<Result>(make: () -> Encoder, _ body: (Encoder) throws -> Result) rethrows -> Result {
-        lock.lock()
-        let encoder = idle.popLast() ?? make()
-        lock.unlock()
-        defer {
-            lock.lock()
-            idle.append(encoder)
-            lock.unlock()
-        }
+        let encoder = take() ?? make()
+        defer { give(encoder) }
         return try body(encoder)
+    }
+
+    @inline(__always)
+    private func take() -> Encoder? {
+        let parked = slot.exchange(0, ordering: .acquiring)
+        if parked != 0 { return Unmanaged<Encoder>.fromOpaque(UnsafeRawPointer(bitPattern: parked)!).takeRetainedValue() }
+        lock.lock()
+        defer { lock.unlock() }
+        return idle.popLast()
+    }
+
+    @inline(__always)
+    private func give(_ encoder: Encoder) {
+        let reference = Unmanaged.passRetained(encoder)
+        let parked = UInt(bitPattern: reference.toOpaque())
+        if slot.compareExchange(expected: 0, desired: parked, ordering: .releasing).exchanged { return }
+        reference.release()
+        lock.lock()
+        idle.append(encoder)
+        lock.unlock()
     }
 }
 
