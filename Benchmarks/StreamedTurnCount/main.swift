@@ -2,36 +2,34 @@
 // the whole turn recounted at every chunk (what the engine did), `countAppending` from the settled
 // prefix (what it does), and the whole turn counted once (the floor). Prints µs per turn.
 //
-//   swift run -c release StreamedTurnCount [repetitions] [encoding]
+//   swift run -c release StreamedTurnCount [repetitions] [encoding] [corpus folder]
+//
+// Without a corpus, one English turn is repeated: every piece is in the memo after the first pass
+// (the lower bound of the work). With a corpus (e.g. the held-out one of
+// `Benchmarks/tokenizer_heldout_corpus.py`), every turn is a new 2,000-byte slice of its files, as a
+// relay sees them: turns alternate between streamed and counted once, so both meet text the
+// process has not counted before, and the ratio is of the two means.
 import Foundation
 import Tokenizer
 
 let arguments = CommandLine.arguments
 let repetitions = arguments.count > 1 ? Int(arguments[1])! : 500
 let tokenizer = try Tokenizers.named(arguments.count > 2 ? arguments[2] : "o200k_base")
-let sentence = "So the panels, they'd cover about 40 square metres? I don't know, we'll see. "
-let turn = Array(String(repeating: sentence, count: 30).utf8.prefix(2_000))
-let chunks = stride(from: 0, to: turn.count, by: 5).map { String(decoding: turn[$0 ..< min(turn.count, $0 + 5)], as: UTF8.self) }
-let whole = String(decoding: turn, as: UTF8.self)
-precondition(chunks.count == 400)
+let turnBytes = 2_000, chunkBytes = 5
 
-func measure(_ name: String, _ body: () -> Int) {
-    var checksum = body()  // warm the caches
-    let clock = ContinuousClock()
-    let elapsed = clock.measure { for _ in 0 ..< repetitions { checksum &+= body() } }
-    let micros = Double(elapsed.components.attoseconds) / 1e12 + Double(elapsed.components.seconds) * 1e6
-    print("\(name): \(String(format: "%.1f", micros / Double(repetitions))) µs per turn (checksum \(checksum))")
-}
-
-measure("recount the whole turn at each of 400 chunks") {
-    var text = "", last = 0
-    for chunk in chunks {
-        text += chunk
-        last = tokenizer.count(text)
+/// `bytes` cut into chunks of at most `chunkBytes`, never inside a character (a transcriber sends text).
+func chunks(_ bytes: ArraySlice<UInt8>) -> [String] {
+    var result = [String](), start = bytes.startIndex
+    while start < bytes.endIndex {
+        var end = min(bytes.endIndex, start + chunkBytes)
+        while end < bytes.endIndex && bytes[end] & 0xC0 == 0x80 { end += 1 }
+        result.append(String(decoding: bytes[start ..< end], as: UTF8.self))
+        start = end
     }
-    return last
+    return result
 }
-measure("countAppending at each of 400 chunks") {
+
+func streamed(_ chunks: [String]) -> Int {
     var text = "", last = 0
     var settled: SettledPrefix?
     for chunk in chunks {
@@ -40,4 +38,66 @@ measure("countAppending at each of 400 chunks") {
     }
     return last
 }
+
+let clock = ContinuousClock()
+func micros(_ duration: Duration) -> Double {
+    Double(duration.components.attoseconds) / 1e12 + Double(duration.components.seconds) * 1e6
+}
+
+if arguments.count > 3 {
+    // Unseen turns: 2,000-byte slices (cut at a character) of every file, in order.
+    let folder = URL(fileURLWithPath: arguments[3])
+    let files = try FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)
+        .filter { $0.pathExtension == "txt" }.sorted { $0.path < $1.path }
+    var turns = [ArraySlice<UInt8>]()
+    for file in files {
+        let bytes = try Array(Data(contentsOf: file))
+        var start = 0
+        while start + turnBytes <= bytes.count {
+            var end = start + turnBytes
+            while end < bytes.count && bytes[end] & 0xC0 == 0x80 { end += 1 }
+            turns.append(bytes[start ..< end])
+            start = end
+        }
+    }
+    var streamTime = Duration.zero, onceTime = Duration.zero, streamTurns = 0, onceTurns = 0, checksum = 0
+    for (index, turn) in turns.enumerated() {
+        let pieces = chunks(turn)
+        if index % 2 == 0 {
+            streamTime += clock.measure { checksum &+= streamed(pieces) }
+            streamTurns += 1
+        } else {
+            let whole = String(decoding: turn, as: UTF8.self)
+            onceTime += clock.measure { checksum &+= tokenizer.count(whole) }
+            onceTurns += 1
+        }
+    }
+    let stream = micros(streamTime) / Double(streamTurns), once = micros(onceTime) / Double(onceTurns)
+    print("unseen turns of \(turnBytes) bytes from \(files.count) files: streamed as \(chunkBytes)-byte chunks "
+        + "\(String(format: "%.1f", stream)) µs per turn (\(streamTurns) turns), counted once "
+        + "\(String(format: "%.1f", once)) µs (\(onceTurns) turns): \(String(format: "%.2f", stream / once))× (checksum \(checksum))")
+    exit(0)
+}
+
+let sentence = "So the panels, they'd cover about 40 square metres? I don't know, we'll see. "
+let turn = Array(String(repeating: sentence, count: 30).utf8.prefix(turnBytes))
+let turnChunks = chunks(turn[...])
+let whole = String(decoding: turn, as: UTF8.self)
+precondition(turnChunks.count == 400)
+
+func measure(_ name: String, _ body: () -> Int) {
+    var checksum = body()  // warm the caches
+    let elapsed = clock.measure { for _ in 0 ..< repetitions { checksum &+= body() } }
+    print("\(name): \(String(format: "%.1f", micros(elapsed) / Double(repetitions))) µs per turn (checksum \(checksum))")
+}
+
+measure("recount the whole turn at each of 400 chunks") {
+    var text = "", last = 0
+    for chunk in turnChunks {
+        text += chunk
+        last = tokenizer.count(text)
+    }
+    return last
+}
+measure("countAppending at each of 400 chunks") { streamed(turnChunks) }
 measure("count the whole turn once") { tokenizer.count(whole) }
