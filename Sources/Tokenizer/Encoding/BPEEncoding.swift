@@ -168,8 +168,9 @@ public final class BPEEncoding: TextTokenizer, @unchecked Sendable {
     }
 
     /// `TextTokenizer.countAppending`: counts from the settled prefix on, and settles the pieces
-    /// that end at or before `SettleLimit` (≤ 4 characters before a trailing whitespace run), so a
-    /// turn streamed as n chunks rescans about one piece per chunk, not the whole turn. Exact
+    /// that end at or before `SettleLimit` (3 characters before the trailing whitespace or letter
+    /// run), so a turn streamed as n chunks rescans a few pieces per chunk (~3 on English), not the
+    /// whole turn. Exact
     /// (`IncrementalCountTests`). A pattern the scanners were not written for settles nothing: what
     /// its matches look at past their ends is not known.
     public func countAppending(_ text: String, settled: SettledPrefix?) -> (tokens: Int, settled: SettledPrefix?) {
@@ -177,7 +178,7 @@ public final class BPEEncoding: TextTokenizer, @unchecked Sendable {
             var from = settled ?? SettledPrefix(bytes: 0, tokens: 0)
             if from.bytes > bytes.count { from = SettledPrefix(bytes: 0, tokens: 0) }
             let tail = UnsafeBufferPointer(rebasing: bytes[from.bytes...])
-            let settleBy = scanner == .none ? -1 : SettleLimit.of(bytes) - from.bytes
+            let settleBy = scanner == .none ? -1 : SettleLimit.of(bytes, notBelow: from.bytes) - from.bytes
             let counted = withEncoder { $0.countPieces(tail, settleBy: settleBy) }
             var next = from
             if settleBy >= 0 && counted.settledAt > 0 {

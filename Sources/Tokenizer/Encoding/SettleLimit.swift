@@ -25,9 +25,10 @@ enum SettleLimit {
     /// Characters a piece's match reads past its end outside the trailing run: `'ll`, `'re`, `'ve`.
     static let lookaheadCharacters = 3
 
-    /// The byte offset in `text` (valid UTF-8) at or before which a piece boundary is final; 0 when
-    /// nothing is.
-    static func of(_ text: UnsafeBufferPointer<UInt8>) -> Int {
+    /// The byte offset in `text` (valid UTF-8) at or before which a piece boundary is final, or
+    /// `floor` (what is already settled) when nothing past it is. The walk back stops at `floor`: a
+    /// trailing run as long as the turn would otherwise be walked at every chunk.
+    static func of(_ text: UnsafeBufferPointer<UInt8>, notBelow floor: Int = 0) -> Int {
         guard let base = text.baseAddress else { return 0 }
         let table = CharacterClassTable.shared
         func run(endingAt end: Int) -> (start: Int, run: Run) {
@@ -39,7 +40,7 @@ enum SettleLimit {
         if end > 0 {
             let trailing = run(endingAt: end).run
             if trailing != .other {
-                while end > 0 {
+                while end > floor {
                     let (start, run) = run(endingAt: end)
                     guard run == trailing else { break }
                     end = start
@@ -47,7 +48,7 @@ enum SettleLimit {
             }
         }
         for _ in 0 ..< lookaheadCharacters {
-            if end == 0 { return 0 }
+            if end <= floor { return floor }
             end = startOfScalar(endingAt: end, in: text)
         }
         return end
