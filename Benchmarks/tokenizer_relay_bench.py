@@ -1,19 +1,21 @@
 #!/usr/bin/env python3
 """What a relay sees: every file of a corpus timed once per round, on text the encoder has not seen.
 
-    pip install tiktoken==0.14.0 fastokens gigatoken riptoken bpe-openai   # whichever install
+    pip install tiktoken==0.14.0 sentencepiece==0.2.3 fastokens gigatoken riptoken bpe-openai   # whichever install
     swift build -c release --product TokenizerThroughput
-    python3 Benchmarks/tokenizer_relay_bench.py [--corpus DIR] [--warm-corpus DIR] [--encoding o200k_base]
+    python3 Benchmarks/tokenizer_relay_bench.py [--corpus DIR] [--warm-corpus DIR] [--encoding o200k_base|cl100k_base|gemma3|gemma4]
         [--rounds 5] [--chunk 0|512] [--peers fastokens,gigatoken,riptoken,bpe-openai,quicktok]
 
 Two states per contestant, each measured on every file in every round, all interleaved:
 - cold: a fresh encoder per file per round (for peers a new instance, built untimed);
 - warm: a fresh encoder that first encoded `--warm-corpus` (untimed, at most `--warm-bytes`), a
   corpus other than the timed one: a process that has served other turns, not these.
-tiktoken keeps no state between calls, so one instance serves both. Before timing, each peer's ids
-and ours are compared with tiktoken's on every file (whole or in `--chunk` calls); a peer that
+tiktoken keeps no state between calls, so one instance serves both. For the Gemma models the
+reference is the sentencepiece library (C++, no cache between calls either) and there are no peers:
+none that pip installs here loads a SentencePiece model and matches it exactly. Before timing, each peer's ids
+and ours are compared with the reference's on every file (whole or in `--chunk` calls); a peer that
 differs or does not install is skipped with the reason. Per file: the median over rounds of the
-same-round ratio tiktoken time / contestant time. Corpus: the median over rounds of the summed
+same-round ratio reference time / contestant time. Corpus: the median over rounds of the summed
 times' ratio. `min` is the weakest file's median ratio.
 """
 import argparse, array, os, pathlib, statistics, subprocess, sys, tempfile, time
@@ -22,7 +24,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 VOCAB = pathlib.Path(os.environ.get("TOKENBUDGET_VOCAB_DIR", pathlib.Path.home() / ".cache/tokenbudget/vocab"))
 SHARED = ROOT.parent / "shared" / "corpus"
 p = argparse.ArgumentParser()
-p.add_argument("--encoding", default="o200k_base", choices=["o200k_base", "cl100k_base"])
+p.add_argument("--encoding", default="o200k_base", choices=["o200k_base", "cl100k_base", "gemma3", "gemma4"])
 p.add_argument("--corpus", default=str(SHARED))
 p.add_argument("--warm-corpus", default=None, help="default: the shared corpus, or --heldout when timing it")
 p.add_argument("--warm-bytes", type=int, default=2_000_000)
@@ -47,14 +49,25 @@ for path in sorted(warm_corpus.rglob("*.txt")):
 # Warmed in slices of ~64 KB (bpe-openai refuses calls over 200,000 tokens); ours reads whole files.
 warm_texts = [text[i : i + 65_536] for text in (path.read_text("utf-8") for path in warm_files) for i in range(0, len(text), 65_536)]
 
-import tiktoken, tiktoken.load
-import tiktoken_ext.openai_public as openai_public
+GEMMA = args.encoding.startswith("gemma")
+if GEMMA:
+    import sentencepiece
 
-vocab_path = str(VOCAB / f"{args.encoding}.tiktoken")
-original = tiktoken.load.load_tiktoken_bpe
-openai_public.load_tiktoken_bpe = lambda url, expected_hash=None: original(vocab_path, expected_hash)
-spec = getattr(openai_public, args.encoding)()
-reference = tiktoken.Encoding(**spec)
+    model = sentencepiece.SentencePieceProcessor(model_file=str(VOCAB / f"{args.encoding}_maxtext.spm.model"))
+    reference_name = f"sentencepiece {sentencepiece.__version__}"
+    reference_encode = model.encode  # no BOS/EOS: the ids scripts/make_gemma_fixtures.py records
+    args.peers = ""
+else:
+    import tiktoken, tiktoken.load
+    import tiktoken_ext.openai_public as openai_public
+
+    vocab_path = str(VOCAB / f"{args.encoding}.tiktoken")
+    original = tiktoken.load.load_tiktoken_bpe
+    openai_public.load_tiktoken_bpe = lambda url, expected_hash=None: original(vocab_path, expected_hash)
+    spec = getattr(openai_public, args.encoding)()
+    reference = tiktoken.Encoding(**spec)
+    reference_name = f"tiktoken {tiktoken.__version__}"
+    reference_encode = reference.encode_ordinary
 
 
 def fastokens_factory():
@@ -100,7 +113,7 @@ def chunks(data):
 
 
 inputs = {path: chunks(path.read_bytes()) for path in files}
-expected = {path: [token for piece in pieces for token in reference.encode_ordinary(piece)] for path, pieces in inputs.items()}
+expected = {path: [token for piece in pieces for token in reference_encode(piece)] for path, pieces in inputs.items()}
 
 peers = {}
 for name in [name for name in args.peers.split(",") if name]:
@@ -112,7 +125,7 @@ for name in [name for name in args.peers.split(",") if name]:
         for path, pieces in inputs.items():
             got = [token for piece in pieces for token in encode(piece)]
             if list(got) != expected[path]:
-                raise RuntimeError(f"ids differ from tiktoken on {path.name}")
+                raise RuntimeError(f"ids differ from {reference_name} on {path.name}")
         peers[name] = factory
         print(f"peer {name}: exact on {len(files)} files (built in {1000 * built:.0f} ms)", file=sys.stderr)
     except Exception as error:  # not installed, inexact, or no such API: say so and go on
@@ -133,14 +146,14 @@ with tempfile.TemporaryDirectory() as scratch:
         out = pathlib.Path(scratch, "ids")
         ask(f"ids {args.encoding} {path} {args.chunk} {out}")
         if array.array("I", out.read_bytes()).tolist() != expected[path]:
-            sys.exit(f"tokenbudget: ids differ from tiktoken on {path.name}")
+            sys.exit(f"tokenbudget: ids differ from {reference_name} on {path.name}")
 print(f"tokenbudget: exact on {len(files)} files", file=sys.stderr)
 
 
 def ours(path, state):
     ns, tokens = ask(f"{args.mode} {args.encoding} {path} {args.chunk} {state}")
     if int(tokens) != len(expected[path]):
-        sys.exit(f"{path.name}: tokenbudget counted {tokens}, tiktoken {len(expected[path])}")
+        sys.exit(f"{path.name}: tokenbudget counted {tokens}, {reference_name} {len(expected[path])}")
     return int(ns) / 1e9
 
 
@@ -164,11 +177,11 @@ def peer_time(factory, path, state):
 
 contestants = ["tokenbudget"] + list(peers)
 states = ["cold", "warm"]
-times = {(c, s): {path: [] for path in files} for c in contestants + ["tiktoken"] for s in states}
+times = {(c, s): {path: [] for path in files} for c in contestants + ["reference"] for s in states}
 for round_index in range(args.rounds):
     for path in files:
         for state in states:
-            times[("tiktoken", state)][path].append(timed(reference.encode_ordinary, inputs[path]))
+            times[("reference", state)][path].append(timed(reference_encode, inputs[path]))
             times[("tokenbudget", state)][path].append(ours(path, state))
             for name, factory in peers.items():
                 times[(name, state)][path].append(peer_time(factory, path, state))
@@ -177,13 +190,13 @@ for round_index in range(args.rounds):
 total_mb = sum(path.stat().st_size for path in files) / 1e6
 label = "whole files" if args.chunk == 0 else f"{args.chunk}-byte calls"
 print(f"{args.encoding}, {label}, {args.rounds} rounds, corpus {corpus} ({len(files)} files, {total_mb:.2f} MB), "
-      f"warm on {len(warm_files)} files of {warm_corpus} ({warm_size / 1e6:.2f} MB); ratios = tiktoken time / contestant time")
+      f"warm on {len(warm_files)} files of {warm_corpus} ({warm_size / 1e6:.2f} MB); ratios = {reference_name} time / contestant time")
 print(f"{'contestant':<14}{'state':<6}{'MB/s':>8}{'corpus':>9}{'min file':>22}{'vs fastokens':>14}")
 summary = {}
 for state in states:
-    base = times[("tiktoken", state)]
+    base = times[("reference", state)]
     base_sums = [sum(base[path][r] for path in files) for r in range(args.rounds)]
-    print(f"{'tiktoken':<14}{state:<6}{total_mb / statistics.median(base_sums):>8.1f}{1:>8.2f}x")
+    print(f"{reference_name.split()[0][:13]:<14}{state:<6}{total_mb / statistics.median(base_sums):>8.1f}{1:>8.2f}x")
     for name in contestants:
         mine = times[(name, state)]
         sums = [sum(mine[path][r] for path in files) for r in range(args.rounds)]
@@ -198,7 +211,7 @@ for state in states:
         print(f"{name:<14}{state:<6}{total_mb / statistics.median(sums):>8.1f}{corpus_ratio:>8.2f}x"
               f"{weakest.name[:12]:>13} {per_file[weakest]:>6.2f}x{versus}")
 print()
-print("per file, tokenbudget / fastokens ratios to tiktoken (cold, warm):")
+print(f"per file, tokenbudget / fastokens ratios to {reference_name} (cold, warm):")
 for path in files:
     row = [f"{summary[(name, s)][1][path]:.2f}" for name in ["tokenbudget"] + (["fastokens"] if "fastokens" in peers else []) for s in states]
     print(f"  {path.name:<24}" + "  ".join(f"{value:>6}" for value in row))
