@@ -1,20 +1,27 @@
 /// Counting a Gemma turn that grows by appending (a turn streamed in chunks) from its settled prefix on.
 ///
-/// Why a segment start b (offsets in normalized bytes) with b + `longestPiece` ≤ end is settled:
+/// Why a segment start b is settled when no position before b is open (offsets in normalized bytes;
+/// a position is open when all the text from it to the end is the beginning of a user-defined piece,
+/// `UserDefinedMatcher.mayGrow`):
 /// - The encoder's scan (`forEachSegment`) goes left to right and decides at each character from
-///   the longest user-defined piece starting there, which reads at most `longestPiece` bytes (Gemma
-///   3 and 4: 93, 31 escaped spaces), and from whether a U+2581 starts there and the byte before it.
-///   It reads nothing else. Normalization is per byte, so appended text only appends normalized bytes.
-/// - So every decision at a character before b reads only bytes already there and is the same
-///   whatever is appended: no piece starting before b can come to match across b (`<s` + `ub>` is
-///   `<sub>`, a run of 20 spaces grows to 31), none can appear or vanish at q < b. The segments before
-///   b are the same and merge to the same ids: they never cross b.
+///   the longest user-defined piece starting there and from whether a U+2581 starts there and the
+///   byte before it. It reads nothing else. Normalization is per byte, so appended text only appends
+///   normalized bytes.
+/// - At a position that is not open, the match walk stops on a byte already there, so the longest
+///   match is the same whatever is appended (`<ta` + `ble>` is open at `<`; `<tax` is not). So with
+///   no open position before b, every decision before b is the same: no piece starting before b can
+///   come to match across b (`<s` + `ub>` is `<sub>`, a run of 20 spaces grows to 31), none can appear
+///   or vanish at q < b. The segments before b are the same and merge to the same ids: none crosses b.
 /// - b stays a segment start: the piece that ends there was decided before b; a piece that starts
 ///   there only grows with more text (the longest match never disappears); an escaped space after a
 ///   byte not in `spaceJoins` still cuts (its bytes and the one before it are there), or starts a piece.
 /// A scan begun at b with b as its segment start makes the same decisions from b on as the scan of
 /// the whole text, so the settled count plus the count from b on is the whole count. A boundary inside
-/// a user-defined piece is never a segment start, so it is never settled.
+/// a user-defined piece is never a segment start, so it is never settled. Only the last
+/// `longestPiece` bytes (93 for Gemma 3 and 4) can be open, and for Gemma none is followed by a
+/// segment start (no user-defined piece extends another but the runs, whose every length is a piece,
+/// or holds a byte that starts one past its first): the settled prefix ends at the last segment
+/// start, the last word. `GemmaIncrementalCountTests` checks a model where that is not so.
 extension SentencePieceEncoding {
     /// `TextTokenizer.countAppending`: counts from the settled prefix on, so a turn streamed as n
     /// chunks costs O(total bytes), not O(n × bytes). Exact (`GemmaIncrementalCountTests`).
@@ -34,11 +41,11 @@ extension SentencePieceEncoder {
     /// `text` (0 when there is none) with the number of ids before it.
     func countSettling(_ text: UnsafeBufferPointer<UInt8>) -> (total: Int, settledAt: Int, settledTokens: Int) {
         normalize(text)
-        let settleBy = normalized.count - vocabulary.userDefined.longestPiece
+        let open = firstOpenPosition()
         var total = 0
         var settled = (at: 0, tokens: 0)
         forEachSegment { start, segment, frozen in
-            if start <= settleBy { settled = (start, total) }
+            if start <= open { settled = (start, total) }
             total += count(segment, frozen)
             return true
         }
@@ -50,5 +57,17 @@ extension SentencePieceEncoder {
             normalizedOffset -= text[offset] == 0x20 ? SentencePieceVocabulary.space.count : 1
         }
         return (total, offset, settled.tokens)
+    }
+
+    /// The first open position of `normalized` (see above), or its length when there is none.
+    private func firstOpenPosition() -> Int {
+        let matcher = vocabulary.userDefined
+        return normalized.withUnsafeBufferPointer { bytes in
+            for position in max(0, bytes.count - matcher.longestPiece) ..< bytes.count
+            where matcher.mayStart(with: bytes[position]) && matcher.mayGrow(in: bytes, from: position) {
+                return position
+            }
+            return bytes.count
+        }
     }
 }
