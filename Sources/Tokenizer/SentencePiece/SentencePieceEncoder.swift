@@ -66,6 +66,10 @@ final class SentencePieceEncoder {
 
     /// Normalizes `text` into `normalized` (identity, spaces escaped as U+2581).
     func normalize(_ text: UnsafeBufferPointer<UInt8>) {
+        // Filled as a local and put back: appending to the stored property checks exclusivity at
+        // every byte.
+        var normalized = self.normalized
+        self.normalized = []
         normalized.removeAll(keepingCapacity: true)
         normalized.reserveCapacity(text.count + text.count / 2)
         for byte in text {
@@ -75,6 +79,7 @@ final class SentencePieceEncoder {
                 normalized.append(byte)
             }
         }
+        self.normalized = normalized
     }
 
     /// Calls `body` with the offset in `normalized`, bytes and `RankTable.none` of each segment of
