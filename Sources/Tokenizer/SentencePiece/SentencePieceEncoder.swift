@@ -48,8 +48,11 @@ final class SentencePieceEncoder {
     /// The number of ids of one segment, or 1 for a user-defined piece.
     func count(_ segment: UnsafeRawBufferPointer, _ frozen: Rank) -> Int {
         guard frozen == RankTable.none else { return 1 }
+        let hash = xxh3(segment)
+        // A cached segment's count is the length of its ids' range: nothing is copied.
+        if let cached = cache.lookup(segment, hash: hash) { return cached.count }
         scratch.removeAll(keepingCapacity: true)
-        appendSegment(segment, into: &scratch)
+        merge(segment, hash: hash, into: &scratch)
         return scratch.count
     }
 
@@ -59,6 +62,11 @@ final class SentencePieceEncoder {
             cache.appendTokens(cached, to: &output)
             return
         }
+        merge(segment, hash: hash, into: &output)
+    }
+
+    /// Appends the ids of `segment`, which is not in the cache, to `output`, and caches them.
+    private func merge(_ segment: UnsafeRawBufferPointer, hash: UInt64, into output: inout [Rank]) {
         let first = output.count
         merger.encode(segment, vocabulary: vocabulary, into: &output)
         cache.insert(segment, hash: hash, tokens: output[first...])
