@@ -16,12 +16,14 @@
 ///   there only grows with more text (the longest match never disappears); an escaped space after a
 ///   byte not in `spaceJoins` still cuts (its bytes and the one before it are there), or starts a piece.
 /// A scan begun at b with b as its segment start makes the same decisions from b on as the scan of
-/// the whole text, so the settled count plus the count from b on is the whole count. A boundary inside
-/// a user-defined piece is never a segment start, so it is never settled. Only the last
-/// `longestPiece` bytes (93 for Gemma 3 and 4) can be open, and for Gemma none is followed by a
-/// segment start (no user-defined piece extends another but the runs, whose every length is a piece,
-/// or holds a byte that starts one past its first): the settled prefix ends at the last segment
-/// start, the last word. `GemmaIncrementalCountTests` checks a model where that is not so.
+/// the whole text, so the settled count plus the count from b on is the whole count; and a position
+/// before b that was not open stays so, so each call scans and checks only the text after the
+/// previous settled prefix. A boundary inside a user-defined piece is never a segment start, so it
+/// is never settled. Only the last `longestPiece` bytes (93 for Gemma 3 and 4) can be open, and for
+/// Gemma none is followed by a segment start (no user-defined piece extends another but the runs,
+/// whose every length is a piece, or holds a byte that starts one past its first): the settled
+/// prefix ends at the last segment start, the last word. `GemmaIncrementalCountTests` checks a
+/// model where that is not so.
 extension SentencePieceEncoding {
     /// `TextTokenizer.countAppending`: counts from the settled prefix on, so a turn streamed as n
     /// chunks costs O(total bytes), not O(n × bytes). Exact (`GemmaIncrementalCountTests`).
@@ -59,7 +61,8 @@ extension SentencePieceEncoder {
         return (total, offset, settled.tokens)
     }
 
-    /// The first open position of `normalized` (see above), or its length when there is none.
+    /// The first open position of `normalized` (see above), or its length when there is none. Positions
+    /// inside a matched piece, which the scan skips, are checked too: that can only settle less.
     private func firstOpenPosition() -> Int {
         let matcher = vocabulary.userDefined
         return normalized.withUnsafeBufferPointer { bytes in
