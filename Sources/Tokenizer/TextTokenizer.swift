@@ -18,7 +18,8 @@ public protocol TextTokenizer: AnyObject, Sendable {
 }
 
 /// What `countAppending` keeps of a growing text: the first `bytes` bytes hold `tokens` tokens
-/// whatever is appended later (they end at a pre-tokenizer piece boundary far enough from the end).
+/// whatever is appended later (they end at a boundary no merge crosses, far enough from the end:
+/// a pre-tokenizer piece's for BPE, a segment's for SentencePiece).
 public struct SettledPrefix: Sendable, Equatable {
     public var bytes: Int
     public var tokens: Int
@@ -34,8 +35,8 @@ extension TextTokenizer {
     /// it is settled for the next call. `settled` must come from a previous call on a prefix of
     /// `text` (nil: count from the start). Exact: equal to `count(text)`.
     ///
-    /// This default counts the whole text (SentencePiece merges across the whole text: no prefix is
-    /// settled); `BPEEncoding` counts only from the settled prefix on.
+    /// This default counts the whole text; `BPEEncoding` and `SentencePieceEncoding` count only from
+    /// the settled prefix on.
     public func countAppending(_ text: String, settled: SettledPrefix?) -> (tokens: Int, settled: SettledPrefix?) {
         (count(text), nil)
     }

@@ -12,7 +12,7 @@ import Foundation
 /// Segments are mostly words and repeat, so their ids are cached by XXH3 like tiktoken pieces.
 final class SentencePieceEncoder {
     let vocabulary: SentencePieceVocabulary
-    private var normalized: [UInt8] = []
+    private(set) var normalized: [UInt8] = []
     private var merger = SymbolMerger()
     private let cache = PieceCache()
     private var scratch: [Rank] = []
@@ -23,7 +23,8 @@ final class SentencePieceEncoder {
 
     /// Appends the ids of `text` to `output`.
     func encode(_ text: UnsafeBufferPointer<UInt8>, into output: inout [Rank]) {
-        forEachSegment(text) { segment, frozen in
+        normalize(text)
+        forEachSegment { _, segment, frozen in
             if frozen != RankTable.none {
                 output.append(frozen)
             } else {
@@ -35,18 +36,24 @@ final class SentencePieceEncoder {
 
     /// The number of ids of `text`, or nil as soon as it exceeds `limit`.
     func count(_ text: UnsafeBufferPointer<UInt8>, limit: Int = .max) -> Int? {
+        normalize(text)
         var total = 0
-        let complete = forEachSegment(text) { segment, frozen in
-            if frozen != RankTable.none {
-                total += 1
-            } else {
-                scratch.removeAll(keepingCapacity: true)
-                appendSegment(segment, into: &scratch)
-                total += scratch.count
-            }
+        let complete = forEachSegment { _, segment, frozen in
+            total += count(segment, frozen)
             return total <= limit
         }
         return complete ? total : nil
+    }
+
+    /// The number of ids of one segment, or 1 for a user-defined piece.
+    func count(_ segment: UnsafeRawBufferPointer, _ frozen: Rank) -> Int {
+        guard frozen == RankTable.none else { return 1 }
+        let hash = xxh3(segment)
+        // A cached segment's count is the length of its ids' range: nothing is copied.
+        if let cached = cache.lookup(segment, hash: hash) { return cached.count }
+        scratch.removeAll(keepingCapacity: true)
+        merge(segment, hash: hash, into: &scratch)
+        return scratch.count
     }
 
     private func appendSegment(_ segment: UnsafeRawBufferPointer, into output: inout [Rank]) {
@@ -55,18 +62,22 @@ final class SentencePieceEncoder {
             cache.appendTokens(cached, to: &output)
             return
         }
+        merge(segment, hash: hash, into: &output)
+    }
+
+    /// Appends the ids of `segment`, which is not in the cache, to `output`, and caches them.
+    private func merge(_ segment: UnsafeRawBufferPointer, hash: UInt64, into output: inout [Rank]) {
         let first = output.count
         merger.encode(segment, vocabulary: vocabulary, into: &output)
         cache.insert(segment, hash: hash, tokens: output[first...])
     }
 
-    /// Normalizes `text` (identity, spaces escaped as U+2581) and calls `body` with each segment and
-    /// `RankTable.none`, or with a user-defined piece's bytes and its id; stops when `body` returns
-    /// false, and then returns false.
-    @discardableResult
-    private func forEachSegment(
-        _ text: UnsafeBufferPointer<UInt8>, _ body: (UnsafeRawBufferPointer, Rank) -> Bool
-    ) -> Bool {
+    /// Normalizes `text` into `normalized` (identity, spaces escaped as U+2581).
+    func normalize(_ text: UnsafeBufferPointer<UInt8>) {
+        // Filled as a local and put back: appending to the stored property checks exclusivity at
+        // every byte.
+        var normalized = self.normalized
+        self.normalized = []
         normalized.removeAll(keepingCapacity: true)
         normalized.reserveCapacity(text.count + text.count / 2)
         for byte in text {
@@ -76,9 +87,20 @@ final class SentencePieceEncoder {
                 normalized.append(byte)
             }
         }
+        self.normalized = normalized
+    }
+
+    /// Calls `body` with the offset in `normalized`, bytes and `RankTable.none` of each segment of
+    /// `normalized`, or with those of a user-defined piece and its id; stops when `body` returns false,
+    /// and then returns false.
+    @discardableResult
+    func forEachSegment(_ body: (Int, UnsafeRawBufferPointer, Rank) -> Bool) -> Bool {
         let vocabulary = self.vocabulary
         return normalized.withUnsafeBufferPointer { bytes in
             let raw = UnsafeRawBufferPointer(bytes)
+            func emit(_ start: Int, _ end: Int, _ id: Rank) -> Bool {
+                body(start, UnsafeRawBufferPointer(rebasing: raw[start ..< end]), id)
+            }
             var segmentStart = 0
             var position = 0
             while position < bytes.count {
@@ -86,12 +108,8 @@ final class SentencePieceEncoder {
                 if vocabulary.userDefined.mayStart(with: byte),
                     let (length, id) = vocabulary.userDefined.longestMatch(in: bytes, from: position)
                 {
-                    if position > segmentStart,
-                        !body(UnsafeRawBufferPointer(rebasing: raw[segmentStart ..< position]), RankTable.none)
-                    {
-                        return false
-                    }
-                    if !body(UnsafeRawBufferPointer(rebasing: raw[position ..< position + length]), id) { return false }
+                    if position > segmentStart, !emit(segmentStart, position, RankTable.none) { return false }
+                    if !emit(position, position + length, id) { return false }
                     position += length
                     segmentStart = position
                     continue
@@ -99,15 +117,13 @@ final class SentencePieceEncoder {
                 if byte == 0xE2, position > segmentStart, position + 2 < bytes.count, bytes[position + 1] == 0x96,
                     bytes[position + 2] == 0x81, !vocabulary.spaceJoins[Int(bytes[position - 1])]
                 {
-                    if !body(UnsafeRawBufferPointer(rebasing: raw[segmentStart ..< position]), RankTable.none) {
-                        return false
-                    }
+                    if !emit(segmentStart, position, RankTable.none) { return false }
                     segmentStart = position
                 }
                 position += utf8Length(byte)
             }
             if position > segmentStart {
-                return body(UnsafeRawBufferPointer(rebasing: raw[segmentStart ..< bytes.count]), RankTable.none)
+                return emit(segmentStart, bytes.count, RankTable.none)
             }
             return true
         }

@@ -73,7 +73,7 @@ public final class SentencePieceEncoding: TextTokenizer, @unchecked Sendable {
     }
 
     @inline(__always)
-    private func withEncoder<Result>(_ body: (SentencePieceEncoder) throws -> Result) rethrows -> Result {
+    func withEncoder<Result>(_ body: (SentencePieceEncoder) throws -> Result) rethrows -> Result {
         try pool.withEncoder(make: { SentencePieceEncoder(vocabulary: vocabulary) }, body)
     }
 
