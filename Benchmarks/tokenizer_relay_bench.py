@@ -211,7 +211,7 @@ for state in states:
         print(f"{name:<14}{state:<6}{total_mb / statistics.median(sums):>8.1f}{corpus_ratio:>8.2f}x"
               f"{weakest.name[:12]:>13} {per_file[weakest]:>6.2f}x{versus}")
 print()
-print(f"per file, tokenbudget / fastokens ratios to {reference_name} (cold, warm):")
+print(f"per file, {' / '.join(['tokenbudget'] + (['fastokens'] if 'fastokens' in peers else []))} ratios to {reference_name} (cold, warm):")
 for path in files:
     row = [f"{summary[(name, s)][1][path]:.2f}" for name in ["tokenbudget"] + (["fastokens"] if "fastokens" in peers else []) for s in states]
     print(f"  {path.name:<24}" + "  ".join(f"{value:>6}" for value in row))

@@ -4,8 +4,8 @@
 //   warmfrom <path> [<path> …]   the text a `warm` pass's encoder reads (untimed) before it is timed
 //   ids <encoding> <path> <chunkBytes> <outPath>   → `<tokens>`; the ids, little-endian UInt32, to outPath
 // (chunkBytes 0 = the whole file in one call). Chunks are cut at UTF-8 boundaries before timing starts.
-// `cold` (tiktoken encodings): the pass runs on a new `Encoder`, whose short-piece memo and piece
-// cache start empty — text never seen before. `warm`: a new `Encoder` that first encoded the
+// `cold`: the pass runs on a new encoder, whose caches (short-piece memo and piece cache; Gemma's
+// segment cache) start empty — text never seen before. `warm`: a new `Encoder` that first encoded the
 // `warmfrom` files (another corpus), as a relay process that has served other turns. Neither: the
 // shared encoder, warmed by every earlier pass (the same files again: every piece hits the memo).
 import Foundation
@@ -69,28 +69,33 @@ while let line = readLine() {
     let pieces = pieces(parts[2], size)
     var tokens = 0
     if fresh {
-        guard let bpe = encoding as? BPEEncoding else {
-            reply("error cold and warm runs need a tiktoken encoding")
-            continue
+        // A new encoder: the pass counts or encodes text its caches have not seen (`warm`: after
+        // the other corpus).
+        let run: (UnsafeBufferPointer<UInt8>, inout [Rank]) -> Int
+        if let bpe = encoding as? BPEEncoding {
+            let encoder = bpe.makeEncoder()
+            run = { bytes, ids in
+                if parts[0] == "count" { return encoder.countOrdinary(bytes)! }
+                ids.removeAll(keepingCapacity: true)
+                encoder.encodeOrdinary(bytes, into: &ids)
+                return ids.count
+            }
+        } else {
+            let encoder = (encoding as! SentencePieceEncoding).makeEncoder()
+            run = { bytes, ids in
+                if parts[0] == "count" { return encoder.count(bytes)! }
+                ids.removeAll(keepingCapacity: true)
+                encoder.encode(bytes, into: &ids)
+                return ids.count
+            }
         }
-        let encoder = bpe.makeEncoder()
         var ids = [Rank]()
         if parts[4] == "warm" {
-            for var text in warmText {
-                text.withUTF8 { ids.removeAll(keepingCapacity: true); encoder.encodeOrdinary($0, into: &ids) }
-            }
+            for var text in warmText { _ = text.withUTF8 { run($0, &ids) } }
         }
         let start = now()
         for var piece in pieces {
-            piece.withUTF8 { bytes in
-                if parts[0] == "count" {
-                    tokens += encoder.countOrdinary(bytes)!
-                } else {
-                    ids.removeAll(keepingCapacity: true)
-                    encoder.encodeOrdinary(bytes, into: &ids)
-                    tokens += ids.count
-                }
-            }
+            tokens += piece.withUTF8 { run($0, &ids) }
         }
         let elapsed = now() - start
         reply("\(elapsed) \(tokens)")

@@ -1,7 +1,8 @@
 import Foundation
 
 /// The per-thread half of a `SentencePieceEncoding`: normalization buffer, merge scratch and the
-/// segment cache. Not thread-safe; `SentencePieceEncoding` lends one per call from a pool.
+/// segment cache. Not thread-safe; `SentencePieceEncoding` lends one per call from a pool, or
+/// `makeEncoder()` gives one for a thread's own use.
 ///
 /// SentencePiece runs BPE over the whole text as one symbol sequence. Two kinds of boundary can never
 /// be crossed by a merge, so the text is cut there into segments that merge independently (merges
@@ -10,7 +11,7 @@ import Foundation
 /// - before a U+2581 (an escaped space) unless the byte before it is one that some piece holds right
 ///   before an inner U+2581 (`SentencePieceVocabulary.spaceJoins`).
 /// Segments are mostly words and repeat, so their ids are cached by XXH3 like tiktoken pieces.
-final class SentencePieceEncoder {
+public final class SentencePieceEncoder {
     let vocabulary: SentencePieceVocabulary
     private(set) var normalized: [UInt8] = []
     private var merger = SymbolMerger()
@@ -22,7 +23,7 @@ final class SentencePieceEncoder {
     }
 
     /// Appends the ids of `text` to `output`.
-    func encode(_ text: UnsafeBufferPointer<UInt8>, into output: inout [Rank]) {
+    public func encode(_ text: UnsafeBufferPointer<UInt8>, into output: inout [Rank]) {
         normalize(text)
         forEachSegment { _, segment, frozen in
             if frozen != RankTable.none {
@@ -35,7 +36,7 @@ final class SentencePieceEncoder {
     }
 
     /// The number of ids of `text`, or nil as soon as it exceeds `limit`.
-    func count(_ text: UnsafeBufferPointer<UInt8>, limit: Int = .max) -> Int? {
+    public func count(_ text: UnsafeBufferPointer<UInt8>, limit: Int = .max) -> Int? {
         normalize(text)
         var total = 0
         let complete = forEachSegment { _, segment, frozen in

@@ -72,6 +72,10 @@ public final class SentencePieceEncoding: TextTokenizer, @unchecked Sendable {
         return try loaded.value(named: name) { try load(spec) }
     }
 
+    /// A fresh encoder for one thread's exclusive use (its segment cache starts empty and stays
+    /// warm across calls).
+    public func makeEncoder() -> SentencePieceEncoder { SentencePieceEncoder(vocabulary: vocabulary) }
+
     @inline(__always)
     func withEncoder<Result>(_ body: (SentencePieceEncoder) throws -> Result) rethrows -> Result {
         try pool.withEncoder(make: { SentencePieceEncoder(vocabulary: vocabulary) }, body)
