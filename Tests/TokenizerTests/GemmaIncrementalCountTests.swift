@@ -42,24 +42,6 @@ import Tokenizer
         return texts
     }
 
-    /// Cuts `text` into chunks of 1…`maxChunk` Unicode scalars, as a transcriber's partial results come.
-    static func chunks(_ text: String, maxChunk: Int, seed: UInt64) -> [String] {
-        var generator = SeededGenerator(seed: seed)
-        var chunks = [String]()
-        var current = String.UnicodeScalarView()
-        var size = 1
-        for scalar in text.unicodeScalars {
-            current.append(scalar)
-            if current.count >= size {
-                chunks.append(String(current))
-                current = String.UnicodeScalarView()
-                size = Int.random(in: 1 ... maxChunk, using: &generator)
-            }
-        }
-        if !current.isEmpty { chunks.append(String(current)) }
-        return chunks
-    }
-
     @Test(.needsModel(.gemma3)) func gemma3AppendingCountsEqualWholeCounts() throws {
         try Self.expectAppendingCountsEqualWholeCounts(.gemma3)
     }
@@ -104,7 +86,7 @@ import Tokenizer
                 var settled: SettledPrefix?
                 var grown = ""
                 var mismatches = [String]()
-                for chunk in Self.chunks(text, maxChunk: maxChunk, seed: seed + UInt64(index)) {
+                for chunk in scalarChunks(text, maxChunk: maxChunk, seed: seed + UInt64(index)) {
                     grown += chunk
                     let previous = settled
                     let counted: Int
@@ -128,7 +110,7 @@ import Tokenizer
         var settled: SettledPrefix?
         var grown = ""
         var mismatches = [String]()
-        for chunk in Self.chunks(text, maxChunk: 1, seed: 7) {
+        for chunk in scalarChunks(text, maxChunk: 1, seed: 7) {
             grown += chunk
             let counted: Int
             (counted, settled) = tokenizer.countAppending(grown, settled: settled)

@@ -34,25 +34,6 @@ import Tokenizer
         return texts
     }
 
-    /// Cuts `text` into chunks of 1…`maxChunk` Unicode scalars, as a transcriber's partial results come.
-    static func chunks(_ text: String, maxChunk: Int, seed: UInt64) -> [String] {
-        var state = seed
-        var chunks = [String]()
-        var current = String.UnicodeScalarView()
-        var size = 1
-        for scalar in text.unicodeScalars {
-            current.append(scalar)
-            if current.count >= size {
-                chunks.append(String(current))
-                current = String.UnicodeScalarView()
-                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-                size = 1 + Int((state >> 33) % UInt64(maxChunk))
-            }
-        }
-        if !current.isEmpty { chunks.append(String(current)) }
-        return chunks
-    }
-
     @Test(arguments: ["o200k_base", "cl100k_base"])
     func appendingCountsEqualWholeCounts(encoding: String) throws {
         let tokenizer = try Tokenizers.named(encoding)
@@ -64,7 +45,7 @@ import Tokenizer
                 var settled: SettledPrefix?
                 var grown = ""
                 var mismatches = 0
-                for chunk in Self.chunks(text, maxChunk: maxChunk, seed: seed + UInt64(index)) {
+                for chunk in scalarChunks(text, maxChunk: maxChunk, seed: seed + UInt64(index)) {
                     grown += chunk
                     let counted: Int
                     (counted, settled) = tokenizer.countAppending(grown, settled: settled)
@@ -104,7 +85,7 @@ import Tokenizer
             let text = (0 ..< length).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] }.joined()
             let finalPieces = encodingWithPieces.pieceRanges(text)
             var grown = "", settled: SettledPrefix?
-            for chunk in Self.chunks(text, maxChunk: 4, seed: random.next()) {
+            for chunk in scalarChunks(text, maxChunk: 4, seed: random.next()) {
                 grown += chunk
                 let counted: Int
                 (counted, settled) = tokenizer.countAppending(grown, settled: settled)
