@@ -16,7 +16,8 @@ echo "with the SQLite store ($store, synchronous=FULL, group commit):"
 rm -rf "$(dirname "$store")"
 if [ "${POSTGRES:-}" = 1 ]; then
     swift build -c release --traits Postgres --scratch-path .build-postgres --product tokenbudget >/dev/null
-    eval "$(bash scripts/postgres-server.sh start)"
+    exports="$(bash scripts/postgres-server.sh start)"  # a failed start stops here
+    eval "$exports"
     trap 'bash scripts/postgres-server.sh stop "$TOKENBUDGET_PG_DATA"' EXIT
     "$TOKENBUDGET_PG_BIN/createdb" -h "$TOKENBUDGET_PG_SOCKET_DIR" -U postgres bench
     echo "with PostgreSQL (unix socket, synchronous_commit on, fsync on):"

@@ -27,7 +27,10 @@ start)
     mkdir -p "$root/data" "$root/socket"
     if [ "$(id -u)" -eq 0 ]; then
         chown -R postgres:postgres "$root"
-        as_postgres() { runuser -u postgres -- "$@"; }
+        # runuser lives in /usr/sbin, which a minimal PATH (env -i, cron) leaves out.
+        runuser="$(command -v runuser || ls /usr/sbin/runuser /sbin/runuser 2>/dev/null | head -n 1 || true)"
+        [ -n "$runuser" ] || { log "runuser not found (util-linux): cannot start the server as the postgres user"; exit 1; }
+        as_postgres() { "$runuser" -u postgres -- "$@"; }
     else
         as_postgres() { "$@"; }
     fi

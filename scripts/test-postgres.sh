@@ -6,7 +6,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 swift build --traits Postgres --scratch-path .build-postgres --build-tests
-eval "$(bash scripts/postgres-server.sh start)"
+# Assigned first: a failed start stops here (`eval "$(…)"` would swallow its status).
+exports="$(bash scripts/postgres-server.sh start)"
+eval "$exports"
 trap 'bash scripts/postgres-server.sh stop "$TOKENBUDGET_PG_DATA"' EXIT
 export TOKENBUDGET_TEST_PG_SOCKET_DIR="$TOKENBUDGET_PG_SOCKET_DIR" TOKENBUDGET_TEST_PG_BIN="$TOKENBUDGET_PG_BIN"
 export TOKENBUDGET_BIN="$PWD/.build-postgres/debug/tokenbudget"
