@@ -20,6 +20,8 @@ times' ratio. `min` is the weakest file's median ratio.
 """
 import argparse, array, os, pathlib, statistics, subprocess, sys, tempfile, time
 
+from utf8_chunks import utf8_chunks  # beside this script
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 VOCAB = pathlib.Path(os.environ.get("TOKENBUDGET_VOCAB_DIR", pathlib.Path.home() / ".cache/tokenbudget/vocab"))
 SHARED = ROOT.parent / "shared" / "corpus"
@@ -99,20 +101,7 @@ def make_peer(name):
     raise RuntimeError("unknown peer")
 
 
-def chunks(data):
-    if args.chunk == 0:
-        return [data.decode("utf-8")]
-    out, start = [], 0
-    while start < len(data):
-        end = min(start + args.chunk, len(data))
-        while end < len(data) and data[end] & 0xC0 == 0x80:
-            end += 1
-        out.append(data[start:end].decode("utf-8"))
-        start = end
-    return out
-
-
-inputs = {path: chunks(path.read_bytes()) for path in files}
+inputs = {path: utf8_chunks(path.read_bytes(), args.chunk) for path in files}
 expected = {path: [token for piece in pieces for token in reference_encode(piece)] for path, pieces in inputs.items()}
 
 peers = {}

@@ -20,6 +20,8 @@ every timed pass a new encoder with empty caches: the speed on text never seen b
 """
 import argparse, os, pathlib, statistics, subprocess, sys, time
 
+from utf8_chunks import utf8_chunks  # beside this script
+
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 VOCAB = pathlib.Path(os.environ.get("TOKENBUDGET_VOCAB_DIR", pathlib.Path.home() / ".cache/tokenbudget/vocab"))
@@ -59,19 +61,6 @@ def ours(path):
     return int(ns) / 1e9, int(tokens)
 
 
-def chunks(data):
-    if args.chunk == 0:
-        return [data.decode("utf-8")]
-    out, start = [], 0
-    while start < len(data):
-        end = min(start + args.chunk, len(data))
-        while end < len(data) and data[end] & 0xC0 == 0x80:
-            end += 1
-        out.append(data[start:end].decode("utf-8"))
-        start = end
-    return out
-
-
 def theirs(pieces):
     start = time.perf_counter()
     tokens = sum(len(encode(piece)) for piece in pieces)
@@ -84,7 +73,7 @@ their_total, our_total = [0.0] * args.reps, [0.0] * args.reps
 for path in files:
     data = path.read_bytes()
     total_bytes += len(data)
-    pieces = chunks(data)
+    pieces = utf8_chunks(data, args.chunk)
     ours(path)  # warm-up: load, page in, prepare chunks
     theirs(pieces)
     t_times, o_times, ratios = [], [], []
