@@ -19,23 +19,16 @@ extension PostgresSessionStore: SessionMaintenance {
     }
 
     public func listSessions(_ filter: SessionFilter, limit: Int) throws -> [SessionRecord] {
-        let (condition, values) = filter.clause(parameter: SQLDialect.postgres.parameter)
+        let (sql, values) = filter.listStatement(limit: limit, dialect: .postgres)
         return try doing("listing sessions") {
-            try read("""
-                \(Self.selectSessions) WHERE \(condition) ORDER BY created_at DESC, id DESC LIMIT \(max(0, limit))
-                """, Self.values(values)).map(SessionRecord.init(row:))
+            try read(sql, Self.values(values)).map(SessionRecord.init(row:))
         }
     }
 
     public func sessionIDs(_ filter: SessionFilter, after: String?, limit: Int) throws -> [String] {
-        var (condition, values) = filter.clause(parameter: SQLDialect.postgres.parameter)
-        if let after {
-            values.append(.text(after))
-            condition += " AND id > $\(values.count)"
-        }
+        let (sql, values) = filter.idPageStatement(after: after, limit: limit, dialect: .postgres)
         return try doing("listing session ids") {
-            try read("SELECT id FROM sessions WHERE \(condition) ORDER BY id LIMIT \(max(0, limit))", Self.values(values))
-                .map { try $0.requiredText("id") }
+            try read(sql, Self.values(values)).map { try $0.requiredText("id") }
         }
     }
 

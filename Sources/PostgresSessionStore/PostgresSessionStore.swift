@@ -251,7 +251,7 @@ public final class PostgresSessionStore: SessionStore {
         .postgres, columns: SessionRecord.columns,
         // An ended session is nobody's: its lease goes with it.
         extra: ["owner = CASE WHEN $5 = 'active' THEN owner END", "lease_expires_at = CASE WHEN $5 = 'active' THEN lease_expires_at END"])
-    static let selectSessions = StoreSchema.sessions.select(columns: SessionRecord.columns)
+    static let selectSessions = SessionRecord.selectAll
 
     /// Session ids are never reused: an id that exists, in any status and whoever holds it, is a
     /// `conflict` and nothing changes. `ON CONFLICT DO NOTHING` (not a failing INSERT) keeps the

@@ -16,6 +16,10 @@ extension SessionRecord {
     /// The columns `columnValues` fills, in order.
     public static var columns: [ColumnSchema] { StoreSchema.sessions.sharedColumns }
 
+    /// `SELECT <columns> FROM sessions`, the same in both dialects: every query of whole records
+    /// starts with it.
+    public static let selectAll = StoreSchema.sessions.select(columns: columns)
+
     public var columnValues: [StoreValue] {
         [
             .text(id), StoreValue(business), StoreValue(location), StoreValue(user), .text(status),

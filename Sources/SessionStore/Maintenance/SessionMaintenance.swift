@@ -79,6 +79,21 @@ extension SessionFilter {
         return (terms.isEmpty ? "1 = 1" : terms.joined(separator: " AND "), values)
     }
 
+    /// `listSessions`' statement in `dialect`: the matching sessions' columns, newest first.
+    public func listStatement(limit: Int, dialect: SQLDialect) -> (sql: String, values: [StoreValue]) {
+        let (condition, values) = clause(parameter: dialect.parameter)
+        return ("\(SessionRecord.selectAll) WHERE \(condition) ORDER BY created_at DESC, id DESC LIMIT \(max(0, limit))", values)
+    }
+
+    /// `sessionIDs`' statement in `dialect`: the matching ids after `after`, in id order.
+    public func idPageStatement(after: String?, limit: Int, dialect: SQLDialect) -> (sql: String, values: [StoreValue]) {
+        var (condition, values) = clause(parameter: dialect.parameter)
+        if let after {
+            values.append(.text(after))
+            condition += " AND id > \(dialect.parameter(values.count))"
+        }
+        return ("SELECT id FROM sessions WHERE \(condition) ORDER BY id LIMIT \(max(0, limit))", values)
+    }
 }
 
 extension StoreSchema {

@@ -4,23 +4,16 @@ import JSONWire
 /// engine; a purge needs the file's lock (`init(path:)`), so it runs only when no engine has it.
 extension SQLiteSessionStore: SessionMaintenance {
     public func listSessions(_ filter: SessionFilter, limit: Int) throws -> [SessionRecord] {
-        let (condition, values) = filter.clause(parameter: SQLDialect.sqlite.parameter)
+        let (sql, values) = filter.listStatement(limit: limit, dialect: .sqlite)
         return try StoreError.during("listing sessions") {
-            try database.statement("""
-                \(Self.selectSessions) WHERE \(condition) ORDER BY created_at DESC, id DESC LIMIT \(max(0, limit))
-                """).bind(values).rows(SessionRecord.init(row:))
+            try database.statement(sql).bind(values).rows(SessionRecord.init(row:))
         }
     }
 
     public func sessionIDs(_ filter: SessionFilter, after: String?, limit: Int) throws -> [String] {
-        var (condition, values) = filter.clause(parameter: SQLDialect.sqlite.parameter)
-        if let after {
-            values.append(.text(after))
-            condition += " AND id > ?\(values.count)"
-        }
+        let (sql, values) = filter.idPageStatement(after: after, limit: limit, dialect: .sqlite)
         return try StoreError.during("listing session ids") {
-            try database.statement("SELECT id FROM sessions WHERE \(condition) ORDER BY id LIMIT \(max(0, limit))")
-                .bind(values).rows { try $0.requiredText("id") }
+            try database.statement(sql).bind(values).rows { try $0.requiredText("id") }
         }
     }
 

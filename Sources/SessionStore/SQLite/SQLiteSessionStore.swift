@@ -325,7 +325,7 @@ public final class SQLiteSessionStore: SessionStore {
     static let selectResume = StoreSchema.resume.select()
     static let insertSession = StoreSchema.sessions.insertKeeping(.sqlite, key: ["id"], columns: SessionRecord.columns)
     static let updateSession = StoreSchema.sessions.update(.sqlite, columns: SessionRecord.columns)
-    static let selectSessions = StoreSchema.sessions.select(columns: SessionRecord.columns)
+    static let selectSessions = SessionRecord.selectAll
 
     /// Session ids are never reused: an id that exists, in any status, is a `conflict` and nothing
     /// changes (`INSERT OR REPLACE` used to overwrite a closed session's record while its old events
