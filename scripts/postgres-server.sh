@@ -12,6 +12,19 @@ log() { printf 'postgres-server: %s\n' "$*" >&2; }
 
 bin_dir() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 
+# As root, the server's commands run as the postgres user (initdb refuses root). runuser lives in
+# /usr/sbin, which a minimal PATH (env -i, cron) leaves out.
+as_postgres() {
+    if [ "$(id -u)" -ne 0 ]; then
+        "$@"
+        return
+    fi
+    local runuser
+    runuser="$(command -v runuser || ls /usr/sbin/runuser /sbin/runuser 2>/dev/null | head -n 1 || true)"
+    [ -n "$runuser" ] || { log "runuser not found (util-linux): cannot run the server as the postgres user"; return 1; }
+    "$runuser" -u postgres -- "$@"
+}
+
 case "${1:-}" in
 start)
     if [ -z "$(bin_dir)" ]; then
@@ -25,15 +38,7 @@ start)
     root="$(mktemp -d /tmp/tokenbudget-pg.XXXXXX)"
     chmod 755 "$root"
     mkdir -p "$root/data" "$root/socket"
-    if [ "$(id -u)" -eq 0 ]; then
-        chown -R postgres:postgres "$root"
-        # runuser lives in /usr/sbin, which a minimal PATH (env -i, cron) leaves out.
-        runuser="$(command -v runuser || ls /usr/sbin/runuser /sbin/runuser 2>/dev/null | head -n 1 || true)"
-        [ -n "$runuser" ] || { log "runuser not found (util-linux): cannot start the server as the postgres user"; exit 1; }
-        as_postgres() { "$runuser" -u postgres -- "$@"; }
-    else
-        as_postgres() { "$@"; }
-    fi
+    [ "$(id -u)" -ne 0 ] || chown -R postgres:postgres "$root"
     as_postgres "$bin/initdb" -D "$root/data" -U postgres --auth=trust --no-sync -E UTF8 >/dev/null
     # fsync stays on: the durability promise is tested against a real commit.
     as_postgres "$bin/pg_ctl" -D "$root/data" -l "$root/server.log" -w -t 60 \
@@ -44,11 +49,7 @@ start)
 stop)
     data="${2:?usage: stop DATA_DIR}"
     bin="$(bin_dir)"
-    if [ "$(id -u)" -eq 0 ]; then
-        runuser -u postgres -- "$bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null || true
-    else
-        "$bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null || true
-    fi
+    as_postgres "$bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null || true
     rm -rf "$(dirname "$data")"
     log "stopped and removed $(dirname "$data")"
     ;;
