@@ -22,9 +22,12 @@ struct BytePairMerger {
     /// Merges `piece` and appends the resulting token ranks to `output`.
     ///
     /// - Precondition: every single byte is a token (true for tiktoken's byte-level vocabularies).
-    mutating func merge(_ piece: UnsafeRawBufferPointer, table: RankTable, pairs: PairTable, into output: inout [Rank]) {
+    /// With `atoms`, characters start whole where that is exact (`CharacterAtoms`).
+    mutating func merge(
+        _ piece: UnsafeRawBufferPointer, table: RankTable, pairs: PairTable, atoms: CharacterAtoms? = nil, into output: inout [Rank]
+    ) {
         if piece.count <= BytePairMerger.linearScanLimit {
-            mergeByScan(piece, table: table, pairs: pairs, into: &output)
+            mergeByScan(piece, table: table, pairs: pairs, atoms: atoms, into: &output)
         } else {
             mergeByHeap(piece, table: table, pairs: pairs, into: &output)
         }
@@ -33,7 +36,8 @@ struct BytePairMerger {
     // MARK: - Linear scan (tiktoken's algorithm)
 
     func mergeByScan(
-        _ piece: UnsafeRawBufferPointer, table: RankTable, pairs: PairTable, into output: inout [Rank]
+        _ piece: UnsafeRawBufferPointer, table: RankTable, pairs: PairTable, atoms: CharacterAtoms? = nil,
+        into output: inout [Rank]
     ) {
         let count = piece.count
         if count == 1 {
@@ -49,17 +53,32 @@ struct BytePairMerger {
             // files, callgrind). After the first round the bytes are not needed: a merge is a
             // lookup of two ids.
             let parts = scratch.baseAddress!
+            var live = 0
             table.byteRanks.withUnsafeBufferPointer { byteRanks in
                 table.bytePairRanks.withUnsafeBufferPointer { bytePairRanks in
-                    for index in 0 ..< count &- 1 {
-                        let pair = bytePairRanks[Int(piece[index]) << 8 | Int(piece[index &+ 1])]
-                        parts[index] = UInt64(pair) << 32 | UInt64(byteRanks[Int(piece[index])])
+                    // Each part is a byte, or a whole character where `atoms` allows; a pair of two
+                    // bytes is read from the byte-pair ranks, any other pair from `pairs`.
+                    var index = 0
+                    var previousByte = -1
+                    while index < count {
+                        let byte = piece[index]
+                        var token = byteRanks[Int(byte)], length = 1
+                        if byte >= 0xC2, let atom = atoms?.atom(piece, at: index) { (token, length) = atom }
+                        if live > 0 {
+                            let before = parts[live &- 1]
+                            let rank = previousByte >= 0 && length == 1
+                                ? bytePairRanks[previousByte << 8 | Int(byte)] : pairs.merged(Rank(truncatingIfNeeded: before), token)
+                            parts[live &- 1] = UInt64(rank) << 32 | before
+                        }
+                        parts[live] = UInt64(token)
+                        live &+= 1
+                        previousByte = length == 1 ? Int(byte) : -1
+                        index &+= length
                     }
-                    parts[count &- 1] = UInt64(RankTable.none) << 32 | UInt64(byteRanks[Int(piece[count &- 1])])
+                    parts[live &- 1] |= UInt64(RankTable.none) << 32
                 }
             }
             let noRank = UInt64(RankTable.none) << 32
-            var live = count
             while true {
                 // The lowest rank, the leftmost among equals (strict `<`); the last part's rank is
                 // always `none`, so it is not scanned.

@@ -178,7 +178,7 @@ public final class Encoder {
             return
         }
         let first = output.count
-        merger.merge(piece, table: encoding.table, pairs: encoding.pairs, into: &output)
+        merger.merge(piece, table: encoding.table, pairs: encoding.pairs, atoms: encoding.atoms, into: &output)
         cache.insert(piece, hash: hash, tokens: output[first...])
     }
 

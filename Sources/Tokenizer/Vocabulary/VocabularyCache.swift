@@ -7,22 +7,23 @@ import Foundation
 /// hash differs (stale), or when its own trailing XXH3 does not match (damaged). Failing to write it
 /// (read-only directory) only costs the slower load next time.
 ///
-/// Layout, little-endian: magic `TBVOCAB5`, source XXH3, rank count, byte count, slot count, pair
+/// Layout, little-endian: magic `TBVOCAB6`, source XXH3, rank count, byte count, slot count, pair
 /// slot count, pair shift, bigram slot count, bigram shift, then token bytes, offsets (UInt32 ×
 /// rank count + 1), slots (UInt64), byte ranks (UInt32 × 256), byte-pair ranks (UInt32 × 65,536),
 /// pair slots (UInt64), the `CharacterCuts` bigram slots (UInt64) and straddle bits (UInt64 × 1,024),
-/// and the XXH3 of everything before it. Images of earlier layouts (`TBVOCAB2` … `TBVOCAB4`, whose
-/// pair slots held every split of every token) are rebuilt. Building one takes ~0.4 s for o200k
+/// the `CharacterAtoms` entries (UInt64 × 65,536) and straddle ranks (UInt32 × 65,536), and the XXH3
+/// of everything before it. Images of earlier layouts (`TBVOCAB2` … `TBVOCAB5`; up to 4 their pair
+/// slots held every split of every token, 5 had no atoms) are rebuilt. Building one takes ~0.4 s for o200k
 /// (the canonical splits are found by merging every token's bytes), once per vocabulary file.
 enum VocabularyCache {
-    static let magic = Array("TBVOCAB5".utf8)
+    static let magic = Array("TBVOCAB6".utf8)
 
     static func url(for vocabularyPath: String) -> URL {
         URL(fileURLWithPath: vocabularyPath + ".tbcache")
     }
 
-    static func load(_ url: URL, sourceHash: UInt64) -> (RankTable, PairTable, CharacterCuts)? {
-        BinaryImage.read(url, magic: magic, sourceHash: sourceHash) { image -> (RankTable, PairTable, CharacterCuts)? in
+    static func load(_ url: URL, sourceHash: UInt64) -> (RankTable, PairTable, CharacterCuts, CharacterAtoms)? {
+        BinaryImage.read(url, magic: magic, sourceHash: sourceHash) { image -> (RankTable, PairTable, CharacterCuts, CharacterAtoms)? in
             guard let rankCount = image.word().map(Int.init), let byteCount = image.word().map(Int.init),
                 let slotCount = image.word().map(Int.init), let pairCount = image.word().map(Int.init),
                 let pairShift = image.word(), let bigramCount = image.word().map(Int.init), let bigramShift = image.word(),
@@ -32,20 +33,23 @@ enum VocabularyCache {
                 let slots = image.array(slotCount, of: UInt64.self), let byteRanks = image.array(256, of: Rank.self),
                 let pairRanks = image.array(65_536, of: Rank.self), let pairSlots = image.array(pairCount, of: UInt64.self),
                 let bigrams = image.array(bigramCount, of: UInt64.self), let straddles = image.array(1024, of: UInt64.self),
-                let cuts = CharacterCuts(bigrams: bigrams, bigramShift: bigramShift, straddles: straddles)
+                let cuts = CharacterCuts(bigrams: bigrams, bigramShift: bigramShift, straddles: straddles),
+                let atomEntries = image.array(65_536, of: UInt64.self), let straddleRanks = image.array(65_536, of: Rank.self),
+                let atoms = CharacterAtoms(atoms: atomEntries, straddleRanks: straddleRanks)
             else { return nil }
             return (
                 RankTable(flatBytes: bytes, offsets: offsets, slots: slots, byteRanks: byteRanks, bytePairRanks: pairRanks),
                 PairTable(slots: pairSlots, shift: pairShift),
-                cuts
+                cuts,
+                atoms
             )
         }
     }
 
-    static func store(_ table: RankTable, _ pairs: PairTable, _ cuts: CharacterCuts, to url: URL, sourceHash: UInt64) {
+    static func store(_ table: RankTable, _ pairs: PairTable, _ cuts: CharacterCuts, _ atoms: CharacterAtoms, to url: URL, sourceHash: UInt64) {
         var image = BinaryImage.Writer(
             magic: magic, sourceHash: sourceHash,
-            capacity: 40 + table.bytes.count + 4 * table.offsets.count + 8 * table.slots.count + 4 * 65_792 + 8 * pairs.slots.count + 8 * (cuts.bigrams.count + 1024))
+            capacity: 40 + table.bytes.count + 4 * table.offsets.count + 8 * table.slots.count + 4 * 65_792 + 8 * pairs.slots.count + 8 * (cuts.bigrams.count + 1024) + 12 * 65_536)
         image.append([
             UInt64(table.rankCount), UInt64(table.bytes.count), UInt64(table.slots.count), UInt64(pairs.slots.count), pairs.shift,
             UInt64(cuts.bigrams.count), cuts.bigramShift,
@@ -58,6 +62,8 @@ enum VocabularyCache {
         image.append(pairs.slots)
         image.append(cuts.bigrams)
         image.append(cuts.straddles)
+        image.append(atoms.atoms)
+        image.append(atoms.straddleRanks)
         image.write(to: url)
     }
 }
