@@ -93,6 +93,11 @@ struct CharacterCuts: Sendable {
     func forEachSegment(_ piece: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) -> Bool {
         let bytes = piece.baseAddress!.assumingMemoryBound(to: UInt8.self)
         let count = piece.count
+        // Cuts fall only between two characters of 3 or 4 bytes: a piece with fewer than two such
+        // lead bytes (a long Cyrillic, Greek or Latin word) has none, found without decoding it.
+        var longLeads = 0
+        for index in 0 ..< count { longLeads &+= bytes[index] >= 0xE0 ? 1 : 0 }
+        if longLeads < 2 { return false }
         // One pass finds the cuts (at most one per 3 bytes) and checks the piece is well-formed;
         // only then are the segments handed out.
         return withUnsafeTemporaryAllocation(of: Int32.self, capacity: count / 3 + 1) { cuts in
