@@ -12,12 +12,16 @@ import Foundation
 /// the array version cost ~230 instructions per insert (3.6M of 120M on 0.9 MB of held-out text,
 /// callgrind). The arenas are `malloc`ed, not zeroed: pages are touched only as they fill.
 final class PieceCache {
-    /// Pieces longer than this are merged every time: rare, and they would crowd the arena.
-    static let maxPieceBytes = 48
-    /// 2^15 slots at most half full: 16k multi-token pieces. It sits behind `ShortPieceMemo` (which
-    /// holds the short pieces) and `CharacterCuts` (which turns long CJK pieces into short
-    /// segments); 2^16–2^18 slots measured no faster on the corpus (docs/tokenizer.md).
-    private static let capacity = 1 << 15
+    /// Pieces longer than this are merged every time: rare, and they would crowd the arena. (48
+    /// bytes merged the 3.9k longer pieces of the held-out corpus again on every pass: 6.3M of the
+    /// 120M instructions of a pass that had seen them all; Thai and Hindi words run that long.)
+    static let maxPieceBytes = 256
+    /// 2^17 slots at most half full: 64k pieces. It sits behind `ShortPieceMemo` (which holds the
+    /// short pieces) and also holds long pieces whole (`Encoder.appendTokensOfLongPiece`). With
+    /// 2^15 slots (16k pieces) the held-out corpus, 35k distinct merged pieces, emptied it several
+    /// times a pass: with long pieces cached whole, a pass that had seen every piece took 750M
+    /// instructions per 5 passes instead of 685M (callgrind).
+    private static let capacity = 1 << 17
     private static let maxEntries = capacity / 2
     /// Bytes and tokens alike: a piece has at most as many tokens as bytes.
     private static let maxArenaBytes = 4 << 20
