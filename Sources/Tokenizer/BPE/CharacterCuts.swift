@@ -132,6 +132,16 @@ struct CharacterCuts: Sendable {
         }
     }
 
+    /// Whether a piece may be cut between the character that starts at `left` and the one that
+    /// starts at `right` (the next one): both of 3 or 4 bytes, and no token spans the boundary.
+    func isCut(_ bytes: UnsafePointer<UInt8>, left: Int, right: Int) -> Bool {
+        let leftLength = right - left
+        guard leftLength >= 3, leftLength == CharacterCuts.sequenceLength(bytes[left]) else { return false }
+        let rightLength = CharacterCuts.sequenceLength(bytes[right])
+        guard rightLength >= 3 else { return false }
+        return isSafe(CharacterCuts.decode(bytes + left, leftLength), CharacterCuts.decode(bytes + right, rightLength), bytes[right - 1], bytes[right])
+    }
+
     @inline(__always)
     private func isSafe(_ left: UInt32, _ right: UInt32, _ before: UInt8, _ after: UInt8) -> Bool {
         let bit = Int(before) << 8 | Int(after)

@@ -171,8 +171,9 @@ public final class BPEEncoding: TextTokenizer, @unchecked Sendable {
 
     /// `TextTokenizer.countAppending`: counts from the settled prefix on, and settles the pieces
     /// that end at or before `SettleLimit` (3 characters before the trailing whitespace or letter
-    /// run), so a turn streamed as n chunks rescans a few pieces per chunk (~3 on English), not the
-    /// whole turn. Exact
+    /// run) or, inside a trailing run of ideographs, kana, Thai…, at its last `RunCut`, so a turn
+    /// streamed as n chunks rescans a few pieces per chunk (~3 on English), not the whole turn or
+    /// clause. Exact
     /// (`IncrementalCountTests`). A pattern the scanners were not written for settles nothing: what
     /// its matches look at past their ends is not known.
     public func countAppending(_ text: String, settled: SettledPrefix?) -> (tokens: Int, settled: SettledPrefix?) {
@@ -181,7 +182,8 @@ public final class BPEEncoding: TextTokenizer, @unchecked Sendable {
             if from.bytes > bytes.count { from = SettledPrefix(bytes: 0, tokens: 0) }
             let tail = UnsafeBufferPointer(rebasing: bytes[from.bytes...])
             let settleBy = scanner == .none ? -1 : SettleLimit.of(bytes, notBelow: from.bytes) - from.bytes
-            let counted = withEncoder { $0.countPieces(tail, settleBy: settleBy) }
+            let cutAt = RunCut.last(in: bytes, above: from.bytes, scanner: scanner, cuts: cuts).map { $0 - from.bytes }
+            let counted = withEncoder { $0.countPieces(tail, settleBy: settleBy, cutAt: cutAt) }
             var next = from
             if settleBy >= 0 && counted.settledAt > 0 {
                 next = SettledPrefix(bytes: from.bytes + counted.settledAt, tokens: from.tokens + counted.settledTokens)

@@ -60,18 +60,27 @@ public final class Encoder {
     }
 
     /// Counts `text` piece by piece and also reports the start of its last piece that begins at or
-    /// before byte `settleBy`, with the tokens before it (`TextTokenizer.countAppending`).
-    public func countPieces(_ text: UnsafeBufferPointer<UInt8>, settleBy: Int) -> (total: Int, settledAt: Int, settledTokens: Int) {
+    /// before byte `settleBy`, with the tokens before it (`TextTokenizer.countAppending`). With
+    /// `cutAt` (a `RunCut` inside the last piece), the piece is counted as its two sides and the
+    /// cut is reported instead.
+    public func countPieces(_ text: UnsafeBufferPointer<UInt8>, settleBy: Int, cutAt: Int? = nil) -> (total: Int, settledAt: Int, settledTokens: Int) {
         var total = 0
         var settledAt = 0, settledTokens = 0
         let base = text.baseAddress.map(UnsafeRawPointer.init)
         forEachPiece(text) { piece in
             let start = UnsafeRawPointer(piece.baseAddress!) - base!
-            if start <= settleBy {
+            if start <= settleBy || start == cutAt {
                 settledAt = start
                 settledTokens = total
             }
-            total += countTokensOfPiece(piece)
+            if let cutAt, start < cutAt && cutAt < start + piece.count {
+                let before = countTokensOfPiece(UnsafeRawBufferPointer(rebasing: piece[..<(cutAt - start)]))
+                settledAt = cutAt
+                settledTokens = total + before
+                total += before + countTokensOfPiece(UnsafeRawBufferPointer(rebasing: piece[(cutAt - start)...]))
+            } else {
+                total += countTokensOfPiece(piece)
+            }
             return true
         }
         return (total, settledAt, settledTokens)

@@ -68,8 +68,9 @@ enum SettleLimit {
         }
     }
 
+    /// Where the character that ends at `end` starts.
     @inline(__always)
-    private static func startOfScalar(endingAt end: Int, in text: UnsafeBufferPointer<UInt8>) -> Int {
+    static func startOfScalar(endingAt end: Int, in text: UnsafeBufferPointer<UInt8>) -> Int {
         var start = end - 1
         while start > 0 && text[start] & 0xC0 == 0x80 { start -= 1 }
         return start
