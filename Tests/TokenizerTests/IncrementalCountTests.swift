@@ -84,16 +84,8 @@ import Tokenizer
             let length = 3 + Int(random.next() % 20)
             let text = (0 ..< length).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] }.joined()
             let finalPieces = encodingWithPieces.pieceRanges(text)
-            var grown = "", settled: SettledPrefix?
-            for chunk in scalarChunks(text, maxChunk: 4, seed: random.next()) {
-                grown += chunk
-                let counted: Int
-                (counted, settled) = tokenizer.countAppending(grown, settled: settled)
-                if counted != tokenizer.count(grown) {
-                    wrongCounts += 1
-                    if wrongCounts < 4 { Issue.record("\(encoding): \(counted) ≠ \(tokenizer.count(grown)) for \(grown.debugDescription)") }
-                }
-                guard let boundary = settled?.bytes, boundary > 0 else { continue }
+            Self.stream(text, tokenizer, maxChunk: 4, seed: random.next(), wrongCounts: &wrongCounts) { grown, settled in
+                guard let boundary = settled?.bytes, boundary > 0 else { return }
                 let before = { (pieces: [Range<Int>]) in pieces.filter { $0.upperBound <= boundary } }
                 if before(encodingWithPieces.pieceRanges(grown)) != before(finalPieces)
                     || !(finalPieces.contains(where: { $0.lowerBound == boundary }) || Self.isCut(boundary, of: text, pieces: finalPieces, encodingWithPieces))
@@ -104,6 +96,26 @@ import Tokenizer
             }
         }
         #expect(wrongCounts == 0 && wrongBoundaries == 0)
+    }
+
+    /// Grows `text` by chunks of up to `maxChunk` scalars through `countAppending`, counting in
+    /// `wrongCounts` the chunks whose count is not the whole text's (the first few recorded);
+    /// `body` sees each grown text and what it settled.
+    static func stream(
+        _ text: String, _ tokenizer: any TextTokenizer, maxChunk: Int, seed: UInt64, wrongCounts: inout Int,
+        _ body: (String, SettledPrefix?) -> Void = { _, _ in }
+    ) {
+        var grown = "", settled: SettledPrefix?
+        for chunk in scalarChunks(text, maxChunk: maxChunk, seed: seed) {
+            grown += chunk
+            let counted: Int
+            (counted, settled) = tokenizer.countAppending(grown, settled: settled)
+            if counted != tokenizer.count(grown) {
+                wrongCounts += 1
+                if wrongCounts < 4 { Issue.record("\(tokenizer.name): \(counted) ≠ \(tokenizer.count(grown)) for \(grown.debugDescription)") }
+            }
+            body(grown, settled)
+        }
     }
 
     /// Whether `boundary` lies inside a piece of the finished `text` at a place where the piece's
@@ -133,16 +145,7 @@ import Tokenizer
                 for _ in 0 ..< 1 + Int(random.next() % 12) { text.append(script[Int(random.next() % UInt64(script.count))]) }
                 if random.next() % 3 == 0 { text += movers[Int(random.next() % UInt64(movers.count))] }
             }
-            var grown = "", settled: SettledPrefix?
-            for chunk in scalarChunks(text, maxChunk: 3, seed: random.next()) {
-                grown += chunk
-                let counted: Int
-                (counted, settled) = tokenizer.countAppending(grown, settled: settled)
-                if counted != tokenizer.count(grown) {
-                    mismatches += 1
-                    if mismatches < 4 { Issue.record("\(encoding): \(counted) ≠ \(tokenizer.count(grown)) for \(grown.debugDescription)") }
-                }
-            }
+            Self.stream(text, tokenizer, maxChunk: 3, seed: random.next(), wrongCounts: &mismatches)
         }
         #expect(mismatches == 0)
         // A 3,000-byte clause with no punctuation, in 5-byte chunks: the settled prefix keeps up.
