@@ -6,7 +6,7 @@ docs/tokenizer.md ("Choices, alternatives, measured effect").
     swift build -c release --product TokenizerThroughput && cp .build/release/TokenizerThroughput /tmp/before
     ... change, rebuild ...
     python3 Benchmarks/tokenizer_ab.py --variant /tmp/before:encode --variant .build/release/TokenizerThroughput:encode
-    python3 Benchmarks/tokenizer_ab.py --variant .build/release/TokenizerThroughput:encode \\
+    python3 Benchmarks/tokenizer_ab.py --variant .build/release/TokenizerThroughput:encode [--pollute 64] \\
         --variant .build/release/TokenizerThroughput:count [--cold] [--chunk 512] [--files en.txt,zh.txt]
 
 Each variant is `<TokenizerThroughput binary>:<encode|count>`, run as a long-lived child; per file,
@@ -24,7 +24,18 @@ p.add_argument("--chunk", type=int, default=0)
 p.add_argument("--cold", action="store_true")
 p.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpus"))
 p.add_argument("--files", default="", help="comma-separated names; default every .txt in the corpus")
+p.add_argument("--pollute", type=int, default=0, metavar="MB",
+               help="write MB of memory before every timed call: what the peers of tokenizer_relay_bench.py do to the caches between our calls")
 args = p.parse_args()
+# The relay script runs five other tokenizers between two of our calls; their tables evict ours from
+# the last-level cache (32 MiB here), so a change that saves instructions but touches more lines can
+# win here and lose there. --pollute reproduces that.
+scratch = bytearray(args.pollute << 20)
+
+
+def pollute():
+    for offset in range(0, len(scratch), 1 << 20):
+        scratch[offset : offset + (1 << 20)] = bytes(1 << 20)
 
 variants = []
 for spec in args.variant:
@@ -34,6 +45,8 @@ for spec in args.variant:
 
 
 def run(mode, child, path):
+    if scratch:
+        pollute()
     child.stdin.write(f"{mode} {args.encoding} {path} {args.chunk}{' cold' if args.cold else ''}\n")
     child.stdin.flush()
     return int(child.stdout.readline().split()[0]) / 1e6
@@ -41,7 +54,8 @@ def run(mode, child, path):
 
 names = args.files.split(",") if args.files else sorted(q.name for q in pathlib.Path(args.corpus).glob("*.txt"))
 totals = [0.0] * len(variants)
-print(f"{args.encoding}, {'cold' if args.cold else 'warm'} caches, chunk {args.chunk or 'whole file'}, medians of {args.reps} (ms)")
+print(f"{args.encoding}, {'cold' if args.cold else 'warm'} caches, chunk {args.chunk or 'whole file'}, medians of {args.reps} (ms)"
+      + (f", {args.pollute} MB written before each call" if args.pollute else ""))
 print(f"{'file':<16}" + "".join(f"{label:>28}" for label, _, _ in variants))
 for name in names:
     path = pathlib.Path(args.corpus) / name
