@@ -22,7 +22,7 @@ public struct RankTable: Sendable {
     let slotMask: Int
     /// A blocked Bloom filter of the slots' tags: 2^15 words (256 KiB, stays in L2), 3 bits of one
     /// word per token. On unseen text most pieces looked up are no token (35k of the 55k distinct
-    /// pieces of the held-out corpus need merging), and the probe of the 1 MiB slots they cost
+    /// pieces of the held-out corpus need merging), and the probe of the 8 MiB slots they cost
     /// was the largest single stall of cold encoding (perf: ~13 % of the time on that load).
     let filter: [UInt64]
     /// The rank of each single byte, looked up once: every BPE starts from bytes.
@@ -79,7 +79,7 @@ public struct RankTable: Sendable {
         self.bytes = flatBytes
         self.offsets = offsets
         let rankCount = offsets.count - 1
-        // Load factor <= 0.25 keeps probe sequences ~1 slot: 1 MiB of slots for o200k's 200k ranks.
+        // Load factor <= 0.25 keeps probe sequences ~1 slot: 2^20 slots (8 MiB) for o200k's 200k ranks.
         var capacity = 16
         while capacity < rankCount * 4 { capacity <<= 1 }
         var slots = [UInt64](repeating: 0, count: capacity)
