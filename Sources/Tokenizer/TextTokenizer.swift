@@ -19,7 +19,8 @@ public protocol TextTokenizer: AnyObject, Sendable {
 
 /// What `countAppending` keeps of a growing text: the first `bytes` bytes hold `tokens` tokens
 /// whatever is appended later (they end at a boundary no merge crosses, far enough from the end:
-/// a pre-tokenizer piece's for BPE, a segment's for SentencePiece).
+/// a pre-tokenizer piece's or a `RunCut` inside a trailing run of letters for BPE, a segment's for
+/// SentencePiece).
 public struct SettledPrefix: Sendable, Equatable {
     public var bytes: Int
     public var tokens: Int
@@ -27,6 +28,13 @@ public struct SettledPrefix: Sendable, Equatable {
     public init(bytes: Int, tokens: Int) {
         self.bytes = bytes
         self.tokens = tokens
+    }
+
+    /// Where counting a text of `byteCount` bytes resumes: `settled`, or the start when there is
+    /// none or it lies past the text's end (the text is not the one it was settled in).
+    static func resuming(_ settled: SettledPrefix?, within byteCount: Int) -> SettledPrefix {
+        guard let settled, settled.bytes <= byteCount else { return SettledPrefix(bytes: 0, tokens: 0) }
+        return settled
     }
 }
 

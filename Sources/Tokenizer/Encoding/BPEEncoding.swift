@@ -178,8 +178,7 @@ public final class BPEEncoding: TextTokenizer, @unchecked Sendable {
     /// its matches look at past their ends is not known.
     public func countAppending(_ text: String, settled: SettledPrefix?) -> (tokens: Int, settled: SettledPrefix?) {
         withUTF8(text) { bytes in
-            var from = settled ?? SettledPrefix(bytes: 0, tokens: 0)
-            if from.bytes > bytes.count { from = SettledPrefix(bytes: 0, tokens: 0) }
+            let from = SettledPrefix.resuming(settled, within: bytes.count)
             let tail = UnsafeBufferPointer(rebasing: bytes[from.bytes...])
             let settleBy = scanner == .none ? -1 : SettleLimit.of(bytes, notBelow: from.bytes) - from.bytes
             let cutAt = RunCut.last(in: bytes, above: from.bytes, scanner: scanner, cuts: cuts).map { $0 - from.bytes }

@@ -29,8 +29,7 @@ extension SentencePieceEncoding {
     /// chunks costs O(total bytes), not O(n × bytes). Exact (`GemmaIncrementalCountTests`).
     public func countAppending(_ text: String, settled: SettledPrefix?) -> (tokens: Int, settled: SettledPrefix?) {
         withUTF8(text) { bytes in
-            var from = settled ?? SettledPrefix(bytes: 0, tokens: 0)
-            if from.bytes > bytes.count { from = SettledPrefix(bytes: 0, tokens: 0) }
+            let from = SettledPrefix.resuming(settled, within: bytes.count)
             let counted = withEncoder { $0.countSettling(UnsafeBufferPointer(rebasing: bytes[from.bytes...])) }
             let next = SettledPrefix(bytes: from.bytes + counted.settledAt, tokens: from.tokens + counted.settledTokens)
             return (from.tokens + counted.total, next)
