@@ -12,46 +12,67 @@
 ///   `[\p{Lu}…\p{Lo}\p{M}]*[\p{Ll}…\p{Lo}\p{M}]+` reads the letter run to its end and backs off
 ///   ("日LTL" is "日" and "LTL"; one more "é" makes it one piece). Such a run can only be open at
 ///   the end of the text, as the last run. A fixed margin of bytes is wrong for runs longer than it.
-/// Hence the limit: back over the trailing run of whitespace or of letters and marks, then 3 more
-/// characters. A piece that ends at or before the limit is final, and so is the boundary after it:
-/// the next match starts there whatever came before. Checked against tiktoken's own regex (the
-/// `regex` module) on 240,000 random texts per pattern of letters of every case class and runs of
-/// them, marks, apostrophes, digits, symbols and runs of Unicode whitespace: every boundary at or
-/// before the limit was kept by a random appended text. Without either trailing run taken back, 218
-/// and 270 of ~50,000 boundaries were not (`IncrementalCountTests` fails the same way); with 1
-/// lookahead character the counts go wrong ("don" + "'"). 2 would do here too (the letters of a
-/// contraction are in the trailing run); 3 is the plain argument.
+/// Hence the limit: back over the trailing run of whitespace or of letters and marks, then 1 more
+/// character, or 3 when one of those 3 is an apostrophe (every contraction starts with U+0027, in
+/// both patterns and under `(?i)`). A piece that ends at or before the limit is final, and so is
+/// the boundary after it: the next match starts there whatever came before.
+/// `scripts/check_settle_limit.py` checks the rule against tiktoken's own patterns (the `regex`
+/// module) on 100,000 random texts per pattern, each grown 3 ways, of letters of every case class
+/// and runs of them, marks, apostrophes and contraction letters, digits, symbols and runs of Unicode
+/// whitespace: no piece that ended at or before the limit moved. With 1 character always, 156 of
+/// 60,000 moved on o200k ("ABCD" + "'" then "s"); without either trailing run taken back, 218 and
+/// 270 of ~50,000 boundaries did (`IncrementalCountTests` fails the same way). The 1-character
+/// rule leaves 4.9 bytes to rescan per chunk of an English turn where 3 characters always left 8.2.
 enum SettleLimit {
-    /// Characters a piece's match reads past its end outside the trailing run: `'ll`, `'re`, `'ve`.
+    /// Characters a piece's match reads past its end outside the trailing run when a contraction
+    /// may follow it (`'ll`, `'re`, `'ve`); 1 when none of them is an apostrophe.
     static let lookaheadCharacters = 3
 
     /// The byte offset in `text` (valid UTF-8) at or before which a piece boundary is final, or
     /// `floor` (what is already settled) when nothing past it is. The walk back stops at `floor`: a
     /// trailing run as long as the turn would otherwise be walked at every chunk.
     static func of(_ text: UnsafeBufferPointer<UInt8>, notBelow floor: Int = 0) -> Int {
-        guard let base = text.baseAddress else { return 0 }
-        let table = CharacterClassTable.shared
-        func run(endingAt end: Int) -> (start: Int, run: Run) {
-            let start = startOfScalar(endingAt: end, in: text)
-            guard let (kind, _) = table.character(base, text.count, at: start) else { return (start, .other) }
-            return (start, Run(kind))
-        }
+        guard let base = text.baseAddress, text.count > floor else { return floor }
         var end = text.count
-        if end > 0 {
-            let trailing = run(endingAt: end).run
-            if trailing != .other {
-                while end > floor {
-                    let (start, run) = run(endingAt: end)
-                    guard run == trailing else { break }
-                    end = start
-                }
+        let trailing = run(base, text.count, endingAt: end).run
+        if trailing != .other {
+            while end > floor {
+                let (start, run) = run(base, text.count, endingAt: end)
+                guard run == trailing else { break }
+                end = start
             }
         }
-        for _ in 0 ..< lookaheadCharacters {
-            if end <= floor { return floor }
-            end = startOfScalar(endingAt: end, in: text)
+        guard end > floor else { return floor }
+        // 1 character back, or `lookaheadCharacters` when one of them is an apostrophe: only a
+        // contraction reads more than 1 character past a piece's end outside the trailing run.
+        let oneBack = startOfScalar(endingAt: end, in: text)
+        var back = oneBack, apostrophe = text[oneBack] == 0x27
+        for _ in 1 ..< lookaheadCharacters where back > 0 {
+            back = startOfScalar(endingAt: back, in: text)
+            apostrophe = apostrophe || text[back] == 0x27
         }
-        return end
+        return max(floor, apostrophe ? back : oneBack)
+    }
+
+    /// The character that ends at `end` (> 0): where it starts and its run. ASCII without the
+    /// class table: the walk was ~225 instructions a chunk on English (callgrind), more than
+    /// counting the chunk's pieces.
+    @inline(__always)
+    private static func run(_ base: UnsafePointer<UInt8>, _ count: Int, endingAt end: Int) -> (start: Int, run: Run) {
+        let last = base[end &- 1]
+        if last < 0x80 {
+            if last == 0x20 || last &- 0x09 < 5 { return (end &- 1, .whitespace) }
+            return (end &- 1, (last | 0x20) &- 0x61 < 26 ? .letters : .other)
+        }
+        return nonASCIIRun(base, count, endingAt: end)
+    }
+
+    @inline(never)
+    private static func nonASCIIRun(_ base: UnsafePointer<UInt8>, _ count: Int, endingAt end: Int) -> (start: Int, run: Run) {
+        var start = end &- 1
+        while start > 0 && base[start] & 0xC0 == 0x80 { start &-= 1 }
+        guard let (kind, _) = CharacterClassTable.shared.character(base, count, at: start) else { return (start, .other) }
+        return (start, Run(kind))
     }
 
     /// The runs a match reads to their end.

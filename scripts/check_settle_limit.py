@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""Checks the rule of Sources/Tokenizer/Encoding/SettleLimit.swift against tiktoken's own patterns, run by
+the `regex` module as tiktoken's reference does: every pre-tokenizer piece that ends at or before the limit
+is a piece of the text whatever is appended. Needs `pip install regex`.
+
+    python3 scripts/check_settle_limit.py [texts] [--lookahead K]
+
+--lookahead K replaces the rule's lookahead (1 character, 3 when one of them is an apostrophe) by a fixed K:
+K=1 fails on o200k ("don" + "'" + "t"), which shows the check can fail. Exit status 1 on any failure.
+"""
+import argparse
+import random
+import sys
+
+import regex
+
+PATTERNS = {
+    "o200k_base": r"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?"
+                  r"|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?"
+                  r"|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+",
+    "cl100k_base": r"'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s",
+}
+# Letters of every case class and runs of them, marks, apostrophes and contraction letters, digits,
+# symbols, Unicode whitespace and runs of it, line breaks, a character above plane 2.
+ALPHABET = [" ", "\n", "\t", "\r", "\u3000", "\u00a0", "    ", "\n   ", "x", "l", "s", "d", "m", "t", "r", "e", "v",
+            "L", "T", "S", "R", "A", "LTLT", "ABCD", "ǅ", "ʰ", "é", "ſ", "\u0301", "日", "'", "’", "!", "/", ".", ",",
+            "1", "12", "😀", "\U00030001", "'s", "'re", "'ll", "'L", "'S"]
+
+
+def run_kind(character):
+    """The trailing runs SettleLimit takes back whole; above plane 2 counts as a letter, as there."""
+    if regex.match(r"\s", character):
+        return "whitespace"
+    if regex.match(r"[\p{L}\p{M}]", character) or ord(character) >= 0x30000:
+        return "letters"
+    return "other"
+
+
+def settle_limit(text, lookahead):
+    end = len(text)
+    if end and run_kind(text[-1]) != "other":
+        kind = run_kind(text[-1])
+        while end > 0 and run_kind(text[end - 1]) == kind:
+            end -= 1
+    if lookahead is None:
+        lookahead = 3 if "'" in text[max(0, end - 3):end] else 1
+    return max(0, end - lookahead)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("texts", nargs="?", type=int, default=100_000)
+    parser.add_argument("--lookahead", type=int)
+    arguments = parser.parse_args()
+    failed = False
+    for name, pattern in PATTERNS.items():
+        compiled = regex.compile(pattern)
+        random_source = random.Random(7)
+        checked = wrong = 0
+        for _ in range(arguments.texts):
+            text = "".join(random_source.choice(ALPHABET) for _ in range(random_source.randint(1, 12)))
+            limit = settle_limit(text, arguments.lookahead)
+            final = [m.span() for m in compiled.finditer(text) if m.end() <= limit]
+            for _ in range(3):
+                grown = text + "".join(random_source.choice(ALPHABET) for _ in range(random_source.randint(1, 4)))
+                checked += 1
+                if [m.span() for m in compiled.finditer(grown) if m.end() <= limit] != final:
+                    wrong += 1
+                    if wrong <= 3:
+                        print(f"{name}: {text!r} + {grown[len(text):]!r} moves a piece that ends at or before {limit}")
+        print(f"{name}: {checked} appended texts, {wrong} moved a settled piece")
+        failed = failed or wrong > 0
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
