@@ -38,7 +38,7 @@ import Testing
     }
 
     /// The binary image beside the vocabulary is written on the first load, read back on the next
-    /// with the same tables (ranks, pairs, character cuts), and rebuilt when damaged.
+    /// with the same tables (ranks, pairs, character cuts, short tokens), and rebuilt when damaged.
     @Test func vocabularyCacheIsWrittenReusedAndRebuiltWhenDamaged() throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -51,6 +51,9 @@ import Testing
         #expect(reused.pairs.slots == built.pairs.slots)
         #expect(reused.cuts.bigrams == built.cuts.bigrams && reused.cuts.straddles == built.cuts.straddles)
         #expect(reused.table.slots == built.table.slots && reused.table.bytes == built.table.bytes)
+        #expect(reused.shortTokens !== built.shortTokens && reused.shortTokens.lineBits == built.shortTokens.lineBits)
+        #expect(Array(reused.shortTokens.lineWords) == Array(built.shortTokens.lineWords))
+        #expect(Array(reused.shortTokens.filterWords) == Array(built.shortTokens.filterWords))
         let text = "中华人民共和国的首都是北京，我们一起去看看吧。Hello, world! ١٢٣ 😀"
         #expect(reused.encodeOrdinary(text) == built.encodeOrdinary(text))
         var damaged = try Fixtures.bytes(cache)
@@ -59,6 +62,14 @@ import Testing
         let rebuilt = try BPEEncoding.load(.o200kBase, directory: directory)
         #expect(rebuilt.encodeOrdinary(text) == built.encodeOrdinary(text))
         #expect(try Fixtures.bytes(cache) != damaged, "the damaged image was rewritten")
+        #expect(VocabularyCache.load(cache, sourceHash: xxh3(try Fixtures.bytes(source))) != nil)
+        // An image whose short-token table is not this build's (empty here; in life, stored before a
+        // change of its hashing without a new magic) is refused and rebuilt: it would slow every piece.
+        let empty = ShortTokenTable(lineBits: built.shortTokens.lineBits) { _, _ in true }!
+        VocabularyCache.store(built.table, built.pairs, built.cuts, built.atoms, empty, to: cache, sourceHash: xxh3(try Fixtures.bytes(source)))
+        #expect(VocabularyCache.load(cache, sourceHash: xxh3(try Fixtures.bytes(source))) == nil)
+        let afterStale = try BPEEncoding.load(.o200kBase, directory: directory)
+        #expect(Array(afterStale.shortTokens.lineWords) == Array(built.shortTokens.lineWords))
         #expect(VocabularyCache.load(cache, sourceHash: xxh3(try Fixtures.bytes(source))) != nil)
     }
 

@@ -18,6 +18,7 @@ public final class BPEEncoding: TextTokenizer, @unchecked Sendable {
     let pairs: PairTable
     let cuts: CharacterCuts
     let atoms: CharacterAtoms
+    let shortTokens: ShortTokenTable
     let pattern: RegexPattern
     /// Special tokens as UTF-8, longest first so that a longer one wins at the same position.
     let specials: [(bytes: [UInt8], rank: Rank, text: String)]
@@ -39,15 +40,16 @@ public final class BPEEncoding: TextTokenizer, @unchecked Sendable {
     /// Builds an encoding from a parsed vocabulary (`pairs` and `cuts` are derived from `table`
     /// when not given).
     public convenience init(spec: EncodingSpec, table: RankTable, pairs: PairTable? = nil) throws {
-        try self.init(spec: spec, table: table, pairs: pairs, cuts: nil, atoms: nil)
+        try self.init(spec: spec, table: table, pairs: pairs, cuts: nil, atoms: nil, shortTokens: nil)
     }
 
-    init(spec: EncodingSpec, table: RankTable, pairs: PairTable?, cuts: CharacterCuts?, atoms: CharacterAtoms?) throws {
+    init(spec: EncodingSpec, table: RankTable, pairs: PairTable?, cuts: CharacterCuts?, atoms: CharacterAtoms?, shortTokens: ShortTokenTable?) throws {
         self.spec = spec
         self.table = table
         self.pairs = try pairs ?? PairTable(table)
         self.cuts = cuts ?? CharacterCuts(table)
         self.atoms = atoms ?? CharacterAtoms(table)
+        self.shortTokens = shortTokens ?? ShortTokenTable(table)
         self.pattern = try RegexPattern(spec.pattern, extraOptions: spec.patternOptions)
         func written(for known: EncodingSpec) -> Bool {
             spec.pattern == known.pattern && spec.patternOptions == known.patternOptions
@@ -65,14 +67,14 @@ public final class BPEEncoding: TextTokenizer, @unchecked Sendable {
     public static func load(_ spec: EncodingSpec, directory: URL? = nil) throws -> BPEEncoding {
         let file = try VocabularyLocator.read(spec.vocabularyFile, expectedXXH3: spec.xxh3, directory: directory)
         let cache = VocabularyCache.url(for: file.path)
-        if let (table, pairs, cuts, atoms) = VocabularyCache.load(cache, sourceHash: file.hash) {
-            return try BPEEncoding(spec: spec, table: table, pairs: pairs, cuts: cuts, atoms: atoms)
+        if let (table, pairs, cuts, atoms, shortTokens) = VocabularyCache.load(cache, sourceHash: file.hash) {
+            return try BPEEncoding(spec: spec, table: table, pairs: pairs, cuts: cuts, atoms: atoms, shortTokens: shortTokens)
         }
         let table = try TiktokenFile.parse(file.bytes, path: file.path)
         let pairs = try PairTable(table)
-        let cuts = CharacterCuts(table), atoms = CharacterAtoms(table)
-        VocabularyCache.store(table, pairs, cuts, atoms, to: cache, sourceHash: file.hash)
-        return try BPEEncoding(spec: spec, table: table, pairs: pairs, cuts: cuts, atoms: atoms)
+        let cuts = CharacterCuts(table), atoms = CharacterAtoms(table), shortTokens = ShortTokenTable(table)
+        VocabularyCache.store(table, pairs, cuts, atoms, shortTokens, to: cache, sourceHash: file.hash)
+        return try BPEEncoding(spec: spec, table: table, pairs: pairs, cuts: cuts, atoms: atoms, shortTokens: shortTokens)
     }
 
     private static let loaded = LoadedOnce<BPEEncoding>()

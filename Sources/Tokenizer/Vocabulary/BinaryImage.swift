@@ -29,6 +29,16 @@ enum BinaryImage {
             offset += size
             return result
         }
+
+        /// Copies the next `count` values to `destination` (memory the caller laid out, e.g.
+        /// aligned to cache lines); false when the image is shorter.
+        mutating func copy<T>(_ count: Int, of type: T.Type, to destination: UnsafeMutablePointer<T>) -> Bool {
+            let size = count * MemoryLayout<T>.stride
+            guard count >= 0, size <= remaining else { return false }
+            UnsafeMutableRawPointer(destination).copyMemory(from: raw.baseAddress! + offset, byteCount: size)
+            offset += size
+            return true
+        }
     }
 
     /// Parses `url` with `body` when its magic, source hash and checksum hold; `body` must consume
@@ -67,6 +77,8 @@ enum BinaryImage {
         }
 
         mutating func append<T>(_ values: [T]) { values.withUnsafeBytes { data.append(contentsOf: $0) } }
+
+        mutating func append<T>(_ values: UnsafeBufferPointer<T>) { data.append(contentsOf: UnsafeRawBufferPointer(values)) }
 
         /// Writes aside and renames, so that a concurrent reader never sees half a file. A failure
         /// (a read-only folder) only costs the slower load next time.

@@ -3,27 +3,31 @@ import Foundation
 /// A binary image of a parsed `RankTable`, next to the vocabulary file, keyed by the file's XXH3.
 ///
 /// Parsing o200k's 199,998 base64 lines and building the hash table takes ~40 ms; reading this
-/// image back is a few `memcpy`s (~3 ms). The image is rebuilt when absent, when the vocabulary's
-/// hash differs (stale), or when its own trailing XXH3 does not match (damaged). Failing to write it
-/// (read-only directory) only costs the slower load next time.
+/// image back is a few `memcpy`s (~3 ms, ~9 ms since it holds the 8 MiB short-token table). The
+/// image is rebuilt when absent, when the vocabulary's hash differs (stale), when its own trailing
+/// XXH3 does not match (damaged), or when its short-token table misses a sample of the tokens
+/// (another build's hashing). Failing to write it (read-only directory) only costs the slower load
+/// next time.
 ///
-/// Layout, little-endian: magic `TBVOCAB6`, source XXH3, rank count, byte count, slot count, pair
+/// Layout, little-endian: magic `TBVOCAB7`, source XXH3, rank count, byte count, slot count, pair
 /// slot count, pair shift, bigram slot count, bigram shift, then token bytes, offsets (UInt32 ×
 /// rank count + 1), slots (UInt64), byte ranks (UInt32 × 256), byte-pair ranks (UInt32 × 65,536),
 /// pair slots (UInt64), the `CharacterCuts` bigram slots (UInt64) and straddle bits (UInt64 × 1,024),
-/// the `CharacterAtoms` entries (UInt64 × 65,536) and straddle ranks (UInt32 × 65,536), and the XXH3
-/// of everything before it. Images of earlier layouts (`TBVOCAB2` … `TBVOCAB5`; up to 4 their pair
-/// slots held every split of every token, 5 had no atoms) are rebuilt. Building one takes ~0.4 s for o200k
-/// (the canonical splits are found by merging every token's bytes), once per vocabulary file.
+/// the `CharacterAtoms` entries (UInt64 × 65,536) and straddle ranks (UInt32 × 65,536), the
+/// `ShortTokenTable`'s line bits, lines (UInt64 × 8 << line bits) and filter (UInt64 × 32,768), and
+/// the XXH3 of everything before it. Images of earlier layouts (`TBVOCAB2` … `TBVOCAB6`; up to 4
+/// their pair slots held every split of every token, 5 had no atoms, 6 no short-token table) are
+/// rebuilt. Building one takes ~0.4 s for o200k (the canonical splits are found by merging every
+/// token's bytes), once per vocabulary file.
 enum VocabularyCache {
-    static let magic = Array("TBVOCAB6".utf8)
+    static let magic = Array("TBVOCAB7".utf8)
 
     static func url(for vocabularyPath: String) -> URL {
         URL(fileURLWithPath: vocabularyPath + ".tbcache")
     }
 
-    static func load(_ url: URL, sourceHash: UInt64) -> (RankTable, PairTable, CharacterCuts, CharacterAtoms)? {
-        BinaryImage.read(url, magic: magic, sourceHash: sourceHash) { image -> (RankTable, PairTable, CharacterCuts, CharacterAtoms)? in
+    static func load(_ url: URL, sourceHash: UInt64) -> (RankTable, PairTable, CharacterCuts, CharacterAtoms, ShortTokenTable)? {
+        BinaryImage.read(url, magic: magic, sourceHash: sourceHash) { image -> (RankTable, PairTable, CharacterCuts, CharacterAtoms, ShortTokenTable)? in
             guard let rankCount = image.word().map(Int.init), let byteCount = image.word().map(Int.init),
                 let slotCount = image.word().map(Int.init), let pairCount = image.word().map(Int.init),
                 let pairShift = image.word(), let bigramCount = image.word().map(Int.init), let bigramShift = image.word(),
@@ -35,21 +39,33 @@ enum VocabularyCache {
                 let bigrams = image.array(bigramCount, of: UInt64.self), let straddles = image.array(1024, of: UInt64.self),
                 let cuts = CharacterCuts(bigrams: bigrams, bigramShift: bigramShift, straddles: straddles),
                 let atomEntries = image.array(65_536, of: UInt64.self), let straddleRanks = image.array(65_536, of: Rank.self),
-                let atoms = CharacterAtoms(atoms: atomEntries, straddleRanks: straddleRanks)
+                let atoms = CharacterAtoms(atoms: atomEntries, straddleRanks: straddleRanks),
+                let lineBits = image.word(),
+                let shortTokens = ShortTokenTable(lineBits: lineBits, fill: { lines, filter in
+                    image.copy(8 << Int(lineBits), of: UInt64.self, to: lines)
+                        && image.copy(ShortTokenTable.filterWords, of: UInt64.self, to: filter)
+                })
             else { return nil }
+            let table = RankTable(flatBytes: bytes, offsets: offsets, slots: slots, byteRanks: byteRanks, bytePairRanks: pairRanks)
+            guard shortTokens.agrees(with: table) else { return nil }
             return (
-                RankTable(flatBytes: bytes, offsets: offsets, slots: slots, byteRanks: byteRanks, bytePairRanks: pairRanks),
+                table,
                 PairTable(slots: pairSlots, shift: pairShift),
                 cuts,
-                atoms
+                atoms,
+                shortTokens
             )
         }
     }
 
-    static func store(_ table: RankTable, _ pairs: PairTable, _ cuts: CharacterCuts, _ atoms: CharacterAtoms, to url: URL, sourceHash: UInt64) {
+    static func store(
+        _ table: RankTable, _ pairs: PairTable, _ cuts: CharacterCuts, _ atoms: CharacterAtoms, _ shortTokens: ShortTokenTable,
+        to url: URL, sourceHash: UInt64
+    ) {
         var image = BinaryImage.Writer(
             magic: magic, sourceHash: sourceHash,
-            capacity: 40 + table.bytes.count + 4 * table.offsets.count + 8 * table.slots.count + 4 * 65_792 + 8 * pairs.slots.count + 8 * (cuts.bigrams.count + 1024) + 12 * 65_536)
+            capacity: 40 + table.bytes.count + 4 * table.offsets.count + 8 * table.slots.count + 4 * 65_792 + 8 * pairs.slots.count + 8 * (cuts.bigrams.count + 1024) + 12 * 65_536
+                + 8 * (1 + shortTokens.lineWords.count + shortTokens.filterWords.count))
         image.append([
             UInt64(table.rankCount), UInt64(table.bytes.count), UInt64(table.slots.count), UInt64(pairs.slots.count), pairs.shift,
             UInt64(cuts.bigrams.count), cuts.bigramShift,
@@ -64,6 +80,9 @@ enum VocabularyCache {
         image.append(cuts.straddles)
         image.append(atoms.atoms)
         image.append(atoms.straddleRanks)
+        image.append([shortTokens.lineBits])
+        image.append(shortTokens.lineWords)
+        image.append(shortTokens.filterWords)
         image.write(to: url)
     }
 }

@@ -1,0 +1,159 @@
+import Foundation
+
+/// The rank of every token of at most 16 bytes, keyed by `ShortPieceMemo`'s exact key (the bytes as
+/// two words, plus the length): a lookup reads one cache line of three slots, with no XXH3, no
+/// offsets and no `memcmp`.
+///
+/// `RankTable` touches three lines for a token it finds (its 8 MiB slots, then the offsets, then the
+/// token's bytes), each a miss on text the process has not seen; 78.5 % of o200k pieces are one
+/// token, and on unseen text most of them are asked here first time.
+///
+/// A line is 8 words: the keys of slots 0–2 (words 0–5), word 6 = rank 0 | rank 1 << 32, word 7 =
+/// rank 2 | length 0 << 32 | length 1 << 40 | length 2 << 48 (length 0: empty). Lines are probed
+/// linearly from the key's line; at most half the slots are used, so a token is almost always in
+/// its first line. A 256 KiB blocked Bloom filter in front turns most non-tokens away before their
+/// line is read.
+final class ShortTokenTable: @unchecked Sendable {
+    // @unchecked: immutable after init; the memory is owned here and freed in deinit.
+    static let maxTokenBytes = ShortPieceMemo.maxPieceBytes
+
+    private let allocation: UnsafeMutableRawPointer
+    private let lines: UnsafeMutablePointer<UInt64>
+    /// log2 of the number of lines.
+    let lineBits: UInt64
+    private let lineShift: UInt64
+    private let lineMask: Int
+    private let filter: UnsafeMutablePointer<UInt64>
+    static let filterWords = 1 << 15
+
+    /// The table's words as stored in the vocabulary image: the lines, then the filter.
+    var lineWords: UnsafeBufferPointer<UInt64> { UnsafeBufferPointer(start: lines, count: 8 << Int(lineBits)) }
+    var filterWords: UnsafeBufferPointer<UInt64> { UnsafeBufferPointer(start: filter, count: ShortTokenTable.filterWords) }
+
+    /// `1 << lineBits` lines and the filter, zeroed, then written by `fill`: with the lines and the
+    /// filter `VocabularyCache` stored (each lookup stops at a line with an empty slot, which a
+    /// stored table has: it was built by the initializer below), or with nothing. Nil when the line
+    /// count is out of range or `fill` fails.
+    init?(lineBits: UInt64, fill: (UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<UInt64>) -> Bool) {
+        guard (4 ... 24).contains(lineBits) else { return nil }
+        self.lineBits = lineBits
+        (allocation, lines) = ShortTokenTable.allocateLines(8 << Int(lineBits))
+        lineShift = 64 - lineBits
+        lineMask = (1 << Int(lineBits)) - 1
+        filter = .allocate(capacity: ShortTokenTable.filterWords)
+        filter.initialize(repeating: 0, count: ShortTokenTable.filterWords)
+        guard fill(lines, filter) else { return nil }
+    }
+
+    /// Every token of `table` of 1 ... 16 bytes. Building o200k's takes ~13 ms (199k inserts into
+    /// 8 MiB, each a cache miss: a process start of `count` went 43 → 56 ms), so it is stored in
+    /// the vocabulary image and copied from it (`VocabularyCache`): 39 → 45 ms, the 8 MiB zeroed,
+    /// checksummed and copied.
+    convenience init(_ table: RankTable) {
+        var count = 0
+        for rank in 0 ..< table.rankCount {
+            let length = Int(table.offsets[rank + 1] - table.offsets[rank])
+            if length > 0 && length <= ShortTokenTable.maxTokenBytes { count += 1 }
+        }
+        // Slots at least twice the tokens: 2^17 lines (8 MiB) for o200k's ~199k.
+        var lineBits: UInt64 = 4
+        while 3 << lineBits < 2 * count { lineBits += 1 }
+        self.init(lineBits: lineBits) { _, _ in true }!
+        table.bytes.withUnsafeBytes { all in
+            for rank in 0 ..< table.rankCount {
+                let start = Int(table.offsets[rank]), length = Int(table.offsets[rank + 1]) - start
+                guard length > 0 && length <= ShortTokenTable.maxTokenBytes else { continue }
+                let key = ShortPieceMemo.key(UnsafeRawBufferPointer(rebasing: all[start ..< start + length]))
+                insert(key, count: length, rank: Rank(rank))
+            }
+        }
+    }
+
+    /// Whether every 997th token of `table` (1 ... 16 bytes) is found with its rank: a stored table
+    /// whose layout or hashing is not this build's (the image's magic not bumped with a change
+    /// here) fails this and is rebuilt. A wrong table would not change ids — a token it misses is
+    /// merged from its bytes — only make every piece slower; ~200 lookups for o200k.
+    func agrees(with table: RankTable) -> Bool {
+        table.bytes.withUnsafeBytes { all in
+            stride(from: 0, to: table.rankCount, by: 997).allSatisfy { rank in
+                let start = Int(table.offsets[rank]), length = Int(table.offsets[rank + 1]) - start
+                guard length > 0 && length <= ShortTokenTable.maxTokenBytes else { return true }
+                return self.rank(ShortPieceMemo.key(UnsafeRawBufferPointer(rebasing: all[start ..< start + length])), count: length) == Rank(rank)
+            }
+        }
+    }
+
+    deinit {
+        free(allocation)
+        filter.deallocate()
+    }
+
+    /// Zeroed words aligned to a cache line. calloc: fresh pages come zeroed without being
+    /// touched first (a `memset` before the copy from the image touched them twice).
+    private static func allocateLines(_ words: Int) -> (allocation: UnsafeMutableRawPointer, lines: UnsafeMutablePointer<UInt64>) {
+        guard let allocation = calloc(words * 8 + 64, 1) else {
+            fatalError("cannot allocate \(words * 8) bytes for the short-token table")
+        }
+        let aligned = UnsafeMutableRawPointer(bitPattern: (Int(bitPattern: allocation) + 63) & ~63)!
+        return (allocation, aligned.bindMemory(to: UInt64.self, capacity: words))
+    }
+
+    @inline(__always)
+    private static func mix(_ key: (UInt64, UInt64), _ count: Int) -> UInt64 {
+        (key.0 ^ (key.1 &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(truncatingIfNeeded: count) << 56) &* 0xD6E8_FEB8_6659_FD93
+    }
+
+    /// The filter word and bits of a mixed key, from a second multiply (the low bits of the first
+    /// depend only on the key's low bits).
+    @inline(__always)
+    private static func filterPosition(_ mixed: UInt64) -> (word: Int, bits: UInt64) {
+        let again = (mixed ^ mixed >> 32) &* 0x9E37_79B9_7F4A_7C15
+        let word = Int(truncatingIfNeeded: again >> 49)
+        let bits = (1 as UInt64) << ((again >> 20) & 63) | (1 as UInt64) << ((again >> 26) & 63) | (1 as UInt64) << ((again >> 32) & 63)
+        return (word, bits)
+    }
+
+    private func insert(_ key: (UInt64, UInt64), count: Int, rank: Rank) {
+        let mixed = ShortTokenTable.mix(key, count)
+        let (word, bits) = ShortTokenTable.filterPosition(mixed)
+        filter[word] |= bits
+        var index = Int(truncatingIfNeeded: mixed >> lineShift)
+        while true {
+            let line = lines + index << 3
+            for slot in 0 ..< 3 where (line[7] >> (32 + 8 * UInt64(slot))) & 0xFF == 0 {
+                line[2 * slot] = key.0
+                line[2 * slot + 1] = key.1
+                line[7] |= UInt64(truncatingIfNeeded: count) << (32 + 8 * UInt64(slot))
+                switch slot {
+                case 0: line[6] |= UInt64(rank)
+                case 1: line[6] |= UInt64(rank) << 32
+                default: line[7] |= UInt64(rank)
+                }
+                return
+            }
+            index = (index &+ 1) & lineMask
+        }
+    }
+
+    /// The rank of the piece with this key (`ShortPieceMemo.key`) and length (1 ... 16), or
+    /// `RankTable.none`.
+    @inline(__always)
+    func rank(_ key: (UInt64, UInt64), count: Int) -> Rank {
+        let mixed = ShortTokenTable.mix(key, count)
+        let (word, bits) = ShortTokenTable.filterPosition(mixed)
+        if filter[word] & bits != bits { return RankTable.none }
+        let length = UInt64(truncatingIfNeeded: count)
+        var index = Int(truncatingIfNeeded: mixed >> lineShift)
+        while true {
+            let line = lines + index << 3
+            let meta = line[7]
+            let length0 = (meta >> 32) & 0xFF, length1 = (meta >> 40) & 0xFF, length2 = (meta >> 48) & 0xFF
+            if length0 == length && line[0] == key.0 && line[1] == key.1 { return Rank(truncatingIfNeeded: line[6]) }
+            if length1 == length && line[2] == key.0 && line[3] == key.1 { return Rank(truncatingIfNeeded: line[6] >> 32) }
+            if length2 == length && line[4] == key.0 && line[5] == key.1 { return Rank(truncatingIfNeeded: meta) }
+            // Slots fill in order, so an empty one means the key is in no later line either.
+            if length2 == 0 { return RankTable.none }
+            index = (index &+ 1) & lineMask
+        }
+    }
+}
