@@ -7,7 +7,7 @@ docs/tokenizer.md ("Choices, alternatives, measured effect").
     ... change, rebuild ...
     python3 Benchmarks/tokenizer_ab.py --variant /tmp/before:encode --variant .build/release/TokenizerThroughput:encode
     python3 Benchmarks/tokenizer_ab.py --variant .build/release/TokenizerThroughput:encode [--pollute 64] \\
-        --variant .build/release/TokenizerThroughput:count [--cold] [--chunk 512] [--files en.txt,zh.txt]
+        --variant .build/release/TokenizerThroughput:count [--cold | --warm DIR] [--chunk 512] [--files en.txt,zh.txt]
 
 Each variant is `<TokenizerThroughput binary>:<encode|count>`, run as a long-lived child; per file,
 one untimed pass each, then `--reps` rounds in which every variant runs once. Prints the median
@@ -22,6 +22,8 @@ p.add_argument("--encoding", default="o200k_base")
 p.add_argument("--reps", type=int, default=7)
 p.add_argument("--chunk", type=int, default=0)
 p.add_argument("--cold", action="store_true")
+p.add_argument("--warm", metavar="DIR", default="",
+               help="a fresh encoder per call that first encoded the .txt files of DIR (untimed, at most 2.5 MB): the relay script's warm state")
 p.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpus"))
 p.add_argument("--files", default="", help="comma-separated names; default every .txt in the corpus")
 p.add_argument("--pollute", type=int, default=0, metavar="MB",
@@ -42,19 +44,30 @@ for spec in args.variant:
     binary, _, mode = spec.rpartition(":")
     child = subprocess.Popen([binary], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
     variants.append((f"{pathlib.Path(binary).name}:{mode}", mode, child))
+    if args.warm:
+        warm_files, warm_size = [], 0
+        for path in sorted(pathlib.Path(args.warm).glob("*.txt")):
+            if warm_size >= 2_500_000:
+                break
+            warm_files.append(str(path))
+            warm_size += path.stat().st_size
+        child.stdin.write("warmfrom " + " ".join(warm_files) + "\n")
+        child.stdin.flush()
+        child.stdout.readline()
 
 
 def run(mode, child, path):
     if scratch:
         pollute()
-    child.stdin.write(f"{mode} {args.encoding} {path} {args.chunk}{' cold' if args.cold else ''}\n")
+    state = " warm" if args.warm else " cold" if args.cold else ""
+    child.stdin.write(f"{mode} {args.encoding} {path} {args.chunk}{state}\n")
     child.stdin.flush()
     return int(child.stdout.readline().split()[0]) / 1e6
 
 
 names = args.files.split(",") if args.files else sorted(q.name for q in pathlib.Path(args.corpus).glob("*.txt"))
 totals = [0.0] * len(variants)
-print(f"{args.encoding}, {'cold' if args.cold else 'warm'} caches, chunk {args.chunk or 'whole file'}, medians of {args.reps} (ms)"
+print(f"{args.encoding}, {'warmed on ' + args.warm if args.warm else 'cold' if args.cold else 'warm (the same file)'} caches, chunk {args.chunk or 'whole file'}, medians of {args.reps} (ms)"
       + (f", {args.pollute} MB written before each call" if args.pollute else ""))
 print(f"{'file':<16}" + "".join(f"{label:>28}" for label, _, _ in variants))
 for name in names:
