@@ -16,8 +16,9 @@ final class PieceCache {
     /// bytes merged the 3.9k longer pieces of the held-out corpus again on every pass: 6.3M of the
     /// 120M instructions of a pass that had seen them all; Thai and Hindi words run that long.)
     static let maxPieceBytes = 256
-    /// 2^17 slots at most half full: 64k pieces. It sits behind `ShortPieceMemo` (which holds the
-    /// short pieces) and also holds long pieces whole (`Encoder.appendTokensOfLongPiece`). With
+    /// 2^17 slots at most half full: 64k pieces. It holds pieces of more than 16 bytes (whole,
+    /// `Encoder.appendTokensOfLongPiece`, and their long segments) and the tokens of short pieces
+    /// with more than 3 (the memo keeps only their count); not other short pieces. With
     /// 2^15 slots (16k pieces) the held-out corpus, 35k distinct merged pieces, emptied it several
     /// times a pass: with long pieces cached whole, a pass that had seen every piece took 750M
     /// instructions per 5 passes instead of 685M (callgrind).
