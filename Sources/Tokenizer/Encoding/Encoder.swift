@@ -107,7 +107,7 @@ public final class Encoder {
             return ShortPieceMemo.tokenCount(slot)
         }
         scratch.removeAll(keepingCapacity: true)
-        appendTokensOfShortPiece(piece, key: key, to: &scratch)
+        appendTokensOfMemoMiss(piece, key: key, to: &scratch)
         remember(key, piece.count, scratch, from: 0)
         return scratch.count
     }
@@ -145,7 +145,7 @@ public final class Encoder {
             return
         }
         let first = output.count
-        appendTokensOfShortPiece(piece, key: key, to: &output)
+        appendTokensOfMemoMiss(piece, key: key, to: &output)
         remember(key, piece.count, output, from: first)
     }
 
@@ -158,7 +158,7 @@ public final class Encoder {
     /// shared corpus 24 %, and passes over files already seen ±4 % (the memo's conflict misses
     /// are merged again).
     @inline(__always)
-    private func appendTokensOfShortPiece(_ piece: UnsafeRawBufferPointer, key: (UInt64, UInt64), to output: inout [Rank]) {
+    private func appendTokensOfMemoMiss(_ piece: UnsafeRawBufferPointer, key: (UInt64, UInt64), to output: inout [Rank]) {
         let whole = shortTokens.rank(key, count: piece.count)
         if whole != RankTable.none {
             output.append(whole)
