@@ -21,9 +21,10 @@ p.add_argument("--variant", action="append", required=True, help="binary:mode")
 p.add_argument("--encoding", default="o200k_base")
 p.add_argument("--reps", type=int, default=7)
 p.add_argument("--chunk", type=int, default=0)
-p.add_argument("--cold", action="store_true")
-p.add_argument("--warm", metavar="DIR", default="",
-               help="a fresh encoder per call that first encoded the .txt files of DIR (untimed, at most 2.5 MB): the relay script's warm state")
+state = p.add_mutually_exclusive_group()
+state.add_argument("--cold", action="store_true")
+state.add_argument("--warm", metavar="DIR", default="",
+                   help="a fresh encoder per call that first encoded the .txt files of DIR (untimed; files in name order until 2.5 MB is passed): the relay script's warm state")
 p.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpus"))
 p.add_argument("--files", default="", help="comma-separated names; default every .txt in the corpus")
 p.add_argument("--pollute", type=int, default=0, metavar="MB",

@@ -19,9 +19,11 @@
 /// `scripts/check_settle_limit.py` checks the rule against tiktoken's own patterns (the `regex`
 /// module) on 100,000 random texts per pattern, each grown 3 ways, of letters of every case class
 /// and runs of them, marks, apostrophes and contraction letters, digits, symbols and runs of Unicode
-/// whitespace: no piece that ended at or before the limit moved. With 1 character always, 156 of
-/// 60,000 moved on o200k ("ABCD" + "'" then "s"); without either trailing run taken back, 218 and
-/// 270 of ~50,000 boundaries did (`IncrementalCountTests` fails the same way). The 1-character
+/// whitespace: no piece that ended at or before the limit moved. With 1 character always
+/// (`--lookahead 1`, 20,000 texts, 60,000 appends) 156 moved on o200k ("ABCD" + "'" then "s");
+/// cl100k's contractions are pieces of their own and 1 would do there, 3 is kept for both. An
+/// earlier check found that without either trailing run taken back 218 and 270 of ~50,000
+/// boundaries moved (`IncrementalCountTests` fails the same way). The 1-character
 /// rule leaves 4.9 bytes to rescan per chunk of an English turn where 3 characters always left 8.2.
 enum SettleLimit {
     /// Characters a piece's match reads past its end outside the trailing run when a contraction
@@ -43,8 +45,9 @@ enum SettleLimit {
             }
         }
         guard end > floor else { return floor }
-        // 1 character back, or `lookaheadCharacters` when one of them is an apostrophe: only a
-        // contraction reads more than 1 character past a piece's end outside the trailing run.
+        // 1 character back, or `lookaheadCharacters` when one of them is an apostrophe: outside the
+        // trailing run, only a contraction's test can meet the end of the text more than 1
+        // character past its piece ("they" + "'r" may still become "they're").
         let oneBack = startOfScalar(endingAt: end, in: text)
         var back = oneBack, apostrophe = text[oneBack] == 0x27
         for _ in 1 ..< lookaheadCharacters where back > 0 {
@@ -89,7 +92,8 @@ enum SettleLimit {
         }
     }
 
-    /// Where the character that ends at `end` starts.
+    /// Where the character that ends at `end` starts. `end` must be > 0 (at 0 there is no
+    /// character; every caller walks only while `end` is above its floor).
     @inline(__always)
     static func startOfScalar(endingAt end: Int, in text: UnsafeBufferPointer<UInt8>) -> Int {
         var start = end - 1
