@@ -13,4 +13,10 @@ static inline unsigned long long cxxh3_64_seeded(const void *bytes, size_t lengt
     return XXH3_64bits_withSeed(bytes, length, seed);
 }
 
+// A read prefetch hint: the tokenizer asks for the memo sets of the next pieces while it works on
+// the current ones.
+static inline void tb_prefetch(const void *address) {
+    __builtin_prefetch(address, 0, 3);
+}
+
 #endif

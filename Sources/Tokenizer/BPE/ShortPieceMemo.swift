@@ -1,3 +1,4 @@
+import CXXHash
 import Foundation
 
 /// The tokens of recently seen short pieces, with the piece's bytes and up to three tokens held in
@@ -72,6 +73,12 @@ struct ShortPieceMemo: ~Copyable {
     private func set(_ key: (UInt64, UInt64), _ count: Int) -> UnsafeMutablePointer<UInt64> {
         let mixed = (key.0 ^ (key.1 &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(truncatingIfNeeded: count)) &* 0xBF58_476D_1CE4_E5B9
         return words + Int(truncatingIfNeeded: mixed >> (64 - UInt64(ShortPieceMemo.setBits))) << 3
+    }
+
+    /// Asks the memory system for the set of this key and length (a hint: no fault, no wait).
+    @inline(__always)
+    func prefetch(_ key: (UInt64, UInt64), count: Int) {
+        tb_prefetch(UnsafeRawPointer(set(key, count)))
     }
 
     /// The slot holding the piece with this key and length, or nil.
