@@ -15,6 +15,8 @@ milliseconds per file and variant, and the sum over the files.
 """
 import argparse, pathlib, statistics, subprocess
 
+from warm_files import warm_files  # beside this script
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 p = argparse.ArgumentParser()
 p.add_argument("--variant", action="append", required=True, help="binary:mode")
@@ -24,7 +26,7 @@ p.add_argument("--chunk", type=int, default=0)
 state = p.add_mutually_exclusive_group()
 state.add_argument("--cold", action="store_true")
 state.add_argument("--warm", metavar="DIR", default="",
-                   help="a fresh encoder per call that first encoded the .txt files of DIR (untimed; files in name order until 2.5 MB is passed): the relay script's warm state")
+                   help="a fresh encoder per call that first encoded DIR's files as the relay script's warm state does (untimed; warm_files.py)")
 p.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpus"))
 p.add_argument("--files", default="", help="comma-separated names; default every .txt in the corpus")
 p.add_argument("--pollute", type=int, default=0, metavar="MB",
@@ -46,13 +48,8 @@ for spec in args.variant:
     child = subprocess.Popen([binary], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
     variants.append((f"{pathlib.Path(binary).name}:{mode}", mode, child))
     if args.warm:
-        warm_files, warm_size = [], 0
-        for path in sorted(pathlib.Path(args.warm).glob("*.txt")):
-            if warm_size >= 2_500_000:
-                break
-            warm_files.append(str(path))
-            warm_size += path.stat().st_size
-        child.stdin.write("warmfrom " + " ".join(warm_files) + "\n")
+        paths, _ = warm_files(args.warm)
+        child.stdin.write("warmfrom " + " ".join(str(path) for path in paths) + "\n")
         child.stdin.flush()
         child.stdout.readline()
 

@@ -21,6 +21,7 @@ times' ratio. `min` is the weakest file's median ratio.
 import argparse, array, os, pathlib, statistics, subprocess, sys, tempfile, time
 
 from utf8_chunks import utf8_chunks  # beside this script
+from warm_files import WARM_BYTES, warm_files  # beside this script
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 VOCAB = pathlib.Path(os.environ.get("TOKENBUDGET_VOCAB_DIR", pathlib.Path.home() / ".cache/tokenbudget/vocab"))
@@ -29,7 +30,7 @@ p = argparse.ArgumentParser()
 p.add_argument("--encoding", default="o200k_base", choices=["o200k_base", "cl100k_base", "gemma3", "gemma4"])
 p.add_argument("--corpus", default=str(SHARED))
 p.add_argument("--warm-corpus", default=None, help="default: the shared corpus, or --heldout when timing it")
-p.add_argument("--warm-bytes", type=int, default=2_000_000)
+p.add_argument("--warm-bytes", type=int, default=WARM_BYTES)
 p.add_argument("--rounds", type=int, default=5)
 p.add_argument("--chunk", type=int, default=0, help="bytes per call; 0 = whole file")
 p.add_argument("--mode", default="encode", choices=["encode", "count"], help="ours only; peers always encode")
@@ -42,12 +43,7 @@ warm_corpus = pathlib.Path(args.warm_corpus) if args.warm_corpus else SHARED
 if warm_corpus.resolve() == corpus.resolve():
     sys.exit("--warm-corpus must differ from --corpus: warm means warmed on other text")
 files = sorted(path for path in corpus.rglob("*.txt") if path.name != "README.md")
-warm_files, warm_size = [], 0
-for path in sorted(warm_corpus.rglob("*.txt")):
-    if warm_size >= args.warm_bytes:
-        break
-    warm_files.append(path)
-    warm_size += path.stat().st_size
+warm_files, warm_size = warm_files(warm_corpus, args.warm_bytes)
 # Warmed in slices of ~64 KB (bpe-openai refuses calls over 200,000 tokens); ours reads whole files.
 warm_texts = [text[i : i + 65_536] for text in (path.read_text("utf-8") for path in warm_files) for i in range(0, len(text), 65_536)]
 

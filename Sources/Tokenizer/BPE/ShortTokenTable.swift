@@ -25,6 +25,12 @@ final class ShortTokenTable: @unchecked Sendable {
     private let lineMask: Int
     private let filter: UnsafeMutablePointer<UInt64>
     static let filterWords = 1 << 15
+    /// The line counts a table may have (2^4 ... 2^24 lines).
+    static let lineBitsRange: ClosedRange<UInt64> = 4 ... 24
+
+    /// The words a table of `1 << lineBits` lines takes in the image: its lines, then its filter.
+    /// - Precondition: `lineBits` in `lineBitsRange`.
+    static func storedWords(lineBits: UInt64) -> Int { (8 << Int(lineBits)) + filterWords }
 
     /// The table's words as stored in the vocabulary image: the lines, then the filter.
     var lineWords: UnsafeBufferPointer<UInt64> { UnsafeBufferPointer(start: lines, count: 8 << Int(lineBits)) }
@@ -35,7 +41,7 @@ final class ShortTokenTable: @unchecked Sendable {
     /// stored table has: it was built by the initializer below), or with nothing. Nil when the line
     /// count is out of range or `fill` fails.
     init?(lineBits: UInt64, fill: (UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<UInt64>) -> Bool) {
-        guard (4 ... 24).contains(lineBits) else { return nil }
+        guard ShortTokenTable.lineBitsRange.contains(lineBits) else { return nil }
         self.lineBits = lineBits
         (allocation, lines) = ShortTokenTable.allocateLines(8 << Int(lineBits))
         lineShift = 64 - lineBits
@@ -53,20 +59,28 @@ final class ShortTokenTable: @unchecked Sendable {
     /// tokens would double the table.
     convenience init(_ table: RankTable) {
         var count = 0
-        for rank in 0 ..< table.rankCount {
-            let length = Int(table.offsets[rank + 1] - table.offsets[rank])
-            if length > 0 && length <= ShortTokenTable.maxTokenBytes { count += 1 }
-        }
+        ShortTokenTable.forEachShortToken(of: table) { _, _, _ in count += 1; return true }
         // Slots at least twice the tokens: 2^17 lines (8 MiB) for o200k's 196,011 (cl100k: 99,451).
-        var lineBits: UInt64 = 4
+        var lineBits = ShortTokenTable.lineBitsRange.lowerBound
         while 3 << lineBits < 2 * count { lineBits += 1 }
         self.init(lineBits: lineBits) { _, _ in true }!
+        ShortTokenTable.forEachShortToken(of: table) { key, length, rank in
+            insert(key, count: length, rank: rank)
+            return true
+        }
+    }
+
+    /// Calls `body` with the key, length and rank of every `stride`-th rank's token of 1 ... 16
+    /// bytes while it returns true; false if stopped.
+    @discardableResult
+    private static func forEachShortToken(
+        of table: RankTable, every stride: Int = 1, _ body: ((UInt64, UInt64), Int, Rank) -> Bool
+    ) -> Bool {
         table.bytes.withUnsafeBytes { all in
-            for rank in 0 ..< table.rankCount {
+            Swift.stride(from: 0, to: table.rankCount, by: stride).allSatisfy { rank in
                 let start = Int(table.offsets[rank]), length = Int(table.offsets[rank + 1]) - start
-                guard length > 0 && length <= ShortTokenTable.maxTokenBytes else { continue }
-                let key = ShortPieceMemo.key(UnsafeRawBufferPointer(rebasing: all[start ..< start + length]))
-                insert(key, count: length, rank: Rank(rank))
+                guard length > 0 && length <= maxTokenBytes else { return true }
+                return body(ShortPieceMemo.key(UnsafeRawBufferPointer(rebasing: all[start ..< start + length])), length, Rank(rank))
             }
         }
     }
@@ -78,12 +92,8 @@ final class ShortTokenTable: @unchecked Sendable {
     /// itself) but slow every piece; one that answered a wrong rank would change them, and such a
     /// table does not find this sample either.
     func agrees(with table: RankTable) -> Bool {
-        table.bytes.withUnsafeBytes { all in
-            stride(from: 0, to: table.rankCount, by: 997).allSatisfy { rank in
-                let start = Int(table.offsets[rank]), length = Int(table.offsets[rank + 1]) - start
-                guard length > 0 && length <= ShortTokenTable.maxTokenBytes else { return true }
-                return self.rank(ShortPieceMemo.key(UnsafeRawBufferPointer(rebasing: all[start ..< start + length])), count: length) == Rank(rank)
-            }
+        ShortTokenTable.forEachShortToken(of: table, every: 997) { key, length, rank in
+            self.rank(key, count: length) == rank
         }
     }
 

@@ -41,8 +41,8 @@ enum VocabularyCache {
                 let atomEntries = image.array(65_536, of: UInt64.self), let straddleRanks = image.array(65_536, of: Rank.self),
                 let atoms = CharacterAtoms(atoms: atomEntries, straddleRanks: straddleRanks),
                 // The short-token table is the image's rest: checked before its lines are allocated.
-                let lineBits = image.word(), (4 ... 24).contains(lineBits),
-                image.remaining == 8 * ((8 << Int(lineBits)) + ShortTokenTable.filterWords),
+                let lineBits = image.word(), ShortTokenTable.lineBitsRange.contains(lineBits),
+                image.remaining == 8 * ShortTokenTable.storedWords(lineBits: lineBits),
                 let shortTokens = ShortTokenTable(lineBits: lineBits, fill: { lines, filter in
                     image.copy(8 << Int(lineBits), of: UInt64.self, to: lines)
                         && image.copy(ShortTokenTable.filterWords, of: UInt64.self, to: filter)
