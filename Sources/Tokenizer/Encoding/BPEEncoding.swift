@@ -182,7 +182,8 @@ public final class BPEEncoding: TextTokenizer, @unchecked Sendable {
             let from = SettledPrefix.resuming(settled, within: bytes.count)
             let tail = UnsafeBufferPointer(rebasing: bytes[from.bytes...])
             let settleBy = scanner == .none ? -1 : SettleLimit.of(bytes, notBelow: from.bytes) - from.bytes
-            let cutAt = RunCut.last(in: bytes, above: from.bytes, scanner: scanner, cuts: cuts).map { $0 - from.bytes }
+            let cutAt = RunCut.mayEndInRun(bytes, scanner: scanner)
+                ? RunCut.last(in: bytes, above: from.bytes, scanner: scanner, cuts: cuts).map { $0 - from.bytes } : nil
             let counted = withEncoder { $0.countPieces(tail, settleBy: settleBy, cutAt: cutAt) }
             var next = from
             if settleBy >= 0 && counted.settledAt > 0 {

@@ -122,9 +122,17 @@ public final class Encoder {
             return 1
         }
         let first = scratchStart()
-        merger.merge(piece, table: table, pairs: pairs, atoms: atoms, into: &scratch)
+        merge(piece, into: &scratch)
         remember(key, piece.count, scratch, from: first)
         return scratch.count - first
+    }
+
+    /// Byte-pair merges `piece` into `output`. Not inlined: where it was, the callers retained and
+    /// released the vocabulary tables' arrays on every call whether they merged or not (~130
+    /// instructions of a streamed chunk's ~1,050, callgrind).
+    @inline(never)
+    private func merge(_ piece: UnsafeRawBufferPointer, into output: inout [Rank]) {
+        merger.merge(piece, table: table, pairs: pairs, atoms: atoms, into: &output)
     }
 
     /// The byte ranges of the pre-tokenizer pieces of `text`, in order.
@@ -179,7 +187,7 @@ public final class Encoder {
             output.append(whole)
             return
         }
-        merger.merge(piece, table: table, pairs: pairs, atoms: atoms, into: &output)
+        merge(piece, into: &output)
     }
 
     /// A longer piece: whole from `PieceCache` when seen before; else its segments as pieces of
@@ -202,7 +210,7 @@ public final class Encoder {
             if whole != RankTable.none {
                 output.append(whole)
             } else {
-                merger.merge(piece, table: table, pairs: pairs, atoms: atoms, into: &output)
+                merge(piece, into: &output)
             }
         }
         cache.insert(piece, hash: hash, tokens: output[first...])
@@ -248,7 +256,7 @@ public final class Encoder {
             return
         }
         let first = output.count
-        merger.merge(piece, table: table, pairs: pairs, atoms: atoms, into: &output)
+        merge(piece, into: &output)
         cache.insert(piece, hash: hash, tokens: output[first...])
     }
 
@@ -270,6 +278,9 @@ public final class Encoder {
         let count = text.count
         let o200k = o200kScanner, cl100k = cl100kScanner
         let batch = 16
+        // A text of a few pieces (a streamed chunk's rescan: 13 bytes on average) has no later
+        // piece to overlap a miss with; the prefetch only computed each key twice.
+        let prefetching = count > 64
         return withUnsafeTemporaryAllocation(of: Int.self, capacity: batch) { ends in
             var offset = 0
             while offset < count {
@@ -286,7 +297,7 @@ public final class Encoder {
                     }
                     guard let end else { break }
                     let length = end &- ahead
-                    if length <= ShortPieceMemo.maxPieceBytes {
+                    if prefetching && length <= ShortPieceMemo.maxPieceBytes {
                         memo.prefetch(ShortPieceMemo.key(UnsafeRawBufferPointer(start: base + ahead, count: length)), count: length)
                     }
                     ends[scanned] = end

@@ -17,14 +17,20 @@ enum RunCut {
     /// here (bounded work per chunk).
     static let searchCharacters = 64
 
+    /// False when `text` cannot end in such a run: it is empty, or ends in ASCII other than
+    /// cl100k's letters. Asked before `last` is called: the call alone retained and released
+    /// `cuts`' arrays, and with the class lookup it cost ~140 instructions a chunk of an English
+    /// turn (callgrind).
+    @inline(__always)
+    static func mayEndInRun(_ text: UnsafeBufferPointer<UInt8>, scanner: BPEEncoding.ScannerKind) -> Bool {
+        guard let last = text.last, scanner != .none else { return false }
+        return last >= 0x80 || (scanner == .cl100k && (last | 0x20) &- 0x61 < 26)
+    }
+
     /// The last cut q > `floor` in the trailing run of `text` (valid UTF-8) with a letter (Lo, Lm)
     /// of 3 or 4 bytes on both sides, or nil.
     static func last(in text: UnsafeBufferPointer<UInt8>, above floor: Int, scanner: BPEEncoding.ScannerKind, cuts: CharacterCuts) -> Int? {
-        guard let base = text.baseAddress, text.count > 0, scanner != .none else { return nil }
-        // A text that ends in ASCII other than cl100k's letters ends outside such a run: no class
-        // lookup (~45 instructions a chunk of an English turn on o200k, callgrind).
-        let lastByte = base[text.count &- 1]
-        if lastByte < 0x80 && (scanner == .o200k || (lastByte | 0x20) &- 0x61 >= 26) { return nil }
+        guard let base = text.baseAddress, mayEndInRun(text, scanner: scanner) else { return nil }
         let table = CharacterClassTable.shared
         func inRun(_ kind: CharacterClassTable.Class) -> Bool {
             switch kind {
