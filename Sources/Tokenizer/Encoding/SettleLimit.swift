@@ -35,11 +35,14 @@ enum SettleLimit {
     /// trailing run as long as the turn would otherwise be walked at every chunk.
     static func of(_ text: UnsafeBufferPointer<UInt8>, notBelow floor: Int = 0) -> Int {
         guard let base = text.baseAddress, text.count > floor else { return floor }
+        // Read once per call: `shared` is a lazy global, checked (`swift_once`) at every access,
+        // and the walk asks it per character (~20 instructions each on non-Latin text).
+        let classes = CharacterClassTable.shared
         var end = text.count
-        let trailing = run(base, text.count, endingAt: end).run
+        let trailing = run(base, text.count, endingAt: end, classes).run
         if trailing != .other {
             while end > floor {
-                let (start, run) = run(base, text.count, endingAt: end)
+                let (start, run) = run(base, text.count, endingAt: end, classes)
                 guard run == trailing else { break }
                 end = start
             }
@@ -61,20 +64,24 @@ enum SettleLimit {
     /// class table: the walk was ~225 instructions a chunk on English (callgrind), more than
     /// counting the chunk's pieces.
     @inline(__always)
-    private static func run(_ base: UnsafePointer<UInt8>, _ count: Int, endingAt end: Int) -> (start: Int, run: Run) {
+    private static func run(
+        _ base: UnsafePointer<UInt8>, _ count: Int, endingAt end: Int, _ classes: CharacterClassTable
+    ) -> (start: Int, run: Run) {
         let last = base[end &- 1]
         if last < 0x80 {
             if last == 0x20 || last &- 0x09 < 5 { return (end &- 1, .whitespace) }
             return (end &- 1, (last | 0x20) &- 0x61 < 26 ? .letters : .other)
         }
-        return nonASCIIRun(base, count, endingAt: end)
+        return nonASCIIRun(base, count, endingAt: end, classes)
     }
 
     @inline(never)
-    private static func nonASCIIRun(_ base: UnsafePointer<UInt8>, _ count: Int, endingAt end: Int) -> (start: Int, run: Run) {
+    private static func nonASCIIRun(
+        _ base: UnsafePointer<UInt8>, _ count: Int, endingAt end: Int, _ classes: CharacterClassTable
+    ) -> (start: Int, run: Run) {
         var start = end &- 1
         while start > 0 && base[start] & 0xC0 == 0x80 { start &-= 1 }
-        guard let (kind, _) = CharacterClassTable.shared.character(base, count, at: start) else { return (start, .other) }
+        guard let (kind, _) = classes.character(base, count, at: start) else { return (start, .other) }
         return (start, Run(kind))
     }
 
