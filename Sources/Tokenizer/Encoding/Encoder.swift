@@ -115,16 +115,8 @@ public final class Encoder {
             // property of a class, checked for exclusive access) made count 0.75x encode's speed.
             return ShortPieceMemo.tokenCount(slot)
         }
-        // Most pieces the memo misses are one token: remembered without going through `scratch`.
-        let whole = shortTokens.rank(key, count: piece.count)
-        if whole != RankTable.none {
-            memo.insert(key, count: piece.count, token: whole)
-            return 1
-        }
         let first = scratchStart()
-        merge(piece, into: &scratch)
-        remember(key, piece.count, scratch, from: first)
-        return scratch.count - first
+        return tokenOfMemoMiss(piece, key: key, mergingInto: &scratch) != RankTable.none ? 1 : scratch.count - first
     }
 
     /// Byte-pair merges `piece` into `output`. Not inlined: where it was, the callers retained and
@@ -167,9 +159,8 @@ public final class Encoder {
             }
             return
         }
-        let first = output.count
-        appendTokensOfMemoMiss(piece, key: key, to: &output)
-        remember(key, piece.count, output, from: first)
+        let whole = tokenOfMemoMiss(piece, key: key, mergingInto: &output)
+        if whole != RankTable.none { output.append(whole) }
     }
 
     /// A short piece the memo does not hold: one vocabulary entry (`ShortTokenTable`: one cache
@@ -180,14 +171,21 @@ public final class Encoder {
     /// cold and warm held-out text and 512-byte calls are ~5 % faster, cold 1 MB files of the
     /// shared corpus 24 %, and passes over files already seen ±4 % (the memo's conflict misses
     /// are merged again).
+    ///
+    /// Returns the piece's token when it is one (remembered without a buffer: count then needs no
+    /// `scratch` for most misses), else `RankTable.none` after merging it onto `output` and
+    /// remembering the merge.
     @inline(__always)
-    private func appendTokensOfMemoMiss(_ piece: UnsafeRawBufferPointer, key: (UInt64, UInt64), to output: inout [Rank]) {
+    private func tokenOfMemoMiss(_ piece: UnsafeRawBufferPointer, key: (UInt64, UInt64), mergingInto output: inout [Rank]) -> Rank {
         let whole = shortTokens.rank(key, count: piece.count)
         if whole != RankTable.none {
-            output.append(whole)
-            return
+            memo.insert(key, count: piece.count, token: whole)
+            return whole
         }
+        let first = output.count
         merge(piece, into: &output)
+        remember(key, piece.count, output, from: first)
+        return RankTable.none
     }
 
     /// A longer piece: whole from `PieceCache` when seen before; else its segments as pieces of

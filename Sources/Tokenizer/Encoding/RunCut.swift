@@ -28,9 +28,9 @@ enum RunCut {
     }
 
     /// The last cut q > `floor` in the trailing run of `text` (valid UTF-8) with a letter (Lo, Lm)
-    /// of 3 or 4 bytes on both sides, or nil.
+    /// of 3 or 4 bytes on both sides, or nil. Callers ask `mayEndInRun` first.
     static func last(in text: UnsafeBufferPointer<UInt8>, above floor: Int, scanner: BPEEncoding.ScannerKind, cuts: CharacterCuts) -> Int? {
-        guard let base = text.baseAddress, mayEndInRun(text, scanner: scanner) else { return nil }
+        guard let base = text.baseAddress, text.count > 0, scanner != .none else { return nil }
         let table = CharacterClassTable.shared
         func inRun(_ kind: CharacterClassTable.Class) -> Bool {
             switch kind {
