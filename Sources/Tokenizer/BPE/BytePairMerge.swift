@@ -105,9 +105,13 @@ struct BytePairMerger {
                 if at < 0 { break }
                 // Part `at` absorbs part `at + 1` and becomes the token `best`.
                 let merged = Rank(truncatingIfNeeded: best >> 32)
-                // memmove (the regions overlap; `update(from:count:)` allows it).
-                let gap = parts.advanced(by: at &+ 1)
-                gap.update(from: gap.advanced(by: 1), count: live &- at &- 2)
+                // The parts after it move down one, word by word: a handful of words, where the
+                // call to `memmove` cost more than the move.
+                var move = at &+ 1
+                while move < live &- 1 {
+                    parts[move] = parts[move &+ 1]
+                    move &+= 1
+                }
                 live &-= 1
                 let after = at &+ 1 < live ? UInt64(pairs.merged(merged, Rank(truncatingIfNeeded: parts[at &+ 1]))) << 32 : noRank
                 parts[at] = after | UInt64(merged)
