@@ -42,7 +42,6 @@ enum SettleLimit {
         var end = text.count
         let trailing = run(base, text.count, endingAt: end, classes).run
         if trailing != .other {
-            if base[end &- 1] < 0x80 { end = asciiRunStart(base, endingAt: end, notBelow: floor, letters: trailing == .letters) }
             while end > floor {
                 let (start, run) = run(base, text.count, endingAt: end, classes)
                 guard run == trailing else { break }
@@ -60,24 +59,6 @@ enum SettleLimit {
             apostrophe = apostrophe || text[back] == 0x27
         }
         return max(floor, apostrophe ? back : oneBack)
-    }
-
-    /// Where the run of ASCII letters (or of ASCII whitespace) that ends at `end` starts, walked back
-    /// 8 bytes at a time while 8 remain above `floor`: the first byte out of the class (a non-ASCII
-    /// one included) or the last < 8 bytes are left to the per-character walk. An English word was
-    /// walked a character at a time, ~19 instructions each (callgrind).
-    @inline(__always)
-    static func asciiRunStart(_ base: UnsafePointer<UInt8>, endingAt end: Int, notBelow floor: Int, letters: Bool) -> Int {
-        var end = end
-        while end &- 8 >= floor {
-            let word = UInt64(littleEndian: UnsafeRawPointer(base + (end &- 8)).loadUnaligned(as: UInt64.self))
-            let inClass = letters ? ASCIIBytes.letters(word) : ASCIIBytes.whitespace(word)
-            // The last byte is the word's highest: the run is the high bytes in the class.
-            let run = (~inClass & ASCIIBytes.highBits).leadingZeroBitCount &>> 3
-            end &-= run
-            if run < 8 { break }
-        }
-        return end
     }
 
     /// The character that ends at `end` (> 0): where it starts and its run. ASCII without the
