@@ -48,7 +48,7 @@ import Testing
     func mergesEqualMergingFromBytes(_ name: String) throws {
         let encoding = Fixtures.encoding(name)
         let everySplit = try PairTable(allSplitsOf: encoding.table)
-        var merger = BytePairMerger()
+        let merger = BytePairMerger()
         var started = 0
         for piece in Self.pieces(encoding.table, seed: 0xA7_0115, count: 9_000) {
             var fromAtoms = [Rank](), fromBytes = [Rank]()
@@ -77,7 +77,7 @@ import Testing
     func ignoringStraddlingTokensChangesMerges(_ name: String) throws {
         let encoding = Fixtures.encoding(name)
         let careless = try #require(CharacterAtoms(atoms: encoding.atoms.atoms, straddleRanks: Array(repeating: RankTable.none, count: 65_536)))
-        var merger = BytePairMerger()
+        let merger = BytePairMerger()
         var differing = 0
         for piece in Self.pieces(encoding.table, seed: 0xA7_0115, count: 9_000) {
             var carelessly = [Rank](), exactly = [Rank]()
