@@ -4,12 +4,14 @@
     pip install tiktoken==0.14.0 sentencepiece==0.2.3 fastokens gigatoken riptoken bpe-openai   # whichever install
     swift build -c release --product TokenizerThroughput
     python3 Benchmarks/tokenizer_relay_bench.py [--corpus DIR] [--warm-corpus DIR] [--encoding o200k_base|cl100k_base|gemma3|gemma4]
-        [--rounds 5] [--chunk 0|512] [--peers fastokens,gigatoken,riptoken,bpe-openai,quicktok]
+        [--rounds 5] [--chunk 0|512] [--peers fastokens,gigatoken,riptoken,bpe-openai,quicktok] [--seen]
 
-Two states per contestant, each measured on every file in every round, all interleaved:
+States per contestant, each measured on every file in every round, all interleaved:
 - cold: a fresh encoder per file per round (for peers a new instance, built untimed);
 - warm: a fresh encoder that first encoded `--warm-corpus` (untimed, at most `--warm-bytes`), a
-  corpus other than the timed one: a process that has served other turns, not these.
+  corpus other than the timed one: a process that has served other turns, not these;
+- with `--seen`, also seen: one encoder (one peer instance) that has encoded every file before, in
+  the exactness check — every piece in its caches: the upper bound, what first sight costs beside it.
 tiktoken keeps no state between calls, so one instance serves both. For the Gemma models the
 reference is the sentencepiece library (C++, no cache between calls either) and there are no peers:
 none that pip installs here loads a SentencePiece model and matches it exactly. Before timing, each peer's ids
@@ -36,6 +38,7 @@ p.add_argument("--chunk", type=int, default=0, help="bytes per call; 0 = whole f
 p.add_argument("--mode", default="encode", choices=["encode", "count"], help="ours only; peers always encode")
 p.add_argument("--peers", default="fastokens,gigatoken,riptoken,bpe-openai,quicktok")
 p.add_argument("--binary", default=str(ROOT / ".build/release/TokenizerThroughput"))
+p.add_argument("--seen", action="store_true", help="also time the files again on an encoder that has seen them")
 args = p.parse_args()
 
 corpus = pathlib.Path(args.corpus)
@@ -101,6 +104,7 @@ inputs = {path: utf8_chunks(path.read_bytes(), args.chunk) for path in files}
 expected = {path: [token for piece in pieces for token in reference_encode(piece)] for path, pieces in inputs.items()}
 
 peers = {}
+seen_instances = {}  # per peer, the instance of the exactness check: it has encoded every file
 for name in [name for name in args.peers.split(",") if name]:
     try:
         factory = make_peer(name)
@@ -112,6 +116,7 @@ for name in [name for name in args.peers.split(",") if name]:
             if list(got) != expected[path]:
                 raise RuntimeError(f"ids differ from {reference_name} on {path.name}")
         peers[name] = factory
+        seen_instances[name] = encode
         print(f"peer {name}: exact on {len(files)} files (built in {1000 * built:.0f} ms)", file=sys.stderr)
     except Exception as error:  # not installed, inexact, or no such API: say so and go on
         print(f"peer {name}: skipped ({type(error).__name__}: {error})", file=sys.stderr)
@@ -136,7 +141,9 @@ print(f"tokenbudget: exact on {len(files)} files", file=sys.stderr)
 
 
 def ours(path, state):
-    ns, tokens = ask(f"{args.mode} {args.encoding} {path} {args.chunk} {state}")
+    # No state word: the child's shared encoder, which encoded every file for the ids check.
+    command = f"{args.mode} {args.encoding} {path} {args.chunk}" + ("" if state == "seen" else f" {state}")
+    ns, tokens = ask(command)
     if int(tokens) != len(expected[path]):
         sys.exit(f"{path.name}: tokenbudget counted {tokens}, {reference_name} {len(expected[path])}")
     return int(ns) / 1e9
@@ -149,7 +156,9 @@ def timed(encode, pieces):
     return time.perf_counter() - start
 
 
-def peer_time(factory, path, state):
+def peer_time(name, factory, path, state):
+    if state == "seen":
+        return timed(seen_instances[name], inputs[path])
     encode = factory()
     # One untimed call: some peers set up lazily on the first call (fastokens ~0.4 s, gigatoken
     # ~0.4 s); that is start-up, not the cost of unseen text.
@@ -161,7 +170,7 @@ def peer_time(factory, path, state):
 
 
 contestants = ["tokenbudget"] + list(peers)
-states = ["cold", "warm"]
+states = ["cold", "warm"] + (["seen"] if args.seen else [])
 times = {(c, s): {path: [] for path in files} for c in contestants + ["reference"] for s in states}
 for round_index in range(args.rounds):
     for path in files:
@@ -169,7 +178,7 @@ for round_index in range(args.rounds):
             times[("reference", state)][path].append(timed(reference_encode, inputs[path]))
             times[("tokenbudget", state)][path].append(ours(path, state))
             for name, factory in peers.items():
-                times[(name, state)][path].append(peer_time(factory, path, state))
+                times[(name, state)][path].append(peer_time(name, factory, path, state))
     print(f"round {round_index + 1}/{args.rounds} done", file=sys.stderr)
 
 total_mb = sum(path.stat().st_size for path in files) / 1e6
@@ -196,7 +205,7 @@ for state in states:
         print(f"{name:<14}{state:<6}{total_mb / statistics.median(sums):>8.1f}{corpus_ratio:>8.2f}x"
               f"{weakest.name[:12]:>13} {per_file[weakest]:>6.2f}x{versus}")
 print()
-print(f"per file, {' / '.join(['tokenbudget'] + (['fastokens'] if 'fastokens' in peers else []))} ratios to {reference_name} (cold, warm):")
+print(f"per file, {' / '.join(['tokenbudget'] + (['fastokens'] if 'fastokens' in peers else []))} ratios to {reference_name} ({', '.join(states)}):")
 for path in files:
     row = [f"{summary[(name, s)][1][path]:.2f}" for name in ["tokenbudget"] + (["fastokens"] if "fastokens" in peers else []) for s in states]
     print(f"  {path.name:<24}" + "  ".join(f"{value:>6}" for value in row))
