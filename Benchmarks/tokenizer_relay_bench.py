@@ -19,6 +19,10 @@ and ours are compared with the reference's on every file (whole or in `--chunk` 
 differs or does not install is skipped with the reason. Per file: the median over rounds of the
 same-round ratio reference time / contestant time. Corpus: the median over rounds of the summed
 times' ratio. `min` is the weakest file's median ratio.
+
+Single core: the script pins itself (and so the TokenizerThroughput child) to one CPU before any
+peer loads. fastokens 0.3.5 otherwise spreads an input of 64 KiB or more over every core it may use
+(its `fanout` pool, `FASTOKENS_BPE_THREADS`), so whole files of ~110 KB ran on two cores here.
 """
 import argparse, array, os, pathlib, statistics, subprocess, sys, tempfile, time
 
@@ -40,6 +44,14 @@ p.add_argument("--peers", default="fastokens,gigatoken,riptoken,bpe-openai,quick
 p.add_argument("--binary", default=str(ROOT / ".build/release/TokenizerThroughput"))
 p.add_argument("--seen", action="store_true", help="also time the files again on an encoder that has seen them")
 args = p.parse_args()
+
+# One core for every contestant: Rust's `available_parallelism` (fastokens' and rayon's default
+# thread counts) reads the affinity mask, so the peers start no worker threads; the variables say the
+# same to any library that reads them instead.
+CORE = min(os.sched_getaffinity(0))
+os.sched_setaffinity(0, {CORE})
+for variable in ("FASTOKENS_BPE_THREADS", "RAYON_NUM_THREADS", "OMP_NUM_THREADS"):
+    os.environ[variable] = "1"
 
 corpus = pathlib.Path(args.corpus)
 warm_corpus = pathlib.Path(args.warm_corpus) if args.warm_corpus else SHARED
@@ -183,7 +195,7 @@ for round_index in range(args.rounds):
 
 total_mb = sum(path.stat().st_size for path in files) / 1e6
 label = "whole files" if args.chunk == 0 else f"{args.chunk}-byte calls"
-print(f"{args.encoding}, {label}, {args.rounds} rounds, corpus {corpus} ({len(files)} files, {total_mb:.2f} MB), "
+print(f"{args.encoding}, {label}, {args.rounds} rounds, one core (CPU {CORE}), corpus {corpus} ({len(files)} files, {total_mb:.2f} MB), "
       f"warm on {len(warm_files)} files of {warm_corpus} ({warm_size / 1e6:.2f} MB); ratios = {reference_name} time / contestant time")
 print(f"{'contestant':<14}{'state':<6}{'MB/s':>8}{'corpus':>9}{'min file':>22}{'vs fastokens':>14}")
 summary = {}
