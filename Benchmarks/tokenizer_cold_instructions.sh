@@ -14,6 +14,7 @@ encoding=${2:-o200k_base}
 case "$encoding" in o200k_base | cl100k_base) ;; *) echo "byte-level BPE encodings only (o200k_base, cl100k_base): $encoding" >&2; exit 2 ;; esac
 command -v valgrind >/dev/null || { echo "valgrind is not installed (apt-get install valgrind)" >&2; exit 2; }
 [ -d "$corpus" ] || { echo "no corpus folder $corpus (Benchmarks/tokenizer_heldout_corpus.py builds one)" >&2; exit 2; }
+corpus=$(cd "$corpus" && pwd)  # the script works from the package's folder below
 cd "$(dirname "$0")/.."
 swift build -c release --product TokenizerThroughput >/dev/null
 binary=.build/release/TokenizerThroughput
