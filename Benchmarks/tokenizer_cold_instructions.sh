@@ -59,9 +59,9 @@ echo "first sight's share of a cold pass: $(echo "100 * ($total_cold - $seen) / 
 
 # The same two passes in wall time (no valgrind), 5 alternated runs: medians.
 for file in "${files[@]}"; do echo "count $encoding $file 0 cold"; done > "$work/cold"
+lines=${#files[@]}  # the first pass's replies, skipped when summing the second
 for run in 1 2 3 4 5; do
     "$binary" < "$work/cold" | awk '{ s += $1 } END { printf "cold %.2f\n", s / 1e6 }'
-    lines=$(wc -l < "$work/once")
     "$binary" < "$work/twice" | awk -v n="$lines" 'NR > n { s += $1 } END { printf "seen %.2f\n", s / 1e6 }'
 done | sort -k1,1 -k2n | awk '{ v[$1] = v[$1] " " $2; c[$1]++; a[$1, c[$1]] = $2 }
     END { printf "wall ms, 5 runs: cold%s (median %.1f); every piece seen%s (median %.1f)\n", v["cold"], a["cold", 3], v["seen"], a["seen", 3] }'
