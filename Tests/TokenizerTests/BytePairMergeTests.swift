@@ -1,7 +1,8 @@
 import Testing
 @testable import Tokenizer
 
-/// The heap path for long pieces must give exactly the linear scan's (tiktoken's) result.
+/// The heap path for long pieces and the keyed loop for pieces of 17–254 parts
+/// (`BytePairMerger.mergeByKeys`) must give exactly the linear scan's (tiktoken's) result.
 @Suite struct BytePairMergeTests {
     @Test(arguments: ["o200k_base", "cl100k_base"])
     func heapEqualsLinearScan(_ name: String) throws {
@@ -27,6 +28,32 @@ import Testing
             for rank in heaped { joined += table.bytes(of: rank)! }
             #expect(joined == piece)
         }
+    }
+
+    /// Words of Thai, Devanagari, Hangul… of 17–64 characters start from whole characters
+    /// (`CharacterAtoms`) and so take the keyed loop with fewer parts than bytes; the heap, which
+    /// merges from bytes and shares no code with it, is the reference.
+    @Test(arguments: ["o200k_base", "cl100k_base"])
+    func keyedLoopOnCharacterPartsEqualsHeap(_ name: String) throws {
+        let encoding = Fixtures.encoding(name)
+        var generator = SeededGenerator(seed: 0x4B_E7ED)
+        var merger = BytePairMerger()
+        var keyed = 0
+        for round in 0 ..< 3_000 {
+            let alphabet = CharacterAtomsTests.alphabets[round % CharacterAtomsTests.alphabets.count]
+            let characters = Int.random(in: 17 ... 64, using: &generator)
+            let piece = Array((0 ..< characters).map { _ in alphabet.randomElement(using: &generator)! }.joined().utf8)
+            guard piece.count <= BytePairMerger.atomScanLimit else { continue }
+            var scanned = [Rank](), heaped = [Rank]()
+            piece.withUnsafeBytes {
+                merger.merge($0, table: encoding.table, pairs: encoding.pairs, atoms: encoding.atoms, into: &scanned)
+                merger.mergeByHeap($0, table: encoding.table, pairs: encoding.pairs, into: &heaped)
+            }
+            keyed += 1
+            #expect(scanned == heaped, "\(String(decoding: piece, as: UTF8.self).debugDescription)")
+        }
+        // Most pieces must have been merged by the keyed loop, not the heap (over 192 bytes).
+        #expect(keyed > 2_000, "\(keyed) pieces merged from characters")
     }
 }
 

@@ -92,6 +92,10 @@ struct BytePairMerger {
                     parts[live &- 1] |= UInt64(RankTable.none) << 32
                 }
             }
+            if live > BytePairMerger.keyedMergeMinParts && live <= BytePairMerger.keyedMergeMaxParts {
+                BytePairMerger.mergeByKeys(parts, live: live, pairs: pairs, into: &output)
+                return
+            }
             let noRank = UInt64(RankTable.none) << 32
             while true {
                 // The lowest rank, the leftmost among equals (strict `<`); the last part's rank is
