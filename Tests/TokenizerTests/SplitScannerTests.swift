@@ -71,6 +71,25 @@ import Tokenizer
         }
     }
 
+    /// Letter runs of 0–40 letters, so that `O200kASCIIScanner.runEnd` (8 bytes a word) ends its
+    /// runs at every offset of a word and at the text's end, broken by the bytes next to the
+    /// letter ranges ('@', '[', '`', '{'), capitals, apostrophes, digits and letters ≥ 0x80.
+    @Test(arguments: encodings)
+    func longLetterRunsSplitAsPCRE2(_ encoding: String) {
+        let lower = Array("abcdefghijklmnopqrstuvwxyz").map(String.init), upper = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ").map(String.init)
+        let breaks = ["@", "[", "`", "{", "'", "'s", "'LL", " ", "\n", "7", "é", "É", "ß", "\u{301}", "ж", "中", "-"]
+        var generator = SeededGenerator(seed: 0x5CA9_0800)
+        for _ in 0 ..< 20_000 {
+            var text = ""
+            for _ in 0 ..< Int.random(in: 1 ... 4, using: &generator) {
+                for _ in 0 ..< Int.random(in: 0 ... 2, using: &generator) { text += upper.randomElement(using: &generator)! }
+                for _ in 0 ..< Int.random(in: 0 ... 40, using: &generator) { text += lower.randomElement(using: &generator)! }
+                if Bool.random(using: &generator) { text += breaks.randomElement(using: &generator)! }
+            }
+            Self.expectSamePieces(text, encoding, text.debugDescription)
+        }
+    }
+
     @Test(arguments: encodings)
     func adversarialFixtureSplitsAsPCRE2(_ encoding: String) throws {
         for name in ["adversarial.txt", "gemma_adversarial.txt"] {
