@@ -40,9 +40,9 @@ public final class Encoder {
     /// Appends the tokens of `text` to `output`, special-token strings taken as ordinary text.
     /// `text` must be valid UTF-8, as the bytes of a `String` are.
     public func encodeOrdinary(_ text: UnsafeBufferPointer<UInt8>, into output: inout [Rank]) {
-        forEachPiece(text) { piece in
+        forEachPiece(text) { piece, key in
             if piece.count <= ShortPieceMemo.maxPieceBytes {
-                appendTokensOfShortPiece(piece, to: &output)
+                appendTokensOfShortPiece(piece, key: key, to: &output)
             } else {
                 appendTokensOfLongPiece(piece, to: &output)
             }
@@ -54,8 +54,8 @@ public final class Encoder {
     /// soon as it exceeds `limit`. Never materializes the ids of pieces that are memoized.
     public func countOrdinary(_ text: UnsafeBufferPointer<UInt8>, limit: Int = .max) -> Int? {
         var total = 0
-        let complete = forEachPiece(text) { piece in
-            total += countTokensOfPiece(piece)
+        let complete = forEachPiece(text) { piece, key in
+            total += countTokensOfPiece(piece, key: key)
             return total <= limit
         }
         return complete ? total : nil
@@ -69,7 +69,7 @@ public final class Encoder {
         var total = 0
         var settledAt = 0, settledTokens = 0
         let base = text.baseAddress.map(UnsafeRawPointer.init)
-        forEachPiece(text) { piece in
+        forEachPiece(text) { piece, key in
             let start = UnsafeRawPointer(piece.baseAddress!) - base!
             if start <= settleBy || start == cutAt {
                 settledAt = start
@@ -81,7 +81,7 @@ public final class Encoder {
                 settledTokens = total + before
                 total += before + countTokensOfPiece(UnsafeRawBufferPointer(rebasing: piece[(cutAt - start)...]))
             } else {
-                total += countTokensOfPiece(piece)
+                total += countTokensOfPiece(piece, key: key)
             }
             return true
         }
@@ -91,7 +91,14 @@ public final class Encoder {
     /// The number of tokens of one piece: from the memo when short, else through scratch.
     @inline(__always)
     private func countTokensOfPiece(_ piece: UnsafeRawBufferPointer) -> Int {
-        if piece.count <= ShortPieceMemo.maxPieceBytes { return countTokensOfShortPiece(piece) }
+        countTokensOfPiece(piece, key: piece.count <= ShortPieceMemo.maxPieceBytes ? ShortPieceMemo.key(piece) : (0, 0))
+    }
+
+    /// The same, with the memo key `forEachPiece` computed while scanning (meaningless for a piece
+    /// over `ShortPieceMemo.maxPieceBytes`).
+    @inline(__always)
+    private func countTokensOfPiece(_ piece: UnsafeRawBufferPointer, key: (UInt64, UInt64)) -> Int {
+        if piece.count <= ShortPieceMemo.maxPieceBytes { return countTokensOfShortPiece(piece, key: key) }
         let first = scratchStart()
         appendTokensOfLongPiece(piece, to: &scratch)
         return scratch.count - first
@@ -108,8 +115,7 @@ public final class Encoder {
 
     /// The number of tokens of a piece of at most `ShortPieceMemo.maxPieceBytes`.
     @inline(__always)
-    private func countTokensOfShortPiece(_ piece: UnsafeRawBufferPointer) -> Int {
-        let key = ShortPieceMemo.key(piece)
+    private func countTokensOfShortPiece(_ piece: UnsafeRawBufferPointer, key: (UInt64, UInt64)) -> Int {
         if let slot = memo.lookup(key, count: piece.count) {
             // The common case touches no array: clearing `scratch` for every piece (a stored
             // property of a class, checked for exclusive access) made count 0.75x encode's speed.
@@ -131,7 +137,7 @@ public final class Encoder {
     public func pieceRanges(_ text: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
         var ranges = [Range<Int>]()
         let base = text.baseAddress.map(UnsafeRawPointer.init)
-        forEachPiece(text) { piece in
+        forEachPiece(text) { piece, _ in
             let start = UnsafeRawPointer(piece.baseAddress!) - base!
             ranges.append(start ..< start + piece.count)
             return true
@@ -149,8 +155,7 @@ public final class Encoder {
 
     /// A piece of at most `ShortPieceMemo.maxPieceBytes`: from the memo, else the general path.
     @inline(__always)
-    private func appendTokensOfShortPiece(_ piece: UnsafeRawBufferPointer, to output: inout [Rank]) {
-        let key = ShortPieceMemo.key(piece)
+    private func appendTokensOfShortPiece(_ piece: UnsafeRawBufferPointer, key: (UInt64, UInt64), to output: inout [Rank]) {
         if let slot = memo.lookup(key, count: piece.count) {
             if ShortPieceMemo.tokenCount(slot) <= ShortPieceMemo.maxTokens {
                 ShortPieceMemo.appendTokens(slot, to: &output)
@@ -218,7 +223,7 @@ public final class Encoder {
     @inline(__always)
     private func appendTokensOfSegment(_ segment: UnsafeRawBufferPointer, to output: inout [Rank]) {
         if segment.count <= ShortPieceMemo.maxPieceBytes {
-            appendTokensOfShortPiece(segment, to: &output)
+            appendTokensOfShortPiece(segment, key: ShortPieceMemo.key(segment), to: &output)
         } else {
             appendTokensOfPiece(segment, to: &output)
         }
@@ -265,12 +270,14 @@ public final class Encoder {
     /// encoder that has served other text (its memo lines are real memory, not fresh zero pages)
     /// that took 6–7 % off held-out text, 4 % off 512-byte calls, 7 % off counting
     /// (`tokenizer_ab.py --warm`, both orders); cold and polluted passes moved by −1 to +3 %, and
-    /// the key is computed twice (+6 % instructions). Prefetching `ShortTokenTable`'s line as
-    /// well gained another 1–3 % warm but lost 8 % on passes over text already seen: not kept.
+    /// the key was computed twice (+6 % instructions); it is kept with the piece's end and handed
+    /// to `body` (nil when not prefetching, or for a piece over `ShortPieceMemo.maxPieceBytes`).
+    /// Prefetching `ShortTokenTable`'s line as well gained another 1–3 % warm but lost 8 % on
+    /// passes over text already seen: not kept.
     @inline(__always)
     @discardableResult
     private func forEachPiece(
-        _ text: UnsafeBufferPointer<UInt8>, _ body: (UnsafeRawBufferPointer) -> Bool
+        _ text: UnsafeBufferPointer<UInt8>, _ body: (UnsafeRawBufferPointer, (UInt64, UInt64)) -> Bool
     ) -> Bool {
         guard let base = text.baseAddress else { return true }
         let count = text.count
@@ -279,7 +286,7 @@ public final class Encoder {
         // A text of a few pieces (a streamed chunk's rescan: 13 bytes on average) has no later
         // piece to overlap a miss with; the prefetch only computed each key twice.
         let prefetching = count > 64
-        return withUnsafeTemporaryAllocation(of: Int.self, capacity: batch) { ends in
+        return withUnsafeTemporaryAllocation(of: (end: Int, key: (UInt64, UInt64)).self, capacity: batch) { ends in
             var offset = 0
             while offset < count {
                 // Scan ahead: the ends of up to `batch` pieces the scanners decide.
@@ -295,16 +302,20 @@ public final class Encoder {
                     }
                     guard let end else { break }
                     let length = end &- ahead
-                    if prefetching && length <= ShortPieceMemo.maxPieceBytes {
-                        memo.prefetch(ShortPieceMemo.key(UnsafeRawBufferPointer(start: base + ahead, count: length)), count: length)
+                    var key = (UInt64(0), UInt64(0))  // meaningless for a longer piece
+                    if length <= ShortPieceMemo.maxPieceBytes {
+                        key = ShortPieceMemo.key(UnsafeRawBufferPointer(start: base + ahead, count: length))
+                        if prefetching { memo.prefetch(key, count: length) }
                     }
-                    ends[scanned] = end
+                    ends[scanned] = (end, key)
                     scanned &+= 1
                     ahead = end
                 }
                 for index in 0 ..< scanned {
-                    if !body(UnsafeRawBufferPointer(start: base + offset, count: ends[index] &- offset)) { return false }
-                    offset = ends[index]
+                    let (end, key) = ends[index]
+                    let piece = UnsafeRawBufferPointer(start: base + offset, count: end &- offset)
+                    if !body(piece, key) { return false }
+                    offset = end
                 }
                 if scanned == batch || offset >= count { continue }
                 // A piece the scanners leave undecided (or no scanner): PCRE2.
@@ -317,7 +328,8 @@ public final class Encoder {
                     // PCRE2 can fail here only on resource exhaustion, a bug to surface, not to hide.
                     fatalError("pre-tokenizer failed: \(error)")
                 }
-                if !body(UnsafeRawBufferPointer(start: base + found.lowerBound, count: found.count)) { return false }
+                let piece = UnsafeRawBufferPointer(start: base + found.lowerBound, count: found.count)
+                if !body(piece, piece.count <= ShortPieceMemo.maxPieceBytes ? ShortPieceMemo.key(piece) : (0, 0)) { return false }
                 offset = found.upperBound
             }
             return true
