@@ -43,6 +43,9 @@ struct Cl100kScanner {
         }
         var end = letters
         while end < count {
+            // ASCII letters a word at a time; a byte ≥ 0x80 through the class table.
+            end = ASCIILetterRun.end(text, count, from: end, foldingCase: true)
+            guard end < count, text[end] >= 0x80 else { break }
             guard let (next, length) = table.knownCharacter(text, count, end) else { return nil }
             if !Cl100kScanner.isLetter(next) { break }
             end += length

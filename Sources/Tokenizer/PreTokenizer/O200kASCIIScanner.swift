@@ -98,7 +98,7 @@ enum O200kASCIIScanner {
         // Upper-case runs are mostly one letter (a capital): a loop; lower-case runs a word at a time.
         var upperEnd = start
         while upperEnd < count && isUpper(text[upperEnd]) { upperEnd += 1 }
-        let end = runEnd(text, count, from: upperEnd, of: 0x61)
+        let end = ASCIILetterRun.end(text, count, from: upperEnd, foldingCase: false)
         // A non-ASCII byte could be a letter or mark that continues the run.
         if end < count && text[end] >= 0x80 { return nil }
         // ASCII lower and upper are disjoint, so there is no backtracking to do: whether alternative
@@ -120,28 +120,6 @@ enum O200kASCIIScanner {
         default:
             return end
         }
-    }
-
-    /// The end of the run of ASCII letters `first ... first + 25` (A–Z or a–z) that starts at
-    /// `start`, read 8 bytes a word: a letter-by-letter loop left at a data-dependent length, a
-    /// branch that mispredicts about once a piece (English words are 2–10 letters).
-    @inline(__always)
-    static func runEnd(_ text: UnsafePointer<UInt8>, _ count: Int, from start: Int, of first: UInt8) -> Int {
-        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-        // Per byte (taken below 0x80, so no carry crosses bytes): bit 7 of y + (0x80 - first) is
-        // set from `first` up, bit 7 of y + (0x80 - first - 26) from past the last letter.
-        let fromFirst = ones &* UInt64(0x80 &- first), pastLast = ones &* UInt64(0x80 &- first &- 26)
-        var end = start
-        while end &+ 8 <= count {
-            let word = UnsafeRawPointer(text + end).loadUnaligned(as: UInt64.self)
-            let low = word & ~highs
-            let inRun = (low &+ fromFirst) & ~(low &+ pastLast) & ~word & highs
-            let outside = ~inRun & highs
-            if outside != 0 { return end &+ outside.trailingZeroBitCount >> 3 }
-            end &+= 8
-        }
-        while end < count && text[end] &- first < 26 { end &+= 1 }
-        return end
     }
 
     @inline(__always) static func isUpper(_ byte: UInt8) -> Bool { byte &- 0x41 < 26 }
