@@ -21,16 +21,18 @@ extension BytePairMerger {
     static func mergeByKeys(
         _ parts: UnsafeMutablePointer<UInt64>, live: Int, pairs: PairTable, into output: inout [Rank]
     ) {
-        let none = UInt32.max
+        // Signed: x86-64's baseline SSE2 has a signed 32-bit compare, the unsigned one costs two more
+        // instructions a lane group (ranks fit in 21 bits, so a key is below 2^29).
+        let none = Int32.max
         // Keys padded with `none` to whole lanes of 8: every lane load is in bounds.
         let lanes = (live &+ 7) >> 3
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: lanes << 3) { keyBuffer in
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: lanes << 3) { keyBuffer in
             withUnsafeTemporaryAllocation(of: UInt32.self, capacity: live) { idBuffer in
                 withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 &* live) { linkBuffer in
                     let keys = keyBuffer.baseAddress!, ids = idBuffer.baseAddress!
                     let next = linkBuffer.baseAddress!, previous = next + live
-                    @inline(__always) func key(_ rank: Rank, _ position: Int) -> UInt32 {
-                        rank == RankTable.none ? none : rank << 8 | UInt32(truncatingIfNeeded: position)
+                    @inline(__always) func key(_ rank: Rank, _ position: Int) -> Int32 {
+                        rank == RankTable.none ? none : Int32(truncatingIfNeeded: rank << 8 | UInt32(truncatingIfNeeded: position))
                     }
                     for index in 0 ..< live {
                         ids[index] = UInt32(truncatingIfNeeded: parts[index])
@@ -41,16 +43,16 @@ extension BytePairMerger {
                     for index in live ..< lanes << 3 { keys[index] = none }
                     let raw = UnsafeRawPointer(keys)
                     while true {
-                        var lowest = SIMD8<UInt32>(repeating: none)
+                        var lowest = SIMD8<Int32>(repeating: none)
                         for lane in 0 ..< lanes {
-                            lowest = pointwiseMin(lowest, raw.loadUnaligned(fromByteOffset: lane &<< 5, as: SIMD8<UInt32>.self))
+                            lowest = pointwiseMin(lowest, raw.loadUnaligned(fromByteOffset: lane &<< 5, as: SIMD8<Int32>.self))
                         }
                         let best = lowest.min()
                         if best == none { break }
                         // Part `at` absorbs the next live part and becomes the token `best >> 8`.
                         let at = Int(best & 0xFF)
                         let absorbed = Int(next[at])
-                        let merged = best >> 8
+                        let merged = Rank(truncatingIfNeeded: best >> 8)
                         ids[at] = merged
                         keys[absorbed] = none
                         let after = Int(next[absorbed])
