@@ -4,7 +4,7 @@
     pip install tiktoken==0.14.0 sentencepiece==0.2.3 fastokens gigatoken riptoken bpe-openai   # whichever install
     swift build -c release --product TokenizerThroughput
     python3 Benchmarks/tokenizer_relay_bench.py [--corpus DIR] [--warm-corpus DIR] [--encoding o200k_base|cl100k_base|gemma3|gemma4]
-        [--rounds 5] [--chunk 0|512] [--peers fastokens,gigatoken,riptoken,bpe-openai,quicktok] [--seen]
+        [--rounds 5] [--chunk 0|512] [--peers fastokens,gigatoken,riptoken,bpe-openai,quicktok] [--seen] [--pollute MB]
 
 States per contestant, each measured on every file in every round, all interleaved:
 - cold: a fresh encoder per file per round (for peers a new instance, built untimed);
@@ -43,6 +43,9 @@ p.add_argument("--mode", default="encode", choices=["encode", "count"], help="ou
 p.add_argument("--peers", default="fastokens,gigatoken,riptoken,bpe-openai,quicktok")
 p.add_argument("--binary", default=str(ROOT / ".build/release/TokenizerThroughput"))
 p.add_argument("--seen", action="store_true", help="also time the files again on an encoder that has seen them")
+p.add_argument("--pollute", type=int, default=0, metavar="MB",
+               help="write MB of memory before every timed call of every contestant (untimed): no contestant's "
+                    "tables start in the core's own cache, as between two turns of a relay")
 args = p.parse_args()
 
 # One core for every contestant: Rust's `available_parallelism` (fastokens' and rayon's default
@@ -143,6 +146,8 @@ def ask(line):
 
 
 ask("warmfrom " + " ".join(str(path) for path in warm_files))
+if args.pollute:
+    ask(f"pollute {args.pollute}")  # the child writes it itself, after its warm pass, as timed() does here
 with tempfile.TemporaryDirectory() as scratch:
     for path in files:
         out = pathlib.Path(scratch, "ids")
@@ -161,7 +166,25 @@ def ours(path, state):
     return int(ns) / 1e9
 
 
+# A peer built for a cold call has just written its tables (fastokens also reads its merge tables
+# and copies a 16-32 MiB cache seed when it binds), so they may start in the core's own cache while
+# ours, loaded once, were pushed out by the contestants before. Between two turns a relay does other
+# work (JSON, SQLite, its own I/O). `--pollute MB` writes a buffer larger than the core's own cache
+# (stop 28's machine: 4 MiB L2 per core, 260 MiB shared L3) before every timed call of every
+# contestant, ours in the child after its warm pass. Held-out o200k, stop 28: fastokens stays ahead
+# cold with it (0.81x with 8 MB against 0.82-0.91x without): build order does not explain the gap.
+pollution = bytearray(args.pollute << 20)
+megabyte_of_zeros = bytes(1 << 20)
+
+
+def pollute():
+    for offset in range(0, len(pollution), 1 << 20):
+        pollution[offset : offset + (1 << 20)] = megabyte_of_zeros
+
+
 def timed(encode, pieces):
+    if pollution:
+        pollute()
     start = time.perf_counter()
     for piece in pieces:
         encode(piece)

@@ -3,6 +3,7 @@
 //   encode|count <encoding> <path> <chunkBytes> [cold|warm]   → `<nanoseconds> <tokens>`
 //   warmfrom <path> [<path> …]   the text a `warm` pass's encoder reads (untimed) before it is timed
 //   ids <encoding> <path> <chunkBytes> <outPath>   → `<tokens>`; the ids, little-endian UInt32, to outPath
+//   pollute <MB>   from now on, MB of memory are written right before every timed pass (untimed)
 // (chunkBytes 0 = the whole file in one call). Chunks are cut at UTF-8 boundaries before timing starts.
 // `cold`: the pass runs on a new encoder, whose caches (short-piece memo and piece cache; Gemma's
 // segment cache) start empty — text never seen before. `warm`: a new `Encoder` that first encoded the
@@ -31,6 +32,17 @@ func reply(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").
 var files: [String: [UInt8]] = [:]
 var prepared: [String: [String]] = [:]
 var warmText: [String] = []
+/// Written before every timed pass when not empty (`pollute`): the tables start outside the core's
+/// own cache, as the peers' of tokenizer_relay_bench.py --pollute do.
+var scratch = [UInt8]()
+var pollutions = 0
+
+@MainActor func pollute() {
+    guard !scratch.isEmpty else { return }
+    pollutions &+= 1
+    let value = Int32(pollutions & 0x7F)  // a new value each time: every line is written, none skipped
+    scratch.withUnsafeMutableBytes { _ = memset($0.baseAddress!, value, $0.count) }
+}
 
 @MainActor func pieces(_ path: String, _ size: Int) -> [String] {
     if files[path] == nil { files[path] = [UInt8](FileManager.default.contents(atPath: path)!) }
@@ -44,6 +56,11 @@ while let line = readLine() {
     if parts.first == "warmfrom" {
         warmText = parts.dropFirst().map { String(decoding: FileManager.default.contents(atPath: $0)!, as: UTF8.self) }
         reply("ok \(warmText.count)")
+        continue
+    }
+    if parts.first == "pollute", parts.count == 2, let megabytes = Int(parts[1]), megabytes >= 0 {
+        scratch = [UInt8](repeating: 1, count: megabytes << 20)
+        reply("ok \(megabytes)")
         continue
     }
     if parts.first == "ids", parts.count == 5, let size = Int(parts[3]) {
@@ -93,6 +110,7 @@ while let line = readLine() {
         if parts[4] == "warm" {
             for var text in warmText { _ = text.withUTF8 { run($0, &ids) } }
         }
+        pollute()
         let start = now()
         for var piece in pieces {
             tokens += piece.withUTF8 { run($0, &ids) }
@@ -101,6 +119,7 @@ while let line = readLine() {
         reply("\(elapsed) \(tokens)")
         continue
     }
+    pollute()
     let start = now()
     if parts[0] == "count" {
         for piece in pieces { tokens += encoding.count(piece) }
