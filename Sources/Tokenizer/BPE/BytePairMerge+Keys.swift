@@ -6,8 +6,8 @@
 /// 40 characters that is ~40 compares and ~20 moves per merge, ~40 merges — O(n²) with a large
 /// constant, most of the cold instructions of mo-th.txt (merging was 58 % of them, callgrind).
 /// Here a pair's key is `rank << 8 | position`: its minimum is the lowest rank and, among equal
-/// ranks, the leftmost pair, the same choice as tiktoken's; a merged-away part's key is all ones,
-/// and its neighbours are found through links, so nothing moves.
+/// ranks, the leftmost pair, the same choice as tiktoken's; a merged-away part's key is `none`
+/// (`Int32.max`), and its neighbours are found through links, so nothing moves.
 extension BytePairMerger {
     /// Pieces with more parts than this take the keyed loop; below it the scan's constant is lower.
     static let keyedMergeMinParts = 16

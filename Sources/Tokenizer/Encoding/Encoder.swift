@@ -270,8 +270,9 @@ public final class Encoder {
     /// encoder that has served other text (its memo lines are real memory, not fresh zero pages)
     /// that took 6–7 % off held-out text, 4 % off 512-byte calls, 7 % off counting
     /// (`tokenizer_ab.py --warm`, both orders); cold and polluted passes moved by −1 to +3 %, and
-    /// the key was computed twice (+6 % instructions); it is kept with the piece's end and handed
-    /// to `body` (nil when not prefetching, or for a piece over `ShortPieceMemo.maxPieceBytes`).
+    /// the key was computed twice (+6 % instructions); now each short piece's key is computed once,
+    /// kept with the piece's end and handed to `body` (meaningless for a piece over
+    /// `ShortPieceMemo.maxPieceBytes`).
     /// Prefetching `ShortTokenTable`'s line as well gained another 1–3 % warm but lost 8 % on
     /// passes over text already seen: not kept.
     @inline(__always)

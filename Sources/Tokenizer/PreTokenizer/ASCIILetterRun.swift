@@ -14,7 +14,8 @@ enum ASCIILetterRun {
         let fold: UInt64 = foldingCase ? 0x2020_2020_2020_2020 : 0
         var end = start
         while end &+ 8 <= count {
-            let word = UnsafeRawPointer(text + end).loadUnaligned(as: UInt64.self)
+            // Little-endian, so the first byte is the lowest: its bit 7 is the first the count meets.
+            let word = UInt64(littleEndian: UnsafeRawPointer(text + end).loadUnaligned(as: UInt64.self))
             let low = (word | fold) & ~highs
             let inRun = (low &+ 0x1F1F_1F1F_1F1F_1F1F) & ~(low &+ 0x0505_0505_0505_0505) & ~word & highs
             let outside = ~inRun & highs
