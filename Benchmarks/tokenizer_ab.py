@@ -15,6 +15,7 @@ milliseconds per file and variant, and the sum over the files.
 """
 import argparse, pathlib, statistics, subprocess
 
+from cache_pollution import polluter  # beside this script
 from warm_files import warm_files  # beside this script
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -35,12 +36,7 @@ args = p.parse_args()
 # The relay script runs five other tokenizers between two of our calls; their tables evict ours from
 # the last-level cache (32 MiB here), so a change that saves instructions but touches more lines can
 # win here and lose there. --pollute reproduces that.
-scratch = bytearray(args.pollute << 20)
-
-
-def pollute():
-    for offset in range(0, len(scratch), 1 << 20):
-        scratch[offset : offset + (1 << 20)] = bytes(1 << 20)
+pollute = polluter(args.pollute)
 
 variants = []
 for spec in args.variant:
@@ -55,8 +51,7 @@ for spec in args.variant:
 
 
 def run(mode, child, path):
-    if scratch:
-        pollute()
+    pollute()
     state = " warm" if args.warm else " cold" if args.cold else ""
     child.stdin.write(f"{mode} {args.encoding} {path} {args.chunk}{state}\n")
     child.stdin.flush()

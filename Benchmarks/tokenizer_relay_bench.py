@@ -27,6 +27,7 @@ peer loads. fastokens 0.3.5 otherwise spreads an input of 64 KiB or more over ev
 import argparse, array, os, pathlib, statistics, subprocess, sys, tempfile, time
 
 from utf8_chunks import utf8_chunks  # beside this script
+from cache_pollution import polluter  # beside this script
 from warm_files import WARM_BYTES, warm_files  # beside this script
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -173,18 +174,11 @@ def ours(path, state):
 # (stop 28's machine: 4 MiB L2 per core, 260 MiB shared L3) before every timed call of every
 # contestant, ours in the child after its warm pass. Held-out o200k, stop 28: fastokens stays ahead
 # cold with it (0.81x with 8 MB against 0.82-0.91x without): build order does not explain the gap.
-pollution = bytearray(args.pollute << 20)
-megabyte_of_zeros = bytes(1 << 20)
-
-
-def pollute():
-    for offset in range(0, len(pollution), 1 << 20):
-        pollution[offset : offset + (1 << 20)] = megabyte_of_zeros
+pollute = polluter(args.pollute)
 
 
 def timed(encode, pieces):
-    if pollution:
-        pollute()
+    pollute()
     start = time.perf_counter()
     for piece in pieces:
         encode(piece)

@@ -32,16 +32,12 @@ func reply(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").
 var files: [String: [UInt8]] = [:]
 var prepared: [String: [String]] = [:]
 var warmText: [String] = []
-/// Written before every timed pass when not empty (`pollute`): the tables start outside the core's
-/// own cache, as the peers' of tokenizer_relay_bench.py --pollute do.
-var scratch = [UInt8]()
-var pollutions = 0
+/// Written before every timed pass (`pollute`; empty: nothing): the tables start outside the core's
+/// own cache, as the peers' do under tokenizer_relay_bench.py --pollute (Benchmarks/cache_pollution.py).
+var pollution = [UInt8]()
 
 @MainActor func pollute() {
-    guard !scratch.isEmpty else { return }
-    pollutions &+= 1
-    let value = Int32(pollutions & 0x7F)  // a new value each time: every line is written, none skipped
-    scratch.withUnsafeMutableBytes { _ = memset($0.baseAddress!, value, $0.count) }
+    pollution.withUnsafeMutableBytes { if let base = $0.baseAddress { memset(base, 0, $0.count) } }
 }
 
 @MainActor func pieces(_ path: String, _ size: Int) -> [String] {
@@ -59,7 +55,7 @@ while let line = readLine() {
         continue
     }
     if parts.first == "pollute", parts.count == 2, let megabytes = Int(parts[1]), megabytes >= 0 {
-        scratch = [UInt8](repeating: 1, count: megabytes << 20)
+        pollution = [UInt8](repeating: 0, count: megabytes << 20)
         reply("ok \(megabytes)")
         continue
     }

@@ -91,7 +91,13 @@ public final class Encoder {
     /// The number of tokens of one piece: from the memo when short, else through scratch.
     @inline(__always)
     private func countTokensOfPiece(_ piece: UnsafeRawBufferPointer) -> Int {
-        countTokensOfPiece(piece, key: piece.count <= ShortPieceMemo.maxPieceBytes ? ShortPieceMemo.key(piece) : (0, 0))
+        countTokensOfPiece(piece, key: Encoder.memoKey(piece))
+    }
+
+    /// The memo key of a short piece; (0, 0), never looked up, for a longer one.
+    @inline(__always)
+    private static func memoKey(_ piece: UnsafeRawBufferPointer) -> (UInt64, UInt64) {
+        piece.count <= ShortPieceMemo.maxPieceBytes ? ShortPieceMemo.key(piece) : (0, 0)
     }
 
     /// The same, with the memo key `forEachPiece` computed while scanning (meaningless for a piece
@@ -303,11 +309,8 @@ public final class Encoder {
                     }
                     guard let end else { break }
                     let length = end &- ahead
-                    var key = (UInt64(0), UInt64(0))  // meaningless for a longer piece
-                    if length <= ShortPieceMemo.maxPieceBytes {
-                        key = ShortPieceMemo.key(UnsafeRawBufferPointer(start: base + ahead, count: length))
-                        if prefetching { memo.prefetch(key, count: length) }
-                    }
+                    let key = Encoder.memoKey(UnsafeRawBufferPointer(start: base + ahead, count: length))
+                    if prefetching && length <= ShortPieceMemo.maxPieceBytes { memo.prefetch(key, count: length) }
                     ends[scanned] = (end, key)
                     scanned &+= 1
                     ahead = end
@@ -330,7 +333,7 @@ public final class Encoder {
                     fatalError("pre-tokenizer failed: \(error)")
                 }
                 let piece = UnsafeRawBufferPointer(start: base + found.lowerBound, count: found.count)
-                if !body(piece, piece.count <= ShortPieceMemo.maxPieceBytes ? ShortPieceMemo.key(piece) : (0, 0)) { return false }
+                if !body(piece, Encoder.memoKey(piece)) { return false }
                 offset = found.upperBound
             }
             return true
