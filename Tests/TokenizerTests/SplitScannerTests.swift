@@ -90,6 +90,30 @@ import Tokenizer
         }
     }
 
+    /// Words of every letter class the o200k word walk (`O200kUnicodeScanner.plainWordEnd`) tells
+    /// apart — capitals (É Ж Ω, titlecase ǅ, ASCII), lower case (é ж ω ß, ASCII), Lm/Lo (ʰ ー 中
+    /// ع क ก) and marks (U+0301, U+093F, U+0E34) — in any order, after an optional space or other
+    /// prefix, ended by a space, a contraction, a digit, punctuation or the text's end: every phase
+    /// change of the walk and every case it leaves to the general walk.
+    @Test(arguments: encodings)
+    func mixedClassWordsSplitAsPCRE2(_ encoding: String) {
+        let letters = [
+            "É", "Ж", "Ω", "ǅ", "A", "é", "ж", "ω", "ß", "a", "ʰ", "ー", "中", "ع", "क", "ก", "\u{301}", "\u{93F}", "\u{E34}",
+        ]
+        let prefixes = ["", " ", " ", "«", "\n", "  "]
+        let ends = ["", " ", "'s", "'LL", "'\u{17F}", "7", "٣", ",", "\n", "\u{A0}", "-"]
+        var generator = SeededGenerator(seed: 0x5CA9_0A11)
+        for _ in 0 ..< 30_000 {
+            var text = ""
+            for _ in 0 ..< Int.random(in: 1 ... 3, using: &generator) {
+                text += prefixes.randomElement(using: &generator)!
+                for _ in 0 ..< Int.random(in: 1 ... 8, using: &generator) { text += letters.randomElement(using: &generator)! }
+                text += ends.randomElement(using: &generator)!
+            }
+            Self.expectSamePieces(text, encoding, text.debugDescription)
+        }
+    }
+
     @Test(arguments: encodings)
     func adversarialFixtureSplitsAsPCRE2(_ encoding: String) throws {
         for name in ["adversarial.txt", "gemma_adversarial.txt"] {
