@@ -14,12 +14,13 @@ import Foundation
 public final class SentencePieceEncoder {
     let vocabulary: SentencePieceVocabulary
     private(set) var normalized: [UInt8] = []
-    private var merger = SymbolMerger()
+    private var merger: SymbolMerger
     private let cache = PieceCache()
     private var scratch: [Rank] = []
 
     init(vocabulary: SentencePieceVocabulary) {
         self.vocabulary = vocabulary
+        self.merger = SymbolMerger(pieceCount: vocabulary.scores.count)
     }
 
     /// Appends the ids of `text` to `output`.
@@ -76,18 +77,30 @@ public final class SentencePieceEncoder {
     /// Normalizes `text` into `normalized` (identity, spaces escaped as U+2581).
     func normalize(_ text: UnsafeBufferPointer<UInt8>) {
         // Filled as a local and put back: appending to the stored property checks exclusivity at
-        // every byte.
+        // every byte. Written through a pointer into room for the worst case (every byte a space,
+        // 3 bytes), then cut to length: `append` per byte was 15 instructions a byte, 8 % of a cold
+        // pass over mo-zh_CN.txt (callgrind).
         var normalized = self.normalized
         self.normalized = []
-        normalized.removeAll(keepingCapacity: true)
-        normalized.reserveCapacity(text.count + text.count / 2)
-        for byte in text {
-            if byte == 0x20 {
-                normalized.append(contentsOf: SentencePieceVocabulary.space)
-            } else {
-                normalized.append(byte)
+        let room = 3 * text.count
+        if normalized.count < room { normalized.append(contentsOf: repeatElement(0, count: room - normalized.count)) }
+        let length = normalized.withUnsafeMutableBufferPointer { out -> Int in
+            guard let out = out.baseAddress else { return 0 }
+            var length = 0
+            for byte in text {
+                if byte == 0x20 {
+                    out[length] = 0xE2
+                    out[length &+ 1] = 0x96
+                    out[length &+ 2] = 0x81
+                    length &+= 3
+                } else {
+                    out[length] = byte
+                    length &+= 1
+                }
             }
+            return length
         }
+        normalized.removeLast(normalized.count - length)
         self.normalized = normalized
     }
 
