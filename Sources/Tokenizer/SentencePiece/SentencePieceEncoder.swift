@@ -20,7 +20,7 @@ public final class SentencePieceEncoder {
 
     init(vocabulary: SentencePieceVocabulary) {
         self.vocabulary = vocabulary
-        self.merger = SymbolMerger(pieceCount: vocabulary.scores.count)
+        self.merger = SymbolMerger(vocabulary: vocabulary)
     }
 
     /// Appends the ids of `text` to `output`.

@@ -25,17 +25,35 @@ struct SymbolMerger {
     /// The ids of characters, and of the pieces two symbols join into (`PieceIDMemo`).
     private let characters: PieceIDMemo
     private let joins: PieceIDMemo
-    /// The linear scan's symbols: `linearScanLimit` of them, allocated once.
-    private let scanSymbols = ScanSymbolBuffer()
+    /// The linear scan's symbols, and the ids of the ASCII characters.
+    private let scanSymbols: ScanSymbolBuffer
 
-    init(pieceCount: Int) {
-        characters = PieceIDMemo(pieceCount: pieceCount)
-        joins = PieceIDMemo(pieceCount: pieceCount)
+    init(vocabulary: SentencePieceVocabulary) {
+        characters = PieceIDMemo(pieceCount: vocabulary.scores.count)
+        joins = PieceIDMemo(pieceCount: vocabulary.scores.count)
+        scanSymbols = ScanSymbolBuffer(vocabulary)
     }
 
+    /// Memory a merger keeps: `linearScanLimit` symbols for the linear scan, allocated once, and
+    /// the id of each ASCII character (`RankTable.none` when it is no piece), read without a memo
+    /// probe (Latin text is mostly ASCII: gemma3 cold held-out 382.1M → 352.2M instructions).
     private final class ScanSymbolBuffer {
         let pointer = UnsafeMutablePointer<ScanSymbol>.allocate(capacity: SymbolMerger.linearScanLimit)
-        deinit { pointer.deallocate() }
+        let asciiIDs = UnsafeMutablePointer<Rank>.allocate(capacity: 0x80)
+
+        init(_ vocabulary: SentencePieceVocabulary) {
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1) { byte in
+                for value in 0 ..< 0x80 {
+                    byte[0] = UInt8(value)
+                    asciiIDs[value] = vocabulary.id(of: UnsafeRawBufferPointer(byte), 0, 1)
+                }
+            }
+        }
+
+        deinit {
+            pointer.deallocate()
+            asciiIDs.deallocate()
+        }
     }
 
     /// The id of the character `segment[start ..< end]` (1–4 bytes): its bytes and length are
@@ -89,9 +107,17 @@ struct SymbolMerger {
         if segment.count <= 4 * SymbolMerger.linearScanLimit {
             let symbols = scanSymbols.pointer
             var count = 0, position = 0
+            let asciiIDs = scanSymbols.asciiIDs
             while position < segment.count && count < SymbolMerger.linearScanLimit {
-                let end = min(position + utf8Length(segment[position]), segment.count)
-                let id = SymbolMerger.characterID(characters, segment, position, end, vocabulary)
+                let lead = segment[position]
+                let end: Int, id: Rank
+                if lead < 0x80 {
+                    end = position + 1
+                    id = asciiIDs[Int(lead)]
+                } else {
+                    end = min(position + utf8Length(lead), segment.count)
+                    id = SymbolMerger.characterID(characters, segment, position, end, vocabulary)
+                }
                 symbols[count] = ScanSymbol(start: Int32(position), end: Int32(end), id: id, pairID: RankTable.none, pairScore: 0)
                 count += 1
                 position = end
