@@ -42,13 +42,17 @@ struct Cl100kScanner {
             letters = start + firstLength
         }
         var end = letters
-        while end < count {
-            // ASCII letters a word at a time; a byte ≥ 0x80 through the class table.
+        letters: while end < count {
+            // ASCII letters a word at a time; bytes ≥ 0x80 through the class table, character by
+            // character until the next ASCII byte (going back to the word-at-a-time run after every
+            // character cost a run's setup per letter of Cyrillic, Greek or Arabic words).
             end = ASCIILetterRun.end(text, count, from: end, foldingCase: true)
-            guard end < count, text[end] >= 0x80 else { break }
-            guard let (next, length) = table.knownCharacter(text, count, end) else { return nil }
-            if !Cl100kScanner.isLetter(next) { break }
-            end += length
+            while end < count && text[end] >= 0x80 {
+                guard let (next, length) = table.knownCharacter(text, count, end) else { return nil }
+                if !Cl100kScanner.isLetter(next) { break letters }
+                end += length
+            }
+            if end == count || (text[end] | 0x20) &- 0x61 >= 26 { break }
         }
         if end > letters { return end }
         // 3: one to three numbers.
