@@ -26,19 +26,19 @@ struct SymbolMerger {
     private let characters: PieceIDMemo
     private let joins: PieceIDMemo
     /// The linear scan's symbols, and the ids of the ASCII characters.
-    private let scanSymbols: ScanSymbolBuffer
+    private let scratch: Scratch
 
     init(vocabulary: SentencePieceVocabulary) {
         characters = PieceIDMemo(pieceCount: vocabulary.scores.count)
         joins = PieceIDMemo(pieceCount: vocabulary.scores.count)
-        scanSymbols = ScanSymbolBuffer(vocabulary)
+        scratch = Scratch(vocabulary)
     }
 
     /// Memory a merger keeps: `linearScanLimit` symbols for the linear scan, allocated once, and
     /// the id of each ASCII character (`RankTable.none` when it is no piece), read without a memo
     /// probe (Latin text is mostly ASCII: gemma3 cold held-out 382.1M → 352.2M instructions).
-    private final class ScanSymbolBuffer {
-        let pointer = UnsafeMutablePointer<ScanSymbol>.allocate(capacity: SymbolMerger.linearScanLimit)
+    private final class Scratch {
+        let symbols = UnsafeMutablePointer<ScanSymbol>.allocate(capacity: SymbolMerger.linearScanLimit)
         let asciiIDs = UnsafeMutablePointer<Rank>.allocate(capacity: 0x80)
 
         init(_ vocabulary: SentencePieceVocabulary) {
@@ -51,7 +51,7 @@ struct SymbolMerger {
         }
 
         deinit {
-            pointer.deallocate()
+            symbols.deallocate()
             asciiIDs.deallocate()
         }
     }
@@ -100,14 +100,14 @@ struct SymbolMerger {
     /// Appends the ids of `segment` to `output`.
     mutating func encode(_ segment: UnsafeRawBufferPointer, vocabulary: SentencePieceVocabulary, into output: inout [Rank]) {
         if vocabulary.hasUnusedPieces { unusedHalves.removeAll(keepingCapacity: true) }
-        // A segment of at most `linearScanLimit` characters: its symbols built in one pass into
-        // `scanSymbols`. (Built through `starts`, `ends`, `ids` and `symbols`, four arrays emptied and
-        // appended to per segment, that was ~30 % of the instructions of a cold mo-zh_CN.txt.)
-        // (A longer segment has more: a character is at most 4 bytes.)
+        // A segment of at most `linearScanLimit` characters (so at most 4 bytes each): its symbols
+        // built in one pass into the kept scratch. Built through `starts`, `ends`, `ids` and a
+        // symbol array, four arrays emptied and appended to per segment, that was ~30 % of the
+        // instructions of a cold mo-zh_CN.txt.
         if segment.count <= 4 * SymbolMerger.linearScanLimit {
-            let symbols = scanSymbols.pointer
+            let symbols = scratch.symbols
             var count = 0, position = 0
-            let asciiIDs = scanSymbols.asciiIDs
+            let asciiIDs = scratch.asciiIDs
             while position < segment.count && count < SymbolMerger.linearScanLimit {
                 let lead = segment[position]
                 let end: Int, id: Rank
