@@ -100,7 +100,7 @@ import Tokenizer
         let letters = [
             "É", "Ж", "Ω", "ǅ", "A", "é", "ж", "ω", "ß", "a", "ʰ", "ー", "中", "ع", "क", "ก", "\u{301}", "\u{93F}", "\u{E34}",
         ]
-        let prefixes = ["", " ", " ", "«", "\n", "  "]
+        let prefixes = ["", " ", " ", "«", "\n", "  "]  // a single space twice: the commonest prefix
         let ends = ["", " ", "'s", "'LL", "'\u{17F}", "7", "٣", ",", "\n", "\u{A0}", "-"]
         var generator = SeededGenerator(seed: 0x5CA9_0A11)
         for _ in 0 ..< 30_000 {
