@@ -22,8 +22,13 @@ enum ASCIILetterRun {
             if outside != 0 { return end &+ outside.trailingZeroBitCount >> 3 }
             end &+= 8
         }
-        let foldByte: UInt8 = foldingCase ? 0x20 : 0
-        while end < count && (text[end] | foldByte) &- 0x61 < 26 { end &+= 1 }
+        while end < count && isLetter(text[end], foldingCase: foldingCase) { end &+= 1 }
         return end
+    }
+
+    /// Whether `byte` is a–z (or, `foldingCase`, a–z or A–Z).
+    @inline(__always)
+    static func isLetter(_ byte: UInt8, foldingCase: Bool) -> Bool {
+        (byte | (foldingCase ? 0x20 : 0)) &- 0x61 < 26
     }
 }

@@ -52,7 +52,7 @@ struct Cl100kScanner {
                 if !Cl100kScanner.isLetter(next) { break letters }
                 end += length
             }
-            if end == count || (text[end] | 0x20) &- 0x61 >= 26 { break }
+            if end == count || !ASCIILetterRun.isLetter(text[end], foldingCase: true) { break }
         }
         if end > letters { return end }
         // 3: one to three numbers.

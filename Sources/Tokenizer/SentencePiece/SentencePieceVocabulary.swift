@@ -9,6 +9,9 @@ struct SentencePieceVocabulary: Sendable {
     let hasUnusedPieces: Bool
     /// The id of each byte piece `<0xXX>`, for byte fallback.
     let byteIDs: [Rank]
+    /// The id of each ASCII character as a mergeable piece (`RankTable.none` when it is none): the
+    /// merge's first symbols, read without a hash lookup (Latin text is mostly ASCII).
+    let asciiIDs: [Rank]
     /// The byte of each BYTE piece by id, or -1.
     let byteValues: [Int16]
     let userDefined: UserDefinedMatcher
@@ -70,7 +73,9 @@ struct SentencePieceVocabulary: Sendable {
         if let missing = byteIDs.firstIndex(of: RankTable.none) {
             throw TokenizerError(.vocabularyMalformed, "\(path): byte_fallback is on but there is no piece for byte \(missing)")
         }
-        self.table = try RankTable(flatBytes: flat, offsets: offsets)
+        let table = try RankTable(flatBytes: flat, offsets: offsets)
+        self.table = table
+        self.asciiIDs = (0 ..< 0x80).map { byte in withUnsafeBytes(of: UInt8(byte)) { table.rank(of: $0) } }
         self.scores = pieces.scores
         self.types = types
         self.hasUnusedPieces = hasUnused
