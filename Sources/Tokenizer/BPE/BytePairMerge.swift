@@ -77,7 +77,11 @@ struct BytePairMerger {
                     while index < count {
                         let byte = piece[index]
                         var token = byteRanks[Int(byte)], length = 1
-                        if byte >= 0xC2, let atom = atoms?.atom(piece, at: index) { (token, length) = atom }
+                        if byte >= 0xC2, let atom = atoms?.atom(piece, at: index) {
+                            (token, length) = atom
+                        } else if index &+ 1 < count, let pairToken = atoms?.bytePairs.atom(piece, at: index), pairToken != RankTable.none {
+                            (token, length) = (pairToken, 2)
+                        }
                         if live > 0 {
                             let before = parts[live &- 1]
                             let rank = previousByte >= 0 && length == 1

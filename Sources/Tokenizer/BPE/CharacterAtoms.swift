@@ -33,12 +33,15 @@ struct CharacterAtoms: Sendable {
     /// Per byte pair `x << 8 | y`: the lowest rank of a token holding byte x then byte y at a character
     /// start, where the token begins inside the character before y or ends inside the one y starts.
     let straddleRanks: [Rank]
+    /// Where two bytes outside any whole character start as their token instead.
+    let bytePairs: BytePairAtoms
 
     /// Reassembles the tables `VocabularyCache` stored.
-    init?(atoms: [UInt64], straddleRanks: [Rank]) {
+    init?(atoms: [UInt64], straddleRanks: [Rank], bytePairs: BytePairAtoms) {
         guard atoms.count == 65_536, straddleRanks.count == 65_536 else { return nil }
         self.atoms = atoms
         self.straddleRanks = straddleRanks
+        self.bytePairs = bytePairs
     }
 
     /// Derives the tables from the vocabulary (~10 ms for o200k; stored in the vocabulary image).
@@ -91,6 +94,7 @@ struct CharacterAtoms: Sendable {
         }
         self.atoms = atoms
         self.straddleRanks = straddleRanks
+        self.bytePairs = BytePairAtoms(table)
     }
 
     /// The token of the character starting at `index` and its length in bytes, when the merge of

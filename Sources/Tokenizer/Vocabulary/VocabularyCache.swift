@@ -9,18 +9,20 @@ import Foundation
 /// (another build's hashing). Failing to write it (read-only directory) only costs the slower load
 /// next time.
 ///
-/// Layout, little-endian: magic `TBVOCAB7`, source XXH3, rank count, byte count, slot count, pair
+/// Layout, little-endian: magic `TBVOCAB8`, source XXH3, rank count, byte count, slot count, pair
 /// slot count, pair shift, bigram slot count, bigram shift, then token bytes, offsets (UInt32 ×
 /// rank count + 1), slots (UInt64), byte ranks (UInt32 × 256), byte-pair ranks (UInt32 × 65,536),
 /// pair slots (UInt64), the `CharacterCuts` bigram slots (UInt64) and straddle bits (UInt64 × 1,024),
 /// the `CharacterAtoms` entries (UInt64 × 65,536) and straddle ranks (UInt32 × 65,536), the
+/// `BytePairAtoms` atom, start and end ranks (UInt32 × 65,536 each), the
 /// `ShortTokenTable`'s line bits, lines (UInt64 × 8 << line bits) and filter (UInt64 × 32,768), and
-/// the XXH3 of everything before it. Images of earlier layouts (`TBVOCAB2` … `TBVOCAB6`; up to 4
-/// their pair slots held every split of every token, 5 had no atoms, 6 no short-token table) are
+/// the XXH3 of everything before it. Images of earlier layouts (`TBVOCAB2` … `TBVOCAB7`; up to 4
+/// their pair slots held every split of every token, 5 had no atoms, 6 no short-token table, 7 no
+/// byte-pair atoms) are
 /// rebuilt. Building one takes ~0.4 s for o200k (the canonical splits are found by merging every
 /// token's bytes), once per vocabulary file.
 enum VocabularyCache {
-    static let magic = Array("TBVOCAB7".utf8)
+    static let magic = Array("TBVOCAB8".utf8)
 
     static func url(for vocabularyPath: String) -> URL {
         URL(fileURLWithPath: vocabularyPath + ".tbcache")
@@ -39,7 +41,10 @@ enum VocabularyCache {
                 let bigrams = image.array(bigramCount, of: UInt64.self), let straddles = image.array(1024, of: UInt64.self),
                 let cuts = CharacterCuts(bigrams: bigrams, bigramShift: bigramShift, straddles: straddles),
                 let atomEntries = image.array(65_536, of: UInt64.self), let straddleRanks = image.array(65_536, of: Rank.self),
-                let atoms = CharacterAtoms(atoms: atomEntries, straddleRanks: straddleRanks),
+                let atomRanks = image.array(65_536, of: Rank.self), let startRanks = image.array(65_536, of: Rank.self),
+                let endRanks = image.array(65_536, of: Rank.self),
+                let bytePairs = BytePairAtoms(atomRanks: atomRanks, startRanks: startRanks, endRanks: endRanks),
+                let atoms = CharacterAtoms(atoms: atomEntries, straddleRanks: straddleRanks, bytePairs: bytePairs),
                 // The short-token table is the image's rest: checked before its lines are allocated.
                 let lineBits = image.word(), ShortTokenTable.lineBitsRange.contains(lineBits),
                 image.remaining == 8 * ShortTokenTable.storedWords(lineBits: lineBits),
@@ -66,7 +71,7 @@ enum VocabularyCache {
     ) {
         var image = BinaryImage.Writer(
             magic: magic, sourceHash: sourceHash,
-            capacity: 40 + table.bytes.count + 4 * table.offsets.count + 8 * table.slots.count + 4 * 65_792 + 8 * pairs.slots.count + 8 * (cuts.bigrams.count + 1024) + 12 * 65_536
+            capacity: 40 + table.bytes.count + 4 * table.offsets.count + 8 * table.slots.count + 4 * 65_792 + 8 * pairs.slots.count + 8 * (cuts.bigrams.count + 1024) + 24 * 65_536
                 + 8 * (1 + shortTokens.lineWords.count + shortTokens.filterWords.count))
         image.append([
             UInt64(table.rankCount), UInt64(table.bytes.count), UInt64(table.slots.count), UInt64(pairs.slots.count), pairs.shift,
@@ -82,6 +87,9 @@ enum VocabularyCache {
         image.append(cuts.straddles)
         image.append(atoms.atoms)
         image.append(atoms.straddleRanks)
+        image.append(atoms.bytePairs.atomRanks)
+        image.append(atoms.bytePairs.startRanks)
+        image.append(atoms.bytePairs.endRanks)
         image.append([shortTokens.lineBits])
         image.append(shortTokens.lineWords)
         image.append(shortTokens.filterWords)
