@@ -15,12 +15,12 @@
 ///      lowest rank of a token beginning with those two bytes, must be above r;
 ///   3. holds x but not y: it ends with the byte p before x, then x — `endRanks[p x]` above r.
 /// Then, as for characters, x y is always a lower pair than any reaching outside it, so it merges
-/// before any of them, and every other merge happens in the same order either way. (Check 1 is
-/// implied by 2 and 3 where every token ranks above the two it is merged from, as in tiktoken's
-/// vocabularies; it is kept so that the argument does not rest on that, and costs nothing per
-/// occurrence: it is folded into `atomRanks`.) Two candidate
+/// before any of them, and every other merge happens in the same order either way. Two candidate
 /// spans that overlap cannot both hold (x y z: y z begins with y z, so case 2 for x y needs the rank
 /// of y z above r, and case 3 for y z needs r above it), and disjoint ones combine as characters do.
+/// Check 1 is implied by 2 and 3 where every token ranks above the two it is merged from, as in
+/// tiktoken's vocabularies; it is kept so that the argument does not rest on that, and costs
+/// nothing per occurrence (it is folded into `atomRanks`).
 /// Checked against merging from bytes (`BytePairAtomsTests`) and by every oracle test.
 struct BytePairAtoms: Sendable {
     /// Per byte pair `x << 8 | y`: the rank of the token x y when no longer token holding x y ranks

@@ -26,7 +26,8 @@ struct BytePairMerger {
     /// Merges `piece` and appends the resulting token ranks to `output`.
     ///
     /// - Precondition: every single byte is a token (true for tiktoken's byte-level vocabularies).
-    /// With `atoms`, characters start whole where that is exact (`CharacterAtoms`).
+    /// With `atoms`, characters start whole where that is exact (`CharacterAtoms`), and so do two
+    /// bytes' tokens (`BytePairAtoms`).
     mutating func merge(
         _ piece: UnsafeRawBufferPointer, table: RankTable, pairs: PairTable, atoms: CharacterAtoms? = nil, into output: inout [Rank]
     ) {
@@ -70,8 +71,9 @@ struct BytePairMerger {
             var live = 0
             table.byteRanks.withUnsafeBufferPointer { byteRanks in
                 table.bytePairRanks.withUnsafeBufferPointer { bytePairRanks in
-                    // Each part is a byte, or a whole character where `atoms` allows; a pair of two
-                    // bytes is read from the byte-pair ranks, any other pair from `pairs`.
+                    // Each part is a byte, or a whole character or two bytes' token where `atoms`
+                    // allows; a pair of two bytes is read from the byte-pair ranks, any other pair
+                    // from `pairs`.
                     var index = 0
                     var previousByte = -1
                     while index < count {
