@@ -30,17 +30,39 @@ import Testing
         CharacterAtoms(atoms: Array(repeating: CharacterAtoms.none, count: 65_536), straddleRanks: Array(repeating: 0, count: 65_536), bytePairs: bytePairs)!
     }
 
-    /// How many of `pieces`' merges change when started from `atoms` instead of bytes, and how many
-    /// byte pairs started whole.
-    static func differences(_ encoding: BPEEncoding, atoms: CharacterAtoms, pieces: [[UInt8]]) throws -> (differing: Int, started: Int) {
-        let everySplit = try PairTable(allSplitsOf: encoding.table)
+    /// The test pieces of one encoding and their merges from bytes with every split of every token
+    /// (the reference), made once: each test compares several kinds of atoms against them.
+    struct Case {
+        let encoding: BPEEncoding
+        let pieces: [[UInt8]]
+        let fromBytes: [[Rank]]
+
+        init(_ encoding: BPEEncoding) {
+            self.encoding = encoding
+            pieces = BytePairAtomsTests.pieces(encoding.table, seed: 0xB1_7E5, count: 9_000)
+            let everySplit = try! PairTable(allSplitsOf: encoding.table)
+            let merger = BytePairMerger()
+            fromBytes = pieces.map { piece in
+                var ids = [Rank]()
+                piece.withUnsafeBytes { merger.mergeByScan($0, table: encoding.table, pairs: everySplit, into: &ids) }
+                return ids
+            }
+        }
+
+        static let o200k = Case(Fixtures.o200k)
+        static let cl100k = Case(Fixtures.cl100k)
+        static func named(_ name: String) -> Case { name == "o200k_base" ? o200k : cl100k }
+    }
+
+    /// How many of the case's merges change when started from `atoms` instead of bytes, and how
+    /// many byte pairs started whole.
+    static func differences(_ test: Case, atoms: CharacterAtoms) -> (differing: Int, started: Int) {
         let merger = BytePairMerger()
         var differing = 0, started = 0
-        for piece in pieces {
-            var fromAtoms = [Rank](), fromBytes = [Rank]()
+        for (piece, fromBytes) in zip(test.pieces, test.fromBytes) {
+            var fromAtoms = [Rank]()
             piece.withUnsafeBytes { bytes in
-                merger.mergeByScan(bytes, table: encoding.table, pairs: encoding.pairs, atoms: atoms, into: &fromAtoms)
-                merger.mergeByScan(bytes, table: encoding.table, pairs: everySplit, into: &fromBytes)
+                merger.mergeByScan(bytes, table: test.encoding.table, pairs: test.encoding.pairs, atoms: atoms, into: &fromAtoms)
                 var index = 0
                 while index + 1 < bytes.count {
                     if atoms.bytePairs.atom(bytes, at: index) != RankTable.none {
@@ -58,12 +80,11 @@ import Testing
 
     @Test(arguments: ["o200k_base", "cl100k_base"])
     func mergesEqualMergingFromBytes(_ name: String) throws {
-        let encoding = Fixtures.encoding(name)
-        let pieces = Self.pieces(encoding.table, seed: 0xB1_7E5, count: 9_000)
-        let alone = try Self.differences(encoding, atoms: Self.onlyBytePairs(encoding.atoms.bytePairs), pieces: pieces)
+        let test = Case.named(name)
+        let alone = Self.differences(test, atoms: Self.onlyBytePairs(test.encoding.atoms.bytePairs))
         #expect(alone.differing == 0)
         // With characters whole as well (what `Encoder` merges with).
-        #expect(try Self.differences(encoding, atoms: encoding.atoms, pieces: pieces).differing == 0)
+        #expect(Self.differences(test, atoms: test.encoding.atoms).differing == 0)
         // The property is only tested where pairs start whole: many must.
         #expect(alone.started > 10_000, "\(alone.started) byte pairs started whole")
     }
@@ -75,17 +96,17 @@ import Testing
     /// checked, changes none of these pieces; the check costs nothing per occurrence.)
     @Test(arguments: ["o200k_base", "cl100k_base"])
     func eachCheckIsNeeded(_ name: String) throws {
-        let encoding = Fixtures.encoding(name)
+        let test = Case.named(name)
+        let encoding = test.encoding
         let pairs = encoding.atoms.bytePairs
         let none = [Rank](repeating: RankTable.none, count: 65_536)
-        let pieces = Self.pieces(encoding.table, seed: 0xB1_7E5, count: 9_000)
         let noEdges = try #require(BytePairAtoms(atomRanks: pairs.atomRanks, startRanks: none, endRanks: none))
         let noLeftEdge = try #require(BytePairAtoms(atomRanks: pairs.atomRanks, startRanks: pairs.startRanks, endRanks: none))
         let noRightEdge = try #require(BytePairAtoms(atomRanks: pairs.atomRanks, startRanks: none, endRanks: pairs.endRanks))
         let everyToken = try #require(BytePairAtoms(atomRanks: encoding.table.bytePairRanks, startRanks: pairs.startRanks, endRanks: pairs.endRanks))
-        #expect(try Self.differences(encoding, atoms: Self.onlyBytePairs(everyToken), pieces: pieces).differing == 0)
+        #expect(Self.differences(test, atoms: Self.onlyBytePairs(everyToken)).differing == 0)
         for (check, careless) in [("edges", noEdges), ("left edge", noLeftEdge), ("right edge", noRightEdge)] {
-            #expect(try Self.differences(encoding, atoms: Self.onlyBytePairs(careless), pieces: pieces).differing > 0, "without the \(check) check")
+            #expect(Self.differences(test, atoms: Self.onlyBytePairs(careless)).differing > 0, "without the \(check) check")
         }
     }
 
