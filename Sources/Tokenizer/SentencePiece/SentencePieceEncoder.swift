@@ -84,14 +84,16 @@ public final class SentencePieceEncoder {
         self.normalized = []
         let room = 3 * text.count
         if normalized.count < room { normalized.append(contentsOf: repeatElement(0, count: room - normalized.count)) }
+        let space = SentencePieceVocabulary.space
+        let (space0, space1, space2) = (space[0], space[1], space[2])
         let length = normalized.withUnsafeMutableBufferPointer { out -> Int in
             guard let out = out.baseAddress else { return 0 }
             var length = 0
             for byte in text {
                 if byte == 0x20 {
-                    out[length] = 0xE2
-                    out[length &+ 1] = 0x96
-                    out[length &+ 2] = 0x81
+                    out[length] = space0
+                    out[length &+ 1] = space1
+                    out[length &+ 2] = space2
                     length &+= 3
                 } else {
                     out[length] = byte
