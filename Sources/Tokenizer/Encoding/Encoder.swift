@@ -222,7 +222,7 @@ public final class Encoder {
                 merge(piece, into: &output)
             }
         }
-        cache.insert(piece, hash: hash, tokens: output[first...])
+        cache.insert(piece, hash: hash, tokens: output, from: first)
     }
 
     /// A segment of a long piece, as a piece of its own: short ones through the memo.
@@ -266,7 +266,7 @@ public final class Encoder {
         }
         let first = output.count
         merge(piece, into: &output)
-        cache.insert(piece, hash: hash, tokens: output[first...])
+        cache.insert(piece, hash: hash, tokens: output, from: first)
     }
 
     /// Calls `body` on each pre-tokenizer piece until it returns false; returns false if stopped.

@@ -71,7 +71,7 @@ public final class SentencePieceEncoder {
     private func merge(_ segment: UnsafeRawBufferPointer, hash: UInt64, into output: inout [Rank]) {
         let first = output.count
         merger.encode(segment, vocabulary: vocabulary, into: &output)
-        cache.insert(segment, hash: hash, tokens: output[first...])
+        cache.insert(segment, hash: hash, tokens: output, from: first)
     }
 
     /// Normalizes `text` into `normalized` (identity, spaces escaped as U+2581).
