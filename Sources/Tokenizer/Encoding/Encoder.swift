@@ -24,6 +24,9 @@ public final class Encoder {
     private let cuts: CharacterCuts
     private let atoms: CharacterAtoms
     private let shortTokens: ShortTokenTable
+    /// Where `CharacterCuts` writes a long piece's cuts; grown to the longest piece cut so far.
+    @exclusivity(unchecked) private var cutBuffer = UnsafeMutablePointer<Int32>.allocate(capacity: 64)
+    @exclusivity(unchecked) private var cutCapacity = 64
 
     init(encoding: BPEEncoding) {
         self.encoding = encoding
@@ -36,6 +39,8 @@ public final class Encoder {
         self.o200kScanner = encoding.scanner == .o200k ? O200kUnicodeScanner(table: .shared) : nil
         self.cl100kScanner = encoding.scanner == .cl100k ? Cl100kScanner(table: .shared) : nil
     }
+
+    deinit { cutBuffer.deallocate() }
 
     /// Appends the tokens of `text` to `output`, special-token strings taken as ordinary text.
     /// `text` must be valid UTF-8, as the bytes of a `String` are.
@@ -203,9 +208,10 @@ public final class Encoder {
     /// their own (short ones through the memo), or the whole piece when it has no cut, remembered
     /// whole. Looked up before it is cut: finding the cuts and looking up each segment was 22 % of
     /// the instructions of a pass whose pieces had all been seen (callgrind, held-out corpus).
+    @inline(never)
     private func appendTokensOfLongPiece(_ piece: UnsafeRawBufferPointer, to output: inout [Rank]) {
         guard piece.count <= PieceCache.maxPieceBytes else {
-            forEachSegment(of: piece) { segment in appendTokensOfSegment(segment, to: &output) }
+            if !appendTokensOfSegments(piece, to: &output) { appendTokensOfSegment(piece, to: &output) }
             return
         }
         let hash = xxh3(piece)
@@ -214,7 +220,7 @@ public final class Encoder {
             return
         }
         let first = output.count
-        if !cuts.forEachSegment(piece, { segment in appendTokensOfSegment(segment, to: &output) }) {
+        if !appendTokensOfSegments(piece, to: &output) {
             let whole = table.rank(of: piece, hash: hash)
             if whole != RankTable.none {
                 output.append(whole)
@@ -235,11 +241,25 @@ public final class Encoder {
         }
     }
 
-    /// Calls `body` with each segment of `piece` between the cuts `CharacterCuts` allows (between
-    /// characters no token spans), or once with the whole piece when there is none.
-    @inline(__always)
-    private func forEachSegment(of piece: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) {
-        if !cuts.forEachSegment(piece, body) { body(piece) }
+    /// Appends the tokens of each segment of `piece` between the cuts `CharacterCuts` allows
+    /// (between characters no token spans); false, having appended nothing, when there is none.
+    @inline(never)
+    private func appendTokensOfSegments(_ piece: UnsafeRawBufferPointer, to output: inout [Rank]) -> Bool {
+        let room = CharacterCuts.maxCuts(piece.count)
+        if room > cutCapacity {
+            cutBuffer.deallocate()
+            cutBuffer = .allocate(capacity: room)
+            cutCapacity = room
+        }
+        let cutCount = cuts.cuts(of: piece, into: cutBuffer)
+        guard cutCount > 0 else { return false }
+        var segmentStart = 0
+        for index in 0 ... cutCount {
+            let segmentEnd = index < cutCount ? Int(cutBuffer[index]) : piece.count
+            appendTokensOfSegment(UnsafeRawBufferPointer(rebasing: piece[segmentStart ..< segmentEnd]), to: &output)
+            segmentStart = segmentEnd
+        }
+        return true
     }
 
     /// The general path for a segment of more than 16 bytes: the piece as one vocabulary entry,
