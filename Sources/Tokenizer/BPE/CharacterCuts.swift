@@ -87,7 +87,8 @@ struct CharacterCuts: Sendable {
     }
 
     /// Calls `body` with each segment of `piece` between safe cuts, in order. Returns false, having
-    /// called nothing, when the piece has no safe cut or is not well-formed UTF-8.
+    /// called nothing, when the piece has no safe cut or is not well-formed UTF-8. (The encoder
+    /// calls `cuts(of:into:)` with a buffer of its own instead; this is the tests' view.)
     func forEachSegment(_ piece: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) -> Bool {
         withUnsafeTemporaryAllocation(of: Int32.self, capacity: CharacterCuts.maxCuts(piece.count)) { cuts in
             let cutCount = self.cuts(of: piece, into: cuts.baseAddress!)
