@@ -88,14 +88,9 @@ final class PieceCache {
     /// array's buffer, and its release after the insert was a locked instruction waiting for the
     /// insert's stores to lines of the cache that are rarely in the core's caches — 2.8 % of the
     /// samples of 15 cold, polluted passes over the held-out corpus (perf), on ~20 instructions.
-    @inline(__always)
     func insert(_ piece: UnsafeRawBufferPointer, hash: UInt64, tokens output: [Rank], from first: Int) {
-        output.withUnsafeBufferPointer { insert(piece, hash: hash, tokens: UnsafeBufferPointer(rebasing: $0[first...])) }
-    }
-
-    /// Remembers `pieceTokens` for `piece`.
-    func insert(_ piece: UnsafeRawBufferPointer, hash: UInt64, tokens pieceTokens: UnsafeBufferPointer<Rank>) {
         guard piece.count <= PieceCache.maxPieceBytes else { return }
+        let tokenCount = output.count - first
         if entries == PieceCache.maxEntries || Int(byteStarts[entries]) + piece.count > PieceCache.maxArenaBytes {
             clear()
         }
@@ -105,9 +100,9 @@ final class PieceCache {
         slots[slot] = UInt32(entries + 1)
         let byteStart = Int(byteStarts[entries]), tokenStart = Int(tokenStarts[entries])
         UnsafeMutableRawPointer(bytes + byteStart).copyMemory(from: piece.baseAddress!, byteCount: piece.count)
-        if let source = pieceTokens.baseAddress { (tokens + tokenStart).update(from: source, count: pieceTokens.count) }
+        output.withUnsafeBufferPointer { (tokens + tokenStart).update(from: $0.baseAddress! + first, count: tokenCount) }
         byteStarts[entries + 1] = UInt32(byteStart + piece.count)
-        tokenStarts[entries + 1] = UInt32(tokenStart + pieceTokens.count)
+        tokenStarts[entries + 1] = UInt32(tokenStart + tokenCount)
         entries += 1
     }
 

@@ -25,8 +25,7 @@ public final class Encoder {
     private let atoms: CharacterAtoms
     private let shortTokens: ShortTokenTable
     /// Where `CharacterCuts` writes a long piece's cuts; grown to the longest piece cut so far.
-    @exclusivity(unchecked) private var cutBuffer = UnsafeMutablePointer<Int32>.allocate(capacity: 64)
-    @exclusivity(unchecked) private var cutCapacity = 64
+    @exclusivity(unchecked) private var cutBuffer = UnsafeMutableBufferPointer<Int32>.allocate(capacity: 64)
 
     init(encoding: BPEEncoding) {
         self.encoding = encoding
@@ -249,12 +248,11 @@ public final class Encoder {
     @inline(never)
     private func appendTokensOfSegments(_ piece: UnsafeRawBufferPointer, to output: inout [Rank]) -> Bool {
         let room = CharacterCuts.maxCuts(piece.count)
-        if room > cutCapacity {
+        if room > cutBuffer.count {
             cutBuffer.deallocate()
             cutBuffer = .allocate(capacity: room)
-            cutCapacity = room
         }
-        let cutCount = cuts.cuts(of: piece, into: cutBuffer)
+        let cutCount = cuts.cuts(of: piece, into: cutBuffer.baseAddress!)
         guard cutCount > 0 else { return false }
         var segmentStart = 0
         for index in 0 ... cutCount {
