@@ -54,6 +54,7 @@ import Testing
         #expect(reused.shortTokens !== built.shortTokens && reused.shortTokens.lineBits == built.shortTokens.lineBits)
         #expect(Array(reused.shortTokens.lineWords) == Array(built.shortTokens.lineWords))
         #expect(Array(reused.shortTokens.filterWords) == Array(built.shortTokens.filterWords))
+        #expect(Array(try #require(reused.memoSeed).storedWords) == Array(try #require(built.memoSeed).storedWords))
         let text = "中华人民共和国的首都是北京，我们一起去看看吧。Hello, world! ١٢٣ 😀"
         #expect(reused.encodeOrdinary(text) == built.encodeOrdinary(text))
         var damaged = try Fixtures.bytes(cache)
@@ -66,11 +67,22 @@ import Testing
         // An image whose short-token table is not this build's (empty here; in life, stored before a
         // change of its hashing without a new magic) is refused and rebuilt: it would slow every piece.
         let empty = ShortTokenTable(lineBits: built.shortTokens.lineBits) { _, _ in true }!
-        VocabularyCache.store(built.table, built.pairs, built.cuts, built.atoms, empty, to: cache, sourceHash: xxh3(try Fixtures.bytes(source)))
+        let seed = try #require(built.memoSeed)
+        VocabularyCache.store(built.table, built.pairs, built.cuts, built.atoms, empty, seed, to: cache, sourceHash: xxh3(try Fixtures.bytes(source)))
         #expect(VocabularyCache.load(cache, sourceHash: xxh3(try Fixtures.bytes(source))) == nil)
         let afterStale = try BPEEncoding.load(.o200kBase, directory: directory)
         #expect(Array(afterStale.shortTokens.lineWords) == Array(built.shortTokens.lineWords))
         #expect(VocabularyCache.load(cache, sourceHash: xxh3(try Fixtures.bytes(source))) != nil)
+        // So is a memo seed of another slot layout (here every word one place later): its slots
+        // would name tokens for other bytes, and change ids.
+        let shifted = try #require(MemoSeed { words in
+            (words + 1).update(from: seed.words, count: ShortPieceMemo.wordCount - 1)
+            return true
+        })
+        VocabularyCache.store(built.table, built.pairs, built.cuts, built.atoms, built.shortTokens, shifted, to: cache, sourceHash: xxh3(try Fixtures.bytes(source)))
+        #expect(VocabularyCache.load(cache, sourceHash: xxh3(try Fixtures.bytes(source))) == nil)
+        let afterShifted = try BPEEncoding.load(.o200kBase, directory: directory)
+        #expect(Array(try #require(afterShifted.memoSeed).storedWords) == Array(seed.storedWords))
     }
 
     @Test func malformedLinesAreReportedWithTheirLineNumber() throws {

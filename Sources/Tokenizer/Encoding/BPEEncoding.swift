@@ -19,6 +19,8 @@ public final class BPEEncoding: TextTokenizer, @unchecked Sendable {
     let cuts: CharacterCuts
     let atoms: CharacterAtoms
     let shortTokens: ShortTokenTable
+    /// What every new encoder's memo starts from (nil: empty), `MemoSeed`.
+    let memoSeed: MemoSeed?
     let pattern: RegexPattern
     /// Special tokens as UTF-8, longest first so that a longer one wins at the same position.
     let specials: [(bytes: [UInt8], rank: Rank, text: String)]
@@ -38,18 +40,22 @@ public final class BPEEncoding: TextTokenizer, @unchecked Sendable {
     public var name: String { spec.name }
 
     /// Builds an encoding from a parsed vocabulary (`pairs` and `cuts` are derived from `table`
-    /// when not given).
+    /// when not given). Its encoders' memos start empty (`load` seeds them, `MemoSeed`).
     public convenience init(spec: EncodingSpec, table: RankTable, pairs: PairTable? = nil) throws {
-        try self.init(spec: spec, table: table, pairs: pairs, cuts: nil, atoms: nil, shortTokens: nil)
+        try self.init(spec: spec, table: table, pairs: pairs, cuts: nil, atoms: nil, shortTokens: nil, memoSeed: nil)
     }
 
-    init(spec: EncodingSpec, table: RankTable, pairs: PairTable?, cuts: CharacterCuts?, atoms: CharacterAtoms?, shortTokens: ShortTokenTable?) throws {
+    init(
+        spec: EncodingSpec, table: RankTable, pairs: PairTable?, cuts: CharacterCuts?, atoms: CharacterAtoms?,
+        shortTokens: ShortTokenTable?, memoSeed: MemoSeed?
+    ) throws {
         self.spec = spec
         self.table = table
         self.pairs = try pairs ?? PairTable(table)
         self.cuts = cuts ?? CharacterCuts(table)
         self.atoms = atoms ?? CharacterAtoms(table)
         self.shortTokens = shortTokens ?? ShortTokenTable(table)
+        self.memoSeed = memoSeed
         self.pattern = try RegexPattern(spec.pattern, extraOptions: spec.patternOptions)
         func written(for known: EncodingSpec) -> Bool {
             spec.pattern == known.pattern && spec.patternOptions == known.patternOptions
@@ -67,14 +73,15 @@ public final class BPEEncoding: TextTokenizer, @unchecked Sendable {
     public static func load(_ spec: EncodingSpec, directory: URL? = nil) throws -> BPEEncoding {
         let file = try VocabularyLocator.read(spec.vocabularyFile, expectedXXH3: spec.xxh3, directory: directory)
         let cache = VocabularyCache.url(for: file.path)
-        if let (table, pairs, cuts, atoms, shortTokens) = VocabularyCache.load(cache, sourceHash: file.hash) {
-            return try BPEEncoding(spec: spec, table: table, pairs: pairs, cuts: cuts, atoms: atoms, shortTokens: shortTokens)
+        if let (table, pairs, cuts, atoms, shortTokens, seed) = VocabularyCache.load(cache, sourceHash: file.hash) {
+            return try BPEEncoding(spec: spec, table: table, pairs: pairs, cuts: cuts, atoms: atoms, shortTokens: shortTokens, memoSeed: seed)
         }
         let table = try TiktokenFile.parse(file.bytes, path: file.path)
         let pairs = try PairTable(table)
         let cuts = CharacterCuts(table), atoms = CharacterAtoms(table), shortTokens = ShortTokenTable(table)
-        VocabularyCache.store(table, pairs, cuts, atoms, shortTokens, to: cache, sourceHash: file.hash)
-        return try BPEEncoding(spec: spec, table: table, pairs: pairs, cuts: cuts, atoms: atoms, shortTokens: shortTokens)
+        let seed = MemoSeed(table)
+        VocabularyCache.store(table, pairs, cuts, atoms, shortTokens, seed, to: cache, sourceHash: file.hash)
+        return try BPEEncoding(spec: spec, table: table, pairs: pairs, cuts: cuts, atoms: atoms, shortTokens: shortTokens, memoSeed: seed)
     }
 
     private static let loaded = LoadedOnce<BPEEncoding>()

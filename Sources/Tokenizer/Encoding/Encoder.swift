@@ -11,7 +11,7 @@ public final class Encoder {
     // were ~5M of 124M instructions on cold held-out text (callgrind).
     @exclusivity(unchecked) private var merger = BytePairMerger()
     private let cache = PieceCache()
-    private let memo = ShortPieceMemo()
+    private let memo: ShortPieceMemo
     @exclusivity(unchecked) private var scratch: [Rank] = []
     /// For o200k_base: what `O200kASCIIScanner` cannot decide, before PCRE2 is asked.
     private let o200kScanner: O200kUnicodeScanner?
@@ -34,6 +34,7 @@ public final class Encoder {
         self.cuts = encoding.cuts
         self.atoms = encoding.atoms
         self.shortTokens = encoding.shortTokens
+        self.memo = ShortPieceMemo(seed: encoding.memoSeed)
         self.matcher = encoding.pattern.makeMatcher()
         self.o200kScanner = encoding.scanner == .o200k ? O200kUnicodeScanner(table: .shared) : nil
         self.cl100kScanner = encoding.scanner == .cl100k ? Cl100kScanner(table: .shared) : nil
