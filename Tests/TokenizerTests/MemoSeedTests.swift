@@ -38,7 +38,7 @@ struct MemoSeedTests {
         }
         #expect(wrong == 0, "\(wrong) of \(seeded) seeded slots name another token")
         #expect(tokens.count == seeded, "a token is seeded once")
-        // Each in the set its key selects: a memo holding the seed finds every one.
+        // A memo holding the seed finds every one.
         let seededMemo = ShortPieceMemo(seed: seed)
         var found = 0
         for rank in tokens {
@@ -49,6 +49,33 @@ struct MemoSeedTests {
         #expect(found == seeded)
         // Most slots hold a token: o200k's 196k short tokens fill most of the 131k slots.
         #expect(seeded > (encoding == "o200k_base" ? 100_000 : 60_000), "\(seeded) seeded slots")
+    }
+
+    /// Each set holds the two lowest ranks among the short tokens that fall in it: a token left out
+    /// finds its set full of lower ranks, a token seeded is in the set its key selects.
+    @Test(arguments: ["o200k_base", "cl100k_base"])
+    func eachSetHoldsItsTwoLowestRanks(encoding: String) throws {
+        let bpe = Fixtures.encoding(encoding)
+        let seed = try #require(bpe.memoSeed)
+        var seededRanks = [Int: [Rank]]()
+        for index in stride(from: 0, to: ShortPieceMemo.wordCount, by: 4) where (seed.words + index)[2] & 0xFF != 0 {
+            seededRanks[index / 8, default: []].append(Rank(truncatingIfNeeded: (seed.words + index)[2] >> 32))
+        }
+        let seeded = Set(seededRanks.values.joined())
+        var misplaced = 0, leftOutWrongly = 0, leftOut = 0
+        for rank in 0 ..< Rank(bpe.table.rankCount) {
+            guard let bytes = bpe.table.bytes(of: rank), bytes.count <= ShortPieceMemo.maxPieceBytes else { continue }
+            let set = Array(bytes).withUnsafeBytes { ShortPieceMemo.set(of: ShortPieceMemo.key($0), count: $0.count) }
+            let inSet = seededRanks[set] ?? []
+            if seeded.contains(rank) {
+                if !inSet.contains(rank) { misplaced += 1 }
+            } else {
+                leftOut += 1
+                if inSet.count < 2 || inSet.contains(where: { $0 > rank }) { leftOutWrongly += 1 }
+            }
+        }
+        #expect(misplaced == 0 && leftOutWrongly == 0, "\(misplaced) seeded outside their set, \(leftOutWrongly) of \(leftOut) left out of a set with room or a higher rank")
+        #expect(leftOut > (encoding == "o200k_base" ? 50_000 : 10_000), "\(leftOut) short tokens left out: sets do fill")
     }
 
     /// A new encoder's ids are those of an encoder whose memo starts empty, on text of every script.

@@ -81,10 +81,16 @@ struct ShortPieceMemo: ~Copyable {
         return (UInt64(bytes[0]) | UInt64(bytes[count >> 1]) << 8 | UInt64(bytes[count &- 1]) << 16, 0)
     }
 
+    /// The set a key and length fall in (its first word is at 8 × the set).
+    @inline(__always)
+    static func set(of key: (UInt64, UInt64), count: Int) -> Int {
+        let mixed = (key.0 ^ (key.1 &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(truncatingIfNeeded: count)) &* 0xBF58_476D_1CE4_E5B9
+        return Int(truncatingIfNeeded: mixed >> (64 - UInt64(ShortPieceMemo.setBits)))
+    }
+
     @inline(__always)
     private func set(_ key: (UInt64, UInt64), _ count: Int) -> UnsafeMutablePointer<UInt64> {
-        let mixed = (key.0 ^ (key.1 &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(truncatingIfNeeded: count)) &* 0xBF58_476D_1CE4_E5B9
-        return words + Int(truncatingIfNeeded: mixed >> (64 - UInt64(ShortPieceMemo.setBits))) << 3
+        words + ShortPieceMemo.set(of: key, count: count) << 3
     }
 
     /// Asks the memory system for the set of this key and length (a hint: no fault, no wait).
