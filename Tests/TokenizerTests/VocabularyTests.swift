@@ -38,7 +38,7 @@ import Testing
     }
 
     /// The binary image beside the vocabulary is written on the first load, read back on the next
-    /// with the same tables (ranks, pairs, character cuts, short tokens), and rebuilt when damaged.
+    /// with the same tables (ranks, pairs, character cuts, short tokens, memo seed), and rebuilt when damaged.
     @Test func vocabularyCacheIsWrittenReusedAndRebuiltWhenDamaged() throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -22,10 +22,11 @@ struct ShortPieceMemo: ~Copyable {
     /// Tokens held in the slot; a piece with more has only its count here (its tokens are in
     /// `PieceCache`): enough for count, one more lookup for encode.
     static let maxTokens = 3
-    /// 2^16 sets × 64 bytes = 4 MiB of address space, of which only the lines in use are touched
-    /// (calloc) and cached (en.txt's 20.8k distinct pieces: ~1.2 MiB whatever the set count). Misses
-    /// per warm pass over en.txt: 9.1k with 2^14 sets, 3.3k with 2^15; 2^16 took another 3 % off
-    /// the corpus (72.7 → 70.5 ms).
+    /// 2^16 sets × 64 bytes = 4 MiB, all written when an encoder is made (`MemoSeed`; unseeded,
+    /// only the lines in use are touched), of which the lines in use are cached (en.txt's 20.8k
+    /// distinct pieces: ~1.2 MiB whatever the set count). Misses per warm pass over en.txt: 9.1k
+    /// with 2^14 sets, 3.3k with 2^15; 2^16 took another 3 % off the corpus (72.7 → 70.5 ms); 2^17
+    /// with the seed: no faster (stop 32).
     private static let setBits = 16
 
     /// One slot is 4 words: key words 0 and 1; word 2 = length | count << 8 | token0 << 32; word 3 =

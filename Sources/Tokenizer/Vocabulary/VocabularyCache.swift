@@ -5,12 +5,12 @@ import Foundation
 /// Parsing o200k's 199,998 base64 lines and building the hash table takes ~40 ms; reading this
 /// image back is a few `memcpy`s (~3 ms, ~9 ms since it holds the 8 MiB short-token table; the
 /// 4 MiB memo seed and the first encoder's copy of it took a process that loads o200k and counts
-/// 12 bytes from 50.3 to 54.6 ms, medians of 21 alternations). The
-/// image is rebuilt when absent, when the vocabulary's hash differs (stale), when its own trailing
-/// XXH3 does not match (damaged), when its short-token table misses a sample of the tokens
-/// (another build's hashing), or when a sample of its memo seed's slots names tokens the
-/// short-token table does not confirm (another build's slot layout). Failing to write it (read-only directory) only costs the slower load
-/// next time.
+/// 12 bytes from 50.3 to 54.6 ms, medians of 21 alternations). The image is rebuilt when absent,
+/// when the vocabulary's hash differs (stale), when its own trailing XXH3 does not match
+/// (damaged), when its short-token table misses a sample of the tokens (another build's hashing),
+/// or when a sample of its memo seed's slots names tokens the short-token table does not confirm
+/// (another build's slot layout). Failing to write it (read-only directory) only costs the slower
+/// load next time.
 ///
 /// Layout, little-endian: magic `TBVOCAB9`, source XXH3, rank count, byte count, slot count, pair
 /// slot count, pair shift, bigram slot count, bigram shift, then token bytes, offsets (UInt32 ×
