@@ -9,7 +9,7 @@ import Foundation
 /// same way (every entry of ≤ 15 bytes, copied when an instance first binds a thread). Seeding took
 /// 5.6 % off a cold pass over held-out text (`tokenizer_ab.py --cold --pollute 8`, median of 10
 /// runs), 1.1 % warm, and moved the relay script's cold held-out ratio to fastokens from 0.90–0.98×
-/// to 1.01–1.07× (docs/tokenizer.md, stop 32). A new encoder copies the 4 MiB (~1 ms), so the seed
+/// to 1.00–1.07× (docs/tokenizer.md, stop 32). A new encoder copies the 4 MiB (~1 ms), so the seed
 /// is built once per vocabulary and kept in its image (`VocabularyCache`): building it takes ~15 ms.
 final class MemoSeed: @unchecked Sendable {
     // @unchecked: immutable after init; the memory is owned here and freed in deinit.
