@@ -22,12 +22,7 @@ final class MemoSeed: @unchecked Sendable {
 
     /// Zeroed words written by `fill` (with the words `VocabularyCache` stored); nil if it fails.
     init?(fill: (UnsafeMutablePointer<UInt64>) -> Bool) {
-        guard let allocation = calloc(ShortPieceMemo.wordCount * 8 + 64, 1) else {
-            fatalError("cannot allocate \(ShortPieceMemo.wordCount * 8) bytes for the memo seed")
-        }
-        self.allocation = allocation
-        words = UnsafeMutableRawPointer(bitPattern: (Int(bitPattern: allocation) + 63) & ~63)!
-            .bindMemory(to: UInt64.self, capacity: ShortPieceMemo.wordCount)
+        (allocation, words) = CacheLineWords.allocate(ShortPieceMemo.wordCount, zeroed: true, for: "the memo seed")
         guard fill(words) else { return nil }
     }
 
@@ -41,13 +36,9 @@ final class MemoSeed: @unchecked Sendable {
     /// slots too; leaving them out (asking the pre-tokenizer at build) gained 0.4 points.
     convenience init(_ table: RankTable) {
         let memo = ShortPieceMemo(seed: nil)
-        table.bytes.withUnsafeBytes { all in
-            for rank in stride(from: table.rankCount - 1, through: 0, by: -1) {
-                let start = Int(table.offsets[rank]), length = Int(table.offsets[rank + 1]) - start
-                guard length > 0 && length <= ShortPieceMemo.maxPieceBytes else { continue }
-                let token = UnsafeRawBufferPointer(rebasing: all[start ..< start + length])
-                memo.insert(ShortPieceMemo.key(token), count: length, token: Rank(rank))
-            }
+        ShortTokenTable.forEachShortToken(of: table, highestRankFirst: true) { key, length, rank in
+            memo.insert(key, count: length, token: rank)
+            return true
         }
         self.init { memo.copyWords(to: $0); return true }!
     }

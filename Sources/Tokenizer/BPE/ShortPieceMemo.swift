@@ -41,17 +41,9 @@ struct ShortPieceMemo: ~Copyable {
     /// An empty memo, or one holding `seed`'s slots: a 4 MiB copy (~1 ms, paid when an encoder is
     /// made), after which the memo is the encoder's own.
     init(seed: MemoSeed?) {
-        // Unseeded, calloc: fresh pages come zeroed (empty slots) without being touched, so a new
-        // encoder that tokenizes one turn faults in a few pages, not 4 MiB; memory malloc reuses is
-        // zeroed by calloc itself. Seeded, every page is written by the copy anyway. 64 extra bytes
-        // align the sets to cache lines.
-        let size = ShortPieceMemo.byteCount + 64
-        guard let allocation = seed == nil ? calloc(size, 1) : malloc(size) else {
-            fatalError("cannot allocate \(ShortPieceMemo.byteCount) bytes for the piece memo")
-        }
-        self.allocation = allocation
-        let aligned = (Int(bitPattern: allocation) + 63) & ~63
-        words = UnsafeMutableRawPointer(bitPattern: aligned)!.bindMemory(to: UInt64.self, capacity: ShortPieceMemo.wordCount)
+        // Unseeded, zeroed: a new encoder that tokenizes one turn faults in a few pages, not 4 MiB
+        // (memory malloc reuses is zeroed by calloc itself). Seeded, the copy writes every page.
+        (allocation, words) = CacheLineWords.allocate(ShortPieceMemo.wordCount, zeroed: seed == nil, for: "the piece memo")
         if let seed { words.update(from: seed.words, count: ShortPieceMemo.wordCount) }
     }
 

@@ -43,7 +43,8 @@ final class ShortTokenTable: @unchecked Sendable {
     init?(lineBits: UInt64, fill: (UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<UInt64>) -> Bool) {
         guard ShortTokenTable.lineBitsRange.contains(lineBits) else { return nil }
         self.lineBits = lineBits
-        (allocation, lines) = ShortTokenTable.allocateLines(8 << Int(lineBits))
+        // Zeroed without a `memset`: one before the copy from the image touched the pages twice.
+        (allocation, lines) = CacheLineWords.allocate(8 << Int(lineBits), zeroed: true, for: "the short-token table")
         lineShift = 64 - lineBits
         lineMask = (1 << Int(lineBits)) - 1
         filter = .allocate(capacity: ShortTokenTable.filterWords)
@@ -71,13 +72,15 @@ final class ShortTokenTable: @unchecked Sendable {
     }
 
     /// Calls `body` with the key, length and rank of every `stride`-th rank's token of 1 ... 16
-    /// bytes while it returns true; false if stopped.
+    /// bytes, lowest rank first (or highest: `MemoSeed`), while it returns true; false if stopped.
     @discardableResult
-    private static func forEachShortToken(
-        of table: RankTable, every stride: Int = 1, _ body: ((UInt64, UInt64), Int, Rank) -> Bool
+    static func forEachShortToken(
+        of table: RankTable, every stride: Int = 1, highestRankFirst: Bool = false, _ body: ((UInt64, UInt64), Int, Rank) -> Bool
     ) -> Bool {
-        table.bytes.withUnsafeBytes { all in
-            Swift.stride(from: 0, to: table.rankCount, by: stride).allSatisfy { rank in
+        let count = (table.rankCount + stride - 1) / stride
+        return table.bytes.withUnsafeBytes { all in
+            (0 ..< count).allSatisfy { index in
+                let rank = (highestRankFirst ? count - 1 - index : index) * stride
                 let start = Int(table.offsets[rank]), length = Int(table.offsets[rank + 1]) - start
                 guard length > 0 && length <= maxTokenBytes else { return true }
                 return body(ShortPieceMemo.key(UnsafeRawBufferPointer(rebasing: all[start ..< start + length])), length, Rank(rank))
@@ -100,16 +103,6 @@ final class ShortTokenTable: @unchecked Sendable {
     deinit {
         free(allocation)
         filter.deallocate()
-    }
-
-    /// Zeroed words aligned to a cache line. calloc: fresh pages come zeroed without being
-    /// touched first (a `memset` before the copy from the image touched them twice).
-    private static func allocateLines(_ words: Int) -> (allocation: UnsafeMutableRawPointer, lines: UnsafeMutablePointer<UInt64>) {
-        guard let allocation = calloc(words * 8 + 64, 1) else {
-            fatalError("cannot allocate \(words * 8) bytes for the short-token table")
-        }
-        let aligned = UnsafeMutableRawPointer(bitPattern: (Int(bitPattern: allocation) + 63) & ~63)!
-        return (allocation, aligned.bindMemory(to: UInt64.self, capacity: words))
     }
 
     @inline(__always)
