@@ -188,12 +188,11 @@ public final class BPEEncoding: TextTokenizer, @unchecked Sendable {
         withUTF8(text) { bytes in
             let from = SettledPrefix.resuming(settled, within: bytes.count)
             let tail = UnsafeBufferPointer(rebasing: bytes[from.bytes...])
-            let cutAt = RunCut.mayEndInRun(bytes, scanner: scanner)
-                ? RunCut.last(in: bytes, above: from.bytes, scanner: scanner, cuts: cuts).map { $0 - from.bytes } : nil
             // A cut lies inside the trailing letter run, past every limit `SettleLimit` can give,
-            // so it settles the most: its walk back over the run (to the settled prefix on a clause
-            // of ideographs) is skipped, 0 being a limit that is always right.
-            let settleBy = scanner == .none ? -1 : cutAt != nil ? 0 : SettleLimit.of(bytes, notBelow: from.bytes) - from.bytes
+            // so it settles the most: 0 is then a limit that is always right.
+            let resume = scanner == .none ? nil : SettleLimit.resumePoint(bytes, notBelow: from.bytes, scanner: scanner, cuts: cuts)
+            let cutAt = resume?.cut.map { $0 - from.bytes }
+            let settleBy = resume.map { $0.limit - from.bytes } ?? -1
             let counted = withEncoder { $0.countPieces(tail, settleBy: settleBy, cutAt: cutAt) }
             var next = from
             if settleBy >= 0 && counted.settledAt > 0 {

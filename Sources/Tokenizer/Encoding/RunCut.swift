@@ -17,40 +17,17 @@ enum RunCut {
     /// here (bounded work per chunk).
     static let searchCharacters = 64
 
-    /// False when `text` cannot end in such a run: it is empty, or ends in ASCII other than
-    /// cl100k's letters. Asked before `last` is called: the call alone retained and released
-    /// `cuts`' arrays, and with the class lookup of the last character it cost ~75 instructions a
-    /// chunk of an English turn (callgrind).
+    /// Whether a character of class `kind` belongs to the runs a cut may settle: letters in every
+    /// letter class of the pattern (o200k: Lm, Lo and marks; cl100k: \p{L}). A cut itself needs an
+    /// Lo/Lm letter on both sides (`CharacterCuts.isCut`). The search walks back with
+    /// `SettleLimit.resumePoint`.
     @inline(__always)
-    static func mayEndInRun(_ text: UnsafeBufferPointer<UInt8>, scanner: BPEEncoding.ScannerKind) -> Bool {
-        guard let last = text.last, scanner != .none else { return false }
-        return last >= 0x80 || (scanner == .cl100k && (last | 0x20) &- 0x61 < 26)
-    }
-
-    /// The last cut q > `floor` in the trailing run of `text` (valid UTF-8) with a letter (Lo, Lm)
-    /// of 3 or 4 bytes on both sides, or nil. Callers ask `mayEndInRun` first.
-    static func last(in text: UnsafeBufferPointer<UInt8>, above floor: Int, scanner: BPEEncoding.ScannerKind, cuts: CharacterCuts) -> Int? {
-        guard let base = text.baseAddress, text.count > 0, scanner != .none else { return nil }
-        let table = CharacterClassTable.shared
-        func inRun(_ kind: CharacterClassTable.Class) -> Bool {
-            switch kind {
-            case .letter: return true
-            case .mark: return scanner == .o200k
-            case .upper, .lower: return scanner == .cl100k
-            default: return false
-            }
+    static func inRun(_ kind: CharacterClassTable.Class, _ scanner: BPEEncoding.ScannerKind) -> Bool {
+        switch kind {
+        case .letter: return scanner != .none
+        case .mark: return scanner == .o200k
+        case .upper, .lower: return scanner == .cl100k
+        default: return false
         }
-        var right = SettleLimit.startOfScalar(endingAt: text.count, in: text)
-        guard let (last, _) = table.character(base, text.count, at: right), inRun(last) else { return nil }
-        var rightIsLetter = last == .letter
-        for _ in 0 ..< searchCharacters {
-            guard right > floor else { return nil }
-            let left = SettleLimit.startOfScalar(endingAt: right, in: text)
-            guard let (kind, _) = table.character(base, text.count, at: left), inRun(kind) else { return nil }
-            if rightIsLetter && kind == .letter && cuts.isCut(base, left: left, right: right) { return right }
-            rightIsLetter = kind == .letter
-            right = left
-        }
-        return nil
     }
 }

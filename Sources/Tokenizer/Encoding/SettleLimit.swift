@@ -34,21 +34,48 @@ enum SettleLimit {
     /// `floor` (what is already settled) when nothing past it is. The walk back stops at `floor`: a
     /// trailing run as long as the turn would otherwise be walked at every chunk.
     static func of(_ text: UnsafeBufferPointer<UInt8>, notBelow floor: Int = 0) -> Int {
-        guard let base = text.baseAddress, text.count > floor else { return floor }
+        resumePoint(text, notBelow: floor, scanner: .none, cuts: nil).limit
+    }
+
+    /// Where counting `text` can resume next time: the limit above, or a `RunCut` inside the
+    /// trailing run of letters (then `limit` is `floor`: the cut settles more than any limit).
+    /// One walk back finds both. They were two (`RunCut.last`, then this walk when it found no
+    /// cut), each classifying the trailing characters: on a run of Thai or Devanagari with no cut
+    /// near its end, or a cl100k word (whose ASCII letters `RunCut` walked without ever finding a
+    /// cut, which needs two Lo/Lm letters), the run was walked twice.
+    static func resumePoint(
+        _ text: UnsafeBufferPointer<UInt8>, notBelow floor: Int, scanner: BPEEncoding.ScannerKind, cuts: CharacterCuts?
+    ) -> (limit: Int, cut: Int?) {
+        guard let base = text.baseAddress, text.count > floor else { return (floor, nil) }
         // Read once per call: `shared` is a lazy global, checked (`swift_once`) at every access,
         // and the walk asks it per character (streamed held-out turns 377.1M → 371.0M
         // instructions, callgrind).
         let classes = CharacterClassTable.shared
         var end = text.count
-        let trailing = run(base, text.count, endingAt: end, classes).run
+        let (lastStart, last) = character(base, text.count, endingAt: end, classes)
+        let trailing = Run(last)
         if trailing != .other {
+            // `RunCut`'s search rides along while every character is in its run: how many more
+            // characters it may look at, and whether the one right of the next boundary is Lo/Lm.
+            var cutSearch = cuts != nil && RunCut.inRun(last, scanner) ? RunCut.searchCharacters : 0
+            var rightIsLetter = last == .letter
+            end = lastStart
             while end > floor {
-                let (start, run) = run(base, text.count, endingAt: end, classes)
-                guard run == trailing else { break }
+                let (start, kind) = character(base, text.count, endingAt: end, classes)
+                guard Run(kind) == trailing else { break }
+                if cutSearch > 0 {
+                    if !RunCut.inRun(kind, scanner) {
+                        cutSearch = 0
+                    } else {
+                        if rightIsLetter && kind == .letter && cuts!.isCut(base, left: start, right: end) { return (floor, end) }
+                        rightIsLetter = kind == .letter
+                        cutSearch &-= 1
+                    }
+                }
                 end = start
             }
         }
-        guard end > floor else { return floor }
+        guard end > floor else { return (floor, nil) }
         // 1 character back, or `lookaheadCharacters` when one of them is an apostrophe: outside the
         // trailing run, only a contraction's test can meet the end of the text more than 1
         // character past its piece ("they" + "'r" may still become "they're").
@@ -58,32 +85,27 @@ enum SettleLimit {
             back = startOfScalar(endingAt: back, in: text)
             apostrophe = apostrophe || text[back] == 0x27
         }
-        return max(floor, apostrophe ? back : oneBack)
+        return (max(floor, apostrophe ? back : oneBack), nil)
     }
 
-    /// The character that ends at `end` (> 0): where it starts and its run. ASCII without the
-    /// class table: the walk was ~225 instructions a chunk on English (callgrind), more than
-    /// counting the chunk's pieces.
+    /// The character that ends at `end` (> 0): where it starts and its class. ASCII without the
+    /// class table (its letters as upper or lower case, tiktoken's ASCII whitespace as space): the
+    /// walk was ~225 instructions a chunk on English (callgrind), more than counting the chunk's
+    /// pieces. The start of a longer character from its lead byte, without a call per character.
     @inline(__always)
-    private static func run(
+    private static func character(
         _ base: UnsafePointer<UInt8>, _ count: Int, endingAt end: Int, _ classes: CharacterClassTable
-    ) -> (start: Int, run: Run) {
+    ) -> (start: Int, kind: CharacterClassTable.Class) {
         let last = base[end &- 1]
         if last < 0x80 {
-            if last == 0x20 || last &- 0x09 < 5 { return (end &- 1, .whitespace) }
-            return (end &- 1, (last | 0x20) &- 0x61 < 26 ? .letters : .other)
+            if last == 0x20 || last &- 0x09 < 5 { return (end &- 1, .space) }
+            if (last | 0x20) &- 0x61 < 26 { return (end &- 1, last & 0x20 == 0 ? .upper : .lower) }
+            return (end &- 1, .other)
         }
-        return nonASCIIRun(base, count, endingAt: end, classes)
-    }
-
-    @inline(never)
-    private static func nonASCIIRun(
-        _ base: UnsafePointer<UInt8>, _ count: Int, endingAt end: Int, _ classes: CharacterClassTable
-    ) -> (start: Int, run: Run) {
         var start = end &- 1
         while start > 0 && base[start] & 0xC0 == 0x80 { start &-= 1 }
         guard let (kind, _) = classes.character(base, count, at: start) else { return (start, .other) }
-        return (start, Run(kind))
+        return (start, kind)
     }
 
     /// The runs a match reads to their end.
