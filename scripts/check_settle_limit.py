@@ -4,9 +4,16 @@ the `regex` module as tiktoken's reference does: every pre-tokenizer piece that 
 is a piece of the text whatever is appended. Needs `pip install regex`.
 
     python3 scripts/check_settle_limit.py [texts] [--lookahead K]
+    python3 scripts/check_settle_limit.py --pieces FOLDER [--lookahead K]
 
---lookahead K replaces the rule's lookahead (1 character, 3 when one of them is an apostrophe) by a fixed K:
-K=1 fails on o200k ("don" + "'" + "t"), which shows the check can fail. Exit status 1 on any failure.
+--lookahead K replaces the rule's lookahead (none after a trailing run of letters or whitespace, else 1
+character; 3 when one of them is an apostrophe) by a fixed K: K=1 fails on o200k ("don" + "'" + "t"), K=0 on
+both ("12" + "3"), which shows the check can fail. Exit status 1 on any failure.
+
+--pieces FOLDER streams every 2,000-byte slice of the folder's .txt files in 5-byte chunks (as
+Benchmarks/StreamedTurnCount does) and prints how many pieces a counter that resumes at the settled boundary
+counts, per piece of the finished slices (`RunCut` aside), against resuming at the start of the last piece
+(the least any exact counter that re-merges the piece a chunk cut off can count).
 """
 import argparse
 import random
@@ -43,15 +50,54 @@ def settle_limit(text, lookahead):
         while end > 0 and run_kind(text[end - 1]) == kind:
             end -= 1
     if lookahead is None:
-        lookahead = 3 if "'" in text[max(0, end - 3):end] else 1
+        lookahead = 3 if "'" in text[max(0, end - 3):end] else 0 if end < len(text) else 1
     return max(0, end - lookahead)
+
+
+def pieces_counted(folder, lookahead):
+    """Pieces counted while streaming the folder's slices, resuming at the rule's boundary and at the last
+    piece's start, and the pieces of the finished slices (o200k_base)."""
+    import pathlib
+    compiled = regex.compile(PATTERNS["o200k_base"])
+    by_rule = by_last = final = 0
+    for path in sorted(pathlib.Path(folder).glob("*.txt")):
+        data, start = path.read_bytes(), 0
+        while start + 2_000 <= len(data):
+            end = start + 2_000
+            while end < len(data) and data[end] & 0xC0 == 0x80:
+                end += 1
+            text, chunk_ends, offset = data[start:end].decode(), [], start
+            while offset < end:
+                cut = min(end, offset + 5)
+                while cut < end and data[cut] & 0xC0 == 0x80:
+                    cut += 1
+                chunk_ends.append(len(data[start:cut].decode()))
+                offset = cut
+            start = end
+            final += sum(1 for _ in compiled.finditer(text))
+            rule_from = last_from = 0
+            for chunk_end in chunk_ends:
+                grown = text[:chunk_end]
+                pieces = [m.start() for m in compiled.finditer(grown, rule_from)]
+                by_rule += len(pieces)
+                limit = settle_limit(grown, lookahead)
+                rule_from = max([rule_from] + [piece for piece in pieces if piece <= limit])
+                pieces = [m.start() for m in compiled.finditer(grown, last_from)]
+                by_last += len(pieces)
+                last_from = pieces[-1] if pieces else last_from
+    print(f"{final} pieces in the finished slices; counted while streaming: {by_rule / final:.2f} per piece resuming "
+          f"at the settled boundary, {by_last / final:.2f} resuming at the last piece")
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("texts", nargs="?", type=int, default=100_000)
     parser.add_argument("--lookahead", type=int)
+    parser.add_argument("--pieces", metavar="FOLDER")
     arguments = parser.parse_args()
+    if arguments.pieces:
+        pieces_counted(arguments.pieces, arguments.lookahead)
+        return
     failed = False
     for name, pattern in PATTERNS.items():
         compiled = regex.compile(pattern)

@@ -12,22 +12,33 @@
 ///   `[\p{Lu}…\p{Lo}\p{M}]*[\p{Ll}…\p{Lo}\p{M}]+` reads the letter run to its end and backs off
 ///   ("日LTL" is "日" and "LTL"; one more "é" makes it one piece). Such a run can only be open at
 ///   the end of the text, as the last run. A fixed margin of bytes is wrong for runs longer than it.
-/// Hence the limit: back over the trailing run of whitespace or of letters and marks, then 1 more
-/// character, or 3 when one of those 3 is an apostrophe (every contraction starts with U+0027, in
+/// Hence the limit: back over the trailing run of whitespace or of letters and marks to its start,
+/// or 1 character back when the text ends in anything else (a digit or a symbol), or 3 characters
+/// back from there when one of those 3 is an apostrophe (every contraction starts with U+0027, in
 /// both patterns and under `(?i)`). A piece that ends at or before the limit is final, and so is
-/// the boundary after it: the next match starts there whatever came before.
+/// the boundary after it: the next match starts there whatever came before. A piece that ends where
+/// the trailing run starts read at most the run's first character, which is there (the character
+/// that ends a digit or symbol run, `\s+(?!\S)`'s lookahead); a match that reads further into the
+/// run takes it in (a letter piece's one-character prefix, a symbol piece's `[\r\n/]*`), so it
+/// starts before the run and its start is what settles.
 /// `scripts/check_settle_limit.py` checks the rule against tiktoken's own patterns (the `regex`
 /// module) on 100,000 random texts per pattern, each grown 3 ways, of letters of every case class
 /// and runs of them, marks, apostrophes and contraction letters, digits, symbols and runs of Unicode
 /// whitespace: no piece that ended at or before the limit moved. With 1 character always
 /// (`--lookahead 1`, 20,000 texts, 60,000 appends) 156 moved on o200k ("ABCD" + "'" then "s");
-/// cl100k's contractions are pieces of their own and 1 would do there, 3 is kept for both. An
+/// with none, also after a digit or symbol (`--lookahead 0`), 7,216 of 60,000 on cl100k ("12" +
+/// "3"). cl100k's contractions are pieces of their own and 1 would do there, 3 is kept for both. An
 /// earlier check found that without either trailing run taken back 218 and 270 of ~50,000
-/// boundaries moved (`IncrementalCountTests` fails the same way). The 1-character
-/// rule leaves 4.9 bytes to rescan per chunk of an English turn where 3 characters always left 8.2.
+/// boundaries moved (`IncrementalCountTests` fails the same way). Until stop 33 the limit was 1
+/// character before the trailing run as well: a chunk that ended in a word or a space reopened the
+/// piece before it ("\n" before a word, the word before a space): on 2,000-byte held-out slices
+/// streamed in 5-byte chunks, 2.60 pieces counted per piece of the finished text with 1 character
+/// (`--lookahead 1`), 2.29 now, 2.20 if only the last piece were reopened
+/// (`scripts/check_settle_limit.py --pieces FOLDER`).
 enum SettleLimit {
     /// Characters a piece's match reads past its end outside the trailing run when a contraction
-    /// may follow it (`'ll`, `'re`, `'ve`); 1 when none of them is an apostrophe.
+    /// may follow it (`'ll`, `'re`, `'ve`); none when none of them is an apostrophe and the text
+    /// ends in a run of letters or whitespace, else 1.
     static let lookaheadCharacters = 3
 
     /// The byte offset in `text` (valid UTF-8) at or before which a piece boundary is final, or
@@ -76,16 +87,16 @@ enum SettleLimit {
             }
         }
         guard end > floor else { return (floor, nil) }
-        // 1 character back, or `lookaheadCharacters` when one of them is an apostrophe: outside the
-        // trailing run, only a contraction's test can meet the end of the text more than 1
-        // character past its piece ("they" + "'r" may still become "they're").
+        // The start of the trailing run, or 1 character back when there is none; 3 back when one of
+        // the 3 characters before is an apostrophe: only a contraction's test can meet the end of
+        // the text more than 1 character past its piece ("they" + "'r" may still become "they're").
         let oneBack = startOfScalar(endingAt: end, in: text)
         var back = oneBack, apostrophe = text[oneBack] == 0x27
         for _ in 1 ..< lookaheadCharacters where back > 0 {
             back = startOfScalar(endingAt: back, in: text)
             apostrophe = apostrophe || text[back] == 0x27
         }
-        return (max(floor, apostrophe ? back : oneBack), nil)
+        return (max(floor, apostrophe ? back : trailing != .other ? end : oneBack), nil)
     }
 
     /// The character that ends at `end` (> 0): where it starts and its class. ASCII without the
