@@ -16,4 +16,30 @@ import Testing
         #expect(CharacterClassTable.asciiClass(0x0A) == .newline && CharacterClassTable.asciiClass(0x0D) == .newline)
         #expect(CharacterClassTable.asciiClass(0x09) == .space && CharacterClassTable.asciiClass(0x20) == .space)
     }
+
+    /// Decoding backwards from a character's last byte (`nonASCIICharacter`, `SettleLimit`'s walk)
+    /// gives the start and class that decoding forwards from its lead byte gives, for every scalar
+    /// of 2 and 3 bytes and every 16th of 4 bytes (above U+2FFFF: `unknown`), each after an ASCII byte
+    /// and after another character.
+    @Test func backwardDecodingAgreesWithForwardDecoding() {
+        let table = CharacterClassTable.shared
+        var checked = 0, mismatches = 0
+        for value in stride(from: 0x80, through: 0x10FFFF, by: 1) where value < 0x10000 || value % 16 == 0 {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            for prefix in ["a", "é"] {
+                let bytes = Array((prefix + String(Character(scalar))).utf8)
+                bytes.withUnsafeBufferPointer { text in
+                    let start = prefix.utf8.count
+                    let forward = table.character(text.baseAddress!, text.count, at: start)
+                    let backward = table.nonASCIICharacter(text.baseAddress!, endingAt: text.count)
+                    if backward.start != start || backward.kind != forward?.0 {
+                        mismatches += 1
+                        if mismatches < 4 { Issue.record("U+\(String(value, radix: 16)) after \(prefix): \(backward) ≠ \(String(describing: forward))") }
+                    }
+                    checked += 1
+                }
+            }
+        }
+        #expect(mismatches == 0 && checked > 200_000)
+    }
 }

@@ -161,6 +161,22 @@ struct CharacterClassTable: @unchecked Sendable {
         return (classPointer[Int(scalar)], length)
     }
 
+    /// The class and start of the character of length 2–4 that ends at `bytes[end - 1]`, in valid
+    /// UTF-8 (the bytes of a `String`): decoded backwards from its last byte, without finding its
+    /// start first and checking it again forwards. For walks back from a text's end
+    /// (`SettleLimit`); ASCII is the caller's.
+    @inline(__always)
+    func nonASCIICharacter(_ bytes: UnsafePointer<UInt8>, endingAt end: Int) -> (start: Int, kind: Class) {
+        let last = UInt32(bytes[end &- 1] & 0x3F), second = bytes[end &- 2]
+        if second >= 0xC0 { return (end &- 2, classPointer[Int(UInt32(second & 0x1F) << 6 | last)]) }
+        let third = bytes[end &- 3]
+        let low = UInt32(second & 0x3F) << 6 | last
+        if third >= 0xE0 { return (end &- 3, classPointer[Int(UInt32(third & 0x0F) << 12 | low)]) }
+        let scalar = UInt32(bytes[end &- 4] & 0x07) << 18 | UInt32(third & 0x3F) << 12 | low
+        guard Int(scalar) < CharacterClassTable.coveredCodePoints else { return (end &- 4, .unknown) }
+        return (end &- 4, classPointer[Int(scalar)])
+    }
+
     @inline(__always)
     static func asciiClass(_ byte: UInt8) -> Class {
         if byte &- 0x41 < 26 { return .upper }
