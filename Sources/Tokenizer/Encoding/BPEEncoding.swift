@@ -225,6 +225,5 @@ public final class BPEEncoding: TextTokenizer, @unchecked Sendable {
 /// Runs `body` on the UTF-8 bytes of `text` without copying them when the string is native.
 @inline(__always)
 func withUTF8<Result>(_ text: String, _ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
-    if let result = try text.utf8.withContiguousStorageIfAvailable(body) { return result }
-    return try Array(text.utf8).withUnsafeBufferPointer(body)
+    try text.utf8.span.withUnsafeBufferPointer(body)
 }
