@@ -26,7 +26,7 @@
 /// and runs of them, marks, apostrophes and contraction letters, digits, symbols and runs of Unicode
 /// whitespace: no piece that ended at or before the limit moved. With 1 character always
 /// (`--lookahead 1`, 20,000 texts, 60,000 appends) 156 moved on o200k ("ABCD" + "'" then "s");
-/// with none, also after a digit or symbol (`--lookahead 0`), 7,216 of 60,000 on cl100k ("12" +
+/// with none, also after a digit or symbol (`--lookahead 0`), 7,391 and 7,216 of 60,000 ("12" +
 /// "3"). cl100k's contractions are pieces of their own and 1 would do there, 3 is kept for both. An
 /// earlier check found that without either trailing run taken back 218 and 270 of ~50,000
 /// boundaries moved (`IncrementalCountTests` fails the same way). Until stop 33 the limit was 1
@@ -102,9 +102,9 @@ enum SettleLimit {
     /// The character that ends at `end` (> 0): where it starts and its class. ASCII without the
     /// class table (its letters as upper or lower case, tiktoken's ASCII whitespace as space): the
     /// walk was ~225 instructions a chunk on English (callgrind), more than counting the chunk's
-    /// pieces. A longer character decoded backwards from its last byte (the text is valid UTF-8):
-    /// streamed held-out turns 359.3M → 346.1M instructions (callgrind), where it was found by walking back to its
-    /// lead byte and then decoded forwards with every check.
+    /// pieces. A longer character is decoded backwards from its last byte (the text is valid
+    /// UTF-8): streamed held-out turns 359.3M → 346.1M instructions (callgrind), where it was found
+    /// by walking back to its lead byte and then decoded forwards with every check.
     @inline(__always)
     private static func character(
         _ base: UnsafePointer<UInt8>, endingAt end: Int, _ classes: CharacterClassTable
