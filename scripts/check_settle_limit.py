@@ -16,6 +16,7 @@ counts, per piece of the finished slices (`RunCut` aside), against resuming at t
 (the least any exact counter that re-merges the piece a chunk cut off can count).
 """
 import argparse
+import pathlib
 import random
 import sys
 
@@ -57,7 +58,6 @@ def settle_limit(text, lookahead):
 def pieces_counted(folder, lookahead):
     """Pieces counted while streaming the folder's slices, resuming at the rule's boundary and at the last
     piece's start, and the pieces of the finished slices (o200k_base)."""
-    import pathlib
     compiled = regex.compile(PATTERNS["o200k_base"])
     by_rule = by_last = final = 0
     for path in sorted(pathlib.Path(folder).glob("*.txt")):

@@ -29,37 +29,28 @@ final class EncoderPool<Encoder: AnyObject>: @unchecked Sendable {
     func withEncoder<Result>(make: () -> Encoder, _ body: (Encoder) throws -> Result) rethrows -> Result {
         let parked = slot.exchange(0, ordering: .acquiring)
         guard parked != 0 else {
-            let encoder = take() ?? make()
-            defer { give(encoder) }
+            let encoder = takeIdle() ?? make()
+            defer { park(UInt(bitPattern: Unmanaged.passRetained(encoder).toOpaque())) }
             return try body(encoder)
         }
-        let reference = Unmanaged<Encoder>.fromOpaque(UnsafeRawPointer(bitPattern: parked)!)
-        defer {
-            if !slot.compareExchange(expected: 0, desired: parked, ordering: .releasing).exchanged {
-                let encoder = reference.takeRetainedValue()
-                lock.lock()
-                idle.append(encoder)
-                lock.unlock()
-            }
-        }
-        return try reference._withUnsafeGuaranteedRef(body)
+        defer { park(parked) }
+        return try Unmanaged<Encoder>.fromOpaque(UnsafeRawPointer(bitPattern: parked)!)._withUnsafeGuaranteedRef(body)
     }
 
+    /// An encoder from the locked list (the slot was found empty), or nil.
     @inline(__always)
-    private func take() -> Encoder? {
-        let parked = slot.exchange(0, ordering: .acquiring)
-        if parked != 0 { return Unmanaged<Encoder>.fromOpaque(UnsafeRawPointer(bitPattern: parked)!).takeRetainedValue() }
+    private func takeIdle() -> Encoder? {
         lock.lock()
         defer { lock.unlock() }
         return idle.popLast()
     }
 
+    /// Returns a +1 reference (an `Unmanaged` opaque pointer) to the slot, or to the locked list
+    /// when another encoder holds the slot.
     @inline(__always)
-    private func give(_ encoder: Encoder) {
-        let reference = Unmanaged.passRetained(encoder)
-        let parked = UInt(bitPattern: reference.toOpaque())
-        if slot.compareExchange(expected: 0, desired: parked, ordering: .releasing).exchanged { return }
-        reference.release()
+    private func park(_ reference: UInt) {
+        if slot.compareExchange(expected: 0, desired: reference, ordering: .releasing).exchanged { return }
+        let encoder = Unmanaged<Encoder>.fromOpaque(UnsafeRawPointer(bitPattern: reference)!).takeRetainedValue()
         lock.lock()
         idle.append(encoder)
         lock.unlock()
