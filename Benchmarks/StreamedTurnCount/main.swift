@@ -3,7 +3,7 @@
 // prefix (what it does; also timed with the caller's building of the text), and the whole turn
 // counted once (the floor). Prints µs per turn.
 //
-//   swift run -c release StreamedTurnCount [repetitions] [encoding] [corpus folder]
+//   swift run -c release StreamedTurnCount [repetitions] [encoding] [corpus folder] [floor]
 //
 // Without a corpus, one English turn is repeated: every piece is in the memo after the first pass
 // (the lower bound of the work). With a corpus (e.g. the held-out one of
@@ -11,7 +11,8 @@
 // relay sees them: of every 4 turns, one is streamed, one streamed with its text built chunk by
 // chunk in the timing (`text += chunk`, the caller's work), two counted once, so all meet text the
 // process has not counted before, and the ratios are of the means. Streamed turns are timed on
-// texts built before (counting once is timed on a built text too).
+// texts built before (counting once is timed on a built text too). With `floor` after the corpus,
+// what no exact streamed count can avoid instead (`OpenPieceFloor.swift`).
 import Foundation
 import Tokenizer
 
@@ -85,6 +86,11 @@ if arguments.count > 3 {
             turns.append(bytes[start ..< end])
             start = end
         }
+    }
+    if arguments.count > 4 && arguments[4] == "floor" {
+        guard let bpe = tokenizer as? BPEEncoding else { fatalError("floor: byte-level BPE encodings only") }
+        printOpenPieceFloor(bpe, turns: turns, clock: clock)
+        exit(0)
     }
     // Once-per-process work (`CharacterClassTable`: ~3 ms, 87M instructions of PCRE2 matching,
     // callgrind) is done before timing: it fell in the first streamed turn. The table is built
