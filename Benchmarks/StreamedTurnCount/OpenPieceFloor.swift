@@ -18,7 +18,8 @@ import Tokenizer
 /// counting once and the unfinished pieces so each meets text its encoder has not seen, as in
 /// `main.swift`. An appendable encoder (rust-gems' `bpe`) would not count the unfinished piece
 /// afresh, but pays per appended byte a search for the tokens ending there and a pair-validity
-/// check: more than this per 5-byte chunk.
+/// check, several table lookups a byte — by our reckoning more than this per 5-byte chunk (not
+/// measured: no binding of it installs here).
 func printOpenPieceFloor(_ tokenizer: BPEEncoding, turns: [ArraySlice<UInt8>], clock: ContinuousClock) {
     var joinedOf = [Int: [UInt8]]()
     var chunkEnds = 0, unfinished = 0, kept = 0, keptBytes = 0
