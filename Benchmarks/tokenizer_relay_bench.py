@@ -13,8 +13,9 @@ States per contestant, each measured on every file in every round, all interleav
 - with `--seen`, also seen: one encoder (one peer instance) that has encoded every file before, in
   the exactness check — every piece in its caches: the upper bound, what first sight costs beside it.
 tiktoken keeps no state between calls, so one instance serves both. For the Gemma models the
-reference is the sentencepiece library (C++, no cache between calls either) and there are no peers:
-none that pip installs here loads a SentencePiece model and matches it exactly. Before timing, each peer's ids
+reference is the sentencepiece library (C++, no cache between calls either) and the peers are
+fastokens and Hugging Face tokenizers on the `tokenizer.json` that transformers' converter makes of
+the model (`gemma_tokenizer_json.py`; needs transformers and protobuf). Before timing, each peer's ids
 and ours are compared with the reference's on every file (whole or in `--chunk` calls); a peer that
 differs or does not install is skipped with the reason. Per file: the median over rounds of the
 same-round ratio reference time / contestant time. Corpus: the median over rounds of the summed
@@ -41,7 +42,8 @@ p.add_argument("--warm-bytes", type=int, default=WARM_BYTES)
 p.add_argument("--rounds", type=int, default=5)
 p.add_argument("--chunk", type=int, default=0, help="bytes per call; 0 = whole file")
 p.add_argument("--mode", default="encode", choices=["encode", "count"], help="ours only; peers always encode")
-p.add_argument("--peers", default="fastokens,gigatoken,riptoken,bpe-openai,quicktok")
+p.add_argument("--peers", default=None,
+               help="default: fastokens,gigatoken,riptoken,bpe-openai,quicktok; for Gemma fastokens,tokenizers")
 p.add_argument("--binary", default=str(ROOT / ".build/release/TokenizerThroughput"))
 p.add_argument("--seen", action="store_true", help="also time the files again on an encoder that has seen them")
 p.add_argument("--pollute", type=int, default=0, metavar="MB",
@@ -73,7 +75,8 @@ if GEMMA:
     model = sentencepiece.SentencePieceProcessor(model_file=str(VOCAB / f"{args.encoding}_maxtext.spm.model"))
     reference_name = f"sentencepiece {sentencepiece.__version__}"
     reference_encode = model.encode  # no BOS/EOS: the ids scripts/make_gemma_fixtures.py records
-    args.peers = ""
+    gemma_json_dir = tempfile.TemporaryDirectory()
+    args.peers = "fastokens,tokenizers" if args.peers is None else args.peers
 else:
     import tiktoken, tiktoken.load
     import tiktoken_ext.openai_public as openai_public
@@ -85,6 +88,7 @@ else:
     reference = tiktoken.Encoding(**spec)
     reference_name = f"tiktoken {tiktoken.__version__}"
     reference_encode = reference.encode_ordinary
+    args.peers = "fastokens,gigatoken,riptoken,bpe-openai,quicktok" if args.peers is None else args.peers
 
 
 def fastokens_factory():
@@ -96,8 +100,33 @@ def fastokens_factory():
     return make
 
 
+def gemma_peer(name):
+    """fastokens or Hugging Face tokenizers on the model's converted tokenizer.json (converted once)."""
+    from gemma_tokenizer_json import gemma_tokenizer_json  # beside this script
+
+    json_path = next(pathlib.Path(gemma_json_dir.name).glob("*.tokenizer.json"), None)
+    if json_path is None:
+        json_path = gemma_tokenizer_json(VOCAB / f"{args.encoding}_maxtext.spm.model", gemma_json_dir.name)
+    if name == "fastokens":
+        import fastokens
+        loader = fastokens.Tokenizer.from_file
+    elif name == "tokenizers":
+        import tokenizers
+        loader = tokenizers.Tokenizer.from_file
+    else:
+        raise RuntimeError("not a peer for the Gemma models (fastokens, tokenizers)")
+
+    def make():
+        tok = loader(str(json_path))
+        # add_special_tokens=False: no BOS/EOS; user-defined pieces are still matched in the text.
+        return lambda text: tok.encode(text, add_special_tokens=False).ids
+    return make
+
+
 def make_peer(name):
     """A factory of fresh encode_ordinary functions, or a reason it is unavailable."""
+    if GEMMA:
+        return gemma_peer(name)
     if name == "fastokens":
         return fastokens_factory()
     if name == "gigatoken":
