@@ -13,7 +13,7 @@ import Tokenizer
 /// per-call cost is in the figure; the separators are counted too (memo hits). The same text is
 /// counted a second time, every piece then in the memo: that bounds what the separators, the scan
 /// and the memo probes cost, so the first figure less the second is a floor for the first sight of
-/// the unfinished pieces alone. The pieces no separator keeps apart (~30 %) are left out of the
+/// the unfinished pieces alone. The pieces no separator keeps apart (~30 % on the held-out slices) are left out of the
 /// first bound and taken at the kept ones' mean cost in the other two. Turns alternate between
 /// counting once and the unfinished pieces so each meets text its encoder has not seen, as in
 /// `main.swift`. An appendable encoder (rust-gems' `bpe`) would not count the unfinished piece

@@ -12,7 +12,8 @@
 // chunk in the timing (`text += chunk`, the caller's work), two counted once, so all meet text the
 // process has not counted before, and the ratios are of the means. Streamed turns are timed on
 // texts built before (counting once is timed on a built text too). With `floor` after the corpus,
-// what no exact streamed count can avoid instead (`OpenPieceFloor.swift`).
+// lower bounds for an exact count that counts each chunk's unfinished piece instead
+// (`OpenPieceFloor.swift`).
 import Foundation
 import Tokenizer
 
