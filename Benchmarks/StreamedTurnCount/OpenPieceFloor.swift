@@ -26,7 +26,7 @@ func printOpenPieceFloor(_ tokenizer: BPEEncoding, turns: [ArraySlice<UInt8>], c
     let separators: [[UInt8]] = [[0x0A], [0x30], Array("。".utf8), [0x7C], Array("é".utf8)]
     func pieces(_ bytes: [UInt8]) -> [Range<Int>] { tokenizer.pieceRanges(String(decoding: bytes, as: UTF8.self)) }
     for (index, turn) in turns.enumerated() where index % 2 == 0 {
-        let finished = Set(tokenizer.pieceRanges(String(decoding: turn, as: UTF8.self)))
+        let finished = Set(pieces(Array(turn)))
         var prefix = [UInt8](), joined = [UInt8]()
         for chunk in chunks(turn) {
             prefix += Array(chunk.utf8)

@@ -182,8 +182,9 @@ public final class BPEEncoding: TextTokenizer, @unchecked Sendable {
     /// that end at or before `SettleLimit` (the start of the trailing whitespace or letter run, else
     /// 1 character before the end; 3 characters before either near an apostrophe) or, inside a
     /// trailing run of ideographs, kana, Thai…, at its last `RunCut`, so a turn streamed as n
-    /// chunks rescans about one piece per chunk on English, not the whole turn or clause. Exact (`IncrementalCountTests`). A pattern the scanners were not
-    /// written for settles nothing: what its matches look at past their ends is not known.
+    /// chunks rescans about one piece per chunk on English, not the whole turn or clause. Exact
+    /// (`IncrementalCountTests`). A pattern the scanners were not written for settles nothing: what
+    /// its matches look at past their ends is not known.
     public func countAppending(_ text: String, settled: SettledPrefix?) -> (tokens: Int, settled: SettledPrefix?) {
         withUTF8(text) { bytes in
             let from = SettledPrefix.resuming(settled, within: bytes.count)
