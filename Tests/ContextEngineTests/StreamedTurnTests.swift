@@ -52,4 +52,39 @@ import Tokenizer
         let final = try session.apply(.turn(.user, text: "", final: true))
         #expect(final.delta.updated.first?.final == true && final.delta.appended(0) == "")
     }
+
+    /// A chunk grows the turn's text in place and hashes on from the turn's XXH3 stream. Oracles: the
+    /// texts by concatenation; the invariants, which after every event (debug builds) recompute each
+    /// item's hash from its text in one pass; a session restored from a checkpoint, whose hashes are
+    /// computed in one pass. A copy of the session goes on with other chunks without touching the
+    /// original's stream, and a chunk refused over budget leaves text, counts and hash as they were.
+    @Test func aStreamedTurnGrowsInPlaceAndHashesOn() throws {
+        var session = try TestSupport.session(scriptTokens: 100, window: 300)
+        _ = try session.apply(.turn(.user, text: "Hello ", final: false))
+        _ = try session.apply(.turn(.user, text: "thére, ", final: false))
+        var copy = session
+        _ = try copy.apply(.turn(.user, text: "copy ", final: false))
+        _ = try session.apply(.turn(.user, text: "original\u{301} ", final: false))
+        #expect(copy.invariantViolation() == nil && session.invariantViolation() == nil)
+        #expect(copy.snapshot().items.last?.text == "Hello thére, copy ")
+        #expect(session.snapshot().items.last?.text == "Hello thére, original\u{301} ")
+
+        let before = session.snapshot()
+        let refused = #expect(throws: ContextError.self) {
+            try session.apply(.turn(.user, text: String(repeating: "word ", count: 400), final: false))
+        }
+        #expect(refused?.code == .overBudget)
+        #expect(session.snapshot() == before, "a refused chunk changed the session")
+
+        // A combining mark at the chunk's start: the text is one more scalar, not a new character.
+        _ = try session.apply(.turn(.user, text: "\u{301}again", final: false))
+        var restored = try TestSupport.session(scriptTokens: 100, window: 300)
+        try restored.restore(checkpoint: session.checkpoint())
+        #expect(restored.hash == session.hash)
+        _ = try restored.apply(.turn(.user, text: " and on", final: true))
+        let last = try session.apply(.turn(.user, text: " and on", final: true))
+        #expect(restored.hash == session.hash && restored.snapshot() == session.snapshot())
+        #expect(last.transcript.last?.content == "Hello thére, original\u{301} \u{301}again and on")
+        #expect(last.transcript.last?.tokens == TestSupport.o200k.count("Hello thére, original\u{301} \u{301}again and on"))
+    }
 }

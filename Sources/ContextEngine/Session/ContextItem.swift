@@ -78,13 +78,45 @@ public struct ContextItem: Sendable, Equatable {
         contentHash = computeHash()
     }
 
-    /// Hashes the text in place (no copy) with a seed that mixes the ordinal, kind and role, then
-    /// folds in the id: no allocation per item.
+    /// Appends a chunk to the text in place (a turn still arriving). The counts and the hash are
+    /// stale until `update(tokens:cost:audioMs:final:textHash:)`.
+    mutating func appendText(_ chunk: String) { text.append(chunk) }
+
+    /// Takes the text back to its first `bytes` UTF-8 bytes (a chunk refused after `appendText`);
+    /// `bytes` is where a chunk began, so a scalar boundary.
+    mutating func truncateText(toBytes bytes: Int) {
+        let end = text.utf8.index(text.utf8.startIndex, offsetBy: bytes)
+        text.unicodeScalars.removeSubrange(end...)
+    }
+
+    /// The counts of the text as it is now, with the text's hash already known (`textSeed`'s stream).
+    mutating func update(tokens: Int, cost: Int, audioMs: Int?, final: Bool, textHash: UInt64) {
+        self.tokens = tokens
+        self.cost = cost
+        self.audioMs = audioMs
+        self.final = final
+        contentHash = Self.contentHash(textHash: textHash, id: id)
+    }
+
+    /// The stored hash is the one of the item as it is (checked by `invariantViolation`: a streamed
+    /// turn's hash comes from an XXH3 stream fed chunk by chunk).
+    var hashMatchesContent: Bool { contentHash == computeHash() }
+
+    /// The seed of the text's XXH3: the ordinal mixed with kind and role.
+    var textSeed: UInt64 {
+        let kindRole = UInt64(kind.hashCode) << 8 | UInt64(role.hashCode)
+        return ordinal &* 0x9E37_79B9_7F4A_7C15 ^ kindRole
+    }
+
+    /// Hashes the text in place (no copy), then folds in the id: no allocation per item.
     private func computeHash() -> UInt64 {
         var text = self.text
-        var id = self.id
-        let kindRole = UInt64(kind.hashCode) << 8 | UInt64(role.hashCode)
-        let textHash = text.withUTF8 { xxh3(UnsafeRawBufferPointer($0), seed: ordinal &* 0x9E37_79B9_7F4A_7C15 ^ kindRole) }
+        let textHash = text.withUTF8 { xxh3(UnsafeRawBufferPointer($0), seed: textSeed) }
+        return Self.contentHash(textHash: textHash, id: id)
+    }
+
+    private static func contentHash(textHash: UInt64, id: String) -> UInt64 {
+        var id = id
         return id.withUTF8 { xxh3(UnsafeRawBufferPointer($0), seed: textHash) }
     }
 

@@ -17,32 +17,13 @@ extension ContextSession {
     mutating func applyTurn(_ role: TurnRole, text: String, final: Bool, tokens: Int?, audioMs: Int?, providerItemID: String?)
         throws -> EventOutcome
     {
+        if let lastIndex = continuingTurnIndex(role) {
+            return try applyTurnChunk(
+                at: lastIndex, role, text: text, final: final, tokens: tokens, audioMs: audioMs, providerItemID: providerItemID)
+        }
         var notes = [ContextNote]()
         var transcript = [TranscriptMessage]()
         let kind: TranscriptMessage.Kind = role == .user ? .user : .model
-        if let lastIndex = lastTurnIndex, let last = item(at: lastIndex), !last.final,
-            last.role == (role == .user ? .user : .model)
-        {
-            // A further chunk of the turn in progress: `audioMs`, like `tokens`, is the whole turn's so far.
-            try checkProviderItemID(providerItemID, role: role, audioMs: audioMs, continuing: last)
-            let newText = last.text + text
-            var settled: SettledPrefix?
-            let newTokens: Int
-            if let tokens {
-                newTokens = tokens
-            } else {
-                (newTokens, settled) = tokenizer.countAppending(newText, settled: lastTurnSettled)
-            }
-            let newAudio = audioMs ?? last.audioMs
-            let newCost = cost(role, tokens: newTokens, audioMs: newAudio)
-            let evict = try exchangesToEvict(
-                forExtra: newCost - last.cost, protectedFrom: last.exchange, what: "the \(role.rawValue) turn")
-            if let note = evictOldest(evict) { notes.append(note) }
-            updateItem(at: lastIndex, text: newText, tokens: newTokens, cost: newCost, audioMs: newAudio, final: final)
-            lastTurnSettled = final ? nil : settled
-            transcript.append(TranscriptMessage(id: last.id, kind: kind, content: newText, tokens: newTokens, final: final))
-            return finish(notes, transcript)
-        }
         try checkProviderItemID(providerItemID, role: role, audioMs: audioMs, continuing: nil)
         var settled: SettledPrefix?
         let newTokens: Int

@@ -7,10 +7,11 @@ extension ContextSession {
     /// - the context is never over window − reserve;
     /// - exchanges are whole: each live item lies inside its exchange's range, ranges follow each other
     ///   from the first live item on, and each exchange's cost is the sum of its live items;
-    /// - the content hash equals the one recomputed from the live items;
+    /// - the content hash equals the one recomputed from the live items, and each item's hash the one
+    ///   of its text in one pass;
     /// - the active instruction and the last turn point at live items of their kind.
     ///
-    /// - Complexity: O(items in the context).
+    /// - Complexity: O(items and text bytes in the context).
     public func invariantViolation() -> String? {
         var expected = Usage(
             window: usage.window, reserve: usage.reserve, script: script.tokens + overhead, summary: 0, history: 0,
@@ -33,6 +34,7 @@ extension ContextSession {
             }
             expected.items += 1
             sum &+= item.contentHash
+            if !item.hashMatchesContent { return "item \(item.id)'s hash is not the hash of its text" }
             let exchange = item.exchange - exchangeBase
             guard exchange >= 0, exchange < exchanges.count else {
                 return "item \(item.id) belongs to exchange \(item.exchange), outside the live ones"

@@ -15,15 +15,32 @@ extension ContextSession {
         return index
     }
 
-    /// Replaces the text of the live item at `index` (a partial turn growing, or becoming final).
+    /// Replaces the text of the live item at `index` (a turn becoming final).
     mutating func updateItem(at index: Int, text: String, tokens: Int, cost: Int, audioMs: Int?, final: Bool) {
-        var item = items[index - itemBase]!
-        let change = cost - item.cost
-        let previousBytes = item.text.utf8.count
-        hashSum &-= item.contentHash
-        item.update(text: text, tokens: tokens, cost: cost, audioMs: audioMs, final: final)
+        let slot = index - itemBase
+        let previousCost = items[slot]!.cost, previousBytes = items[slot]!.text.utf8.count
+        hashSum &-= items[slot]!.contentHash
+        items[slot]!.update(text: text, tokens: tokens, cost: cost, audioMs: audioMs, final: final)
+        recordUpdate(at: slot, previousCost: previousCost, previousBytes: previousBytes)
+    }
+
+    /// The live item at `index` whose text grew in place (`ContextItem.appendText`) from
+    /// `previousBytes`: its new counts, and its text's hash from the turn's stream.
+    mutating func updateGrownItem(
+        at index: Int, tokens: Int, cost: Int, audioMs: Int?, final: Bool, textHash: UInt64, previousCost: Int,
+        previousBytes: Int
+    ) {
+        let slot = index - itemBase
+        hashSum &-= items[slot]!.contentHash
+        items[slot]!.update(tokens: tokens, cost: cost, audioMs: audioMs, final: final, textHash: textHash)
+        recordUpdate(at: slot, previousCost: previousCost, previousBytes: previousBytes)
+    }
+
+    /// Usage, the exchange's cost, the hash and the delta after the item at `slot` changed in place.
+    private mutating func recordUpdate(at slot: Int, previousCost: Int, previousBytes: Int) {
+        let item = items[slot]!
+        let change = item.cost - previousCost
         hashSum &+= item.contentHash
-        items[index - itemBase] = item
         exchanges[item.exchange - exchangeBase].cost += change
         addToSegment(item.kind, change)
         if let added = delta.added.lastIndex(where: { $0.id == item.id }) {

@@ -67,6 +67,9 @@ public struct ContextSession: Sendable {
     /// each chunk counts only the text after it. Recounting the whole turn at every chunk made a
     /// turn of n chunks cost O(n²) (20,000 chunks: 0.09 → 0.44 ms per chunk).
     var lastTurnSettled: SettledPrefix?
+    /// The XXH3 stream of the last turn's text while it arrives in chunks: each chunk hashes its own
+    /// bytes (`applyTurnChunk`). Not checkpointed: rebuilt from the text when it does not match.
+    var lastTurnTextHash: TurnTextHash?
 
     var usage: Usage
     /// Wrapping sum of the live items' seeded content hashes.
