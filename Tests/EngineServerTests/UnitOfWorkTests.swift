@@ -22,6 +22,36 @@ import Testing
         #expect(Harness.code(answers[3]) == -32001)
     }
 
+    /// A turn streamed in chunks within one batch is upserted once, at the batch's end or before a
+    /// query of the batch, with the text it has then; the store holds the whole text (the oracle:
+    /// the chunks joined), and another session's records in the same batch keep their order.
+    @Test func aStreamedTurnIsStoredWithItsWholeTextOncePerBatch() throws {
+        let folder = try TemporaryFolder()
+        let store = try SQLiteSessionStore(path: folder.path("s.db"))
+        let harness = Harness(store: store)
+        let chunks = ["Well, ", "how much ", "would the ", "panels ", "cost?"]
+        func chunk(_ text: String, final: Bool = false) -> (String, JSONObject) {
+            ("turn.append", ["session": "a", "role": "user", "text": .string(text), "final": .bool(final)])
+        }
+        let answers = harness.batch([
+            ("session.open", ["session": "a", "script": .string(script)]),
+            ("session.open", ["session": "b", "script": .string(script)]),
+            chunk(chunks[0]), chunk(chunks[1]),
+            ("turn.append", ["session": "b", "role": "user", "text": "hello"]),
+            chunk(chunks[2]),
+            ("session.messages", ["session": "a"]),
+            chunk(chunks[3]), chunk(chunks[4]),
+        ])
+        #expect(answers.allSatisfy { $0["result"] != nil })
+        let seen = answers[6]["result"]?["messages"]?.arrayValue?.compactMap { $0["content"]?.stringValue }
+        #expect(seen == [chunks[0 ..< 3].joined()])
+        let stored = try store.messages(session: "a", limit: 10)
+        #expect(stored.map(\.content) == [chunks.joined()])
+        #expect(try store.messages(session: "b", limit: 10).map(\.content) == ["hello"])
+        harness.call("turn.append", ["session": "a", "role": "user", "text": " Roughly.", "final": true])
+        #expect(try store.messages(session: "a", limit: 10).map(\.content) == [chunks.joined() + " Roughly."])
+    }
+
     /// A full disk at commit: every answer that reported a change becomes -32011 with the store's
     /// reason, reads keep their answers, the touched sessions are rebuilt from the store as before.
     @Test func aFailedCommitRewritesTheChangesAndKeepsTheStoreAsBefore() throws {

@@ -64,11 +64,7 @@ extension EngineService {
         session.record?.messageCount = session.messages
         session.record?.snapshotVersion = session.context.version
         session.record?.snapshotHash = outcome.hash
-        if !messages.isEmpty {
-            unit.write { store in
-                for message in messages { try store.upsertMessage(message) }
-            }
-        }
+        for message in messages { unit.upsert(message) }
     }
 
     /// The event as logged: a turn or summary with the token count the engine computed (the whole

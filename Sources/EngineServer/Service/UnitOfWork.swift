@@ -37,6 +37,13 @@ final class UnitOfWork {
     private var progressed: [SessionKey: ServedSession] = [:]
     /// Events of this batch per session, written as one record each just before the commit.
     private var events: [SessionKey: [StoredEvent]] = [:]
+    /// Transcript records of this batch not written yet, by message id, in the order first given: a
+    /// turn streamed in chunks is upserted once per batch, not once per chunk (each upsert rewrote the
+    /// whole text so far: O(turn) per chunk). Written before any other write and at `flush`, so the
+    /// store sees every write in the order it was made. Keyed by the id's bytes, as sessions are: its
+    /// session part is the relay's (`SessionKey`).
+    private var messages: [SessionKey: StoredMessage] = [:]
+    private var messageOrder: [SessionKey] = []
     /// Sessions this batch ended (closed, resolved, abandoned), in order.
     private var ending: [String] = []
     /// The sessions the last finished batch ended, if it committed (`serve --export-dir` writes their
@@ -74,8 +81,31 @@ final class UnitOfWork {
     /// Marks the session's counters for writing (times, message count, snapshot version and hash).
     func progress(_ session: ServedSession, id: String) { progressed[SessionKey(id)] = session }
 
+    /// Upserts a transcript record, later in this batch (`messages`); a later record of the same
+    /// message replaces it.
+    func upsert(_ message: StoredMessage) {
+        guard store != nil else { return }
+        let key = SessionKey(message.messageID)
+        if messages.updateValue(message, forKey: key) == nil { messageOrder.append(key) }
+    }
+
+    private func writeMessages() {
+        guard !messageOrder.isEmpty else { return }
+        let order = messageOrder, pending = messages
+        messageOrder.removeAll(keepingCapacity: true)
+        messages.removeAll(keepingCapacity: true)
+        writeNow { store in
+            for key in order { try store.upsertMessage(pending[key]!) }
+        }
+    }
+
     /// Runs a store write inside the batch's transaction; the first failure dooms the batch.
     func write(_ body: (SessionStore) throws -> Void) {
+        writeMessages()
+        writeNow(body)
+    }
+
+    private func writeNow(_ body: (SessionStore) throws -> Void) {
         guard let store, failure == nil else { return }
         do {
             try openTransaction(store)
@@ -89,6 +119,7 @@ final class UnitOfWork {
     /// `conflict` (a unique key taken: the statement failed, the transaction lives on) is returned
     /// for that request to answer; any other failure dooms the batch, as `write` does.
     func attempt(_ body: (SessionStore) throws -> Void) -> StoreError? {
+        writeMessages()
         guard let store, failure == nil else { return nil }
         do {
             try openTransaction(store)
@@ -112,6 +143,7 @@ final class UnitOfWork {
     /// the commit, and before any query that reads session rows, so that a query in the same batch as
     /// the events sees their counters.
     func flush() {
+        writeMessages()
         guard store != nil, !progressed.isEmpty || !events.isEmpty else { return }
         for (key, sessionEvents) in events { write { try $0.appendEvents(session: key.id, sessionEvents) } }
         events.removeAll(keepingCapacity: true)
@@ -170,6 +202,8 @@ final class UnitOfWork {
         touched.removeAll(keepingCapacity: true)
         progressed.removeAll(keepingCapacity: true)
         events.removeAll(keepingCapacity: true)
+        messages.removeAll(keepingCapacity: true)
+        messageOrder.removeAll(keepingCapacity: true)
         ending.removeAll()
     }
 
