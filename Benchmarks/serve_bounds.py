@@ -3,7 +3,7 @@
 
     python3 Benchmarks/serve_bounds.py --binary .build/release/tokenbudget ended-calls [--store none|sqlite] [--calls 50000]
     python3 Benchmarks/serve_bounds.py --binary … long-session [--store sqlite] [--turns 200000]
-    python3 Benchmarks/serve_bounds.py --binary … chunks [--chunks 20000]
+    python3 Benchmarks/serve_bounds.py --binary … chunks [--chunks 20000] [--store none|sqlite] [--batch 1000]
     python3 Benchmarks/serve_bounds.py --binary … messages [--messages 500] [--metadata-bytes 540000]
     python3 Benchmarks/serve_bounds.py --binary … rebuild [--turns 60000] [--whole-log]
 
@@ -148,23 +148,30 @@ def long_session(a, folder):
 
 
 def chunks(a, folder):
-    s = Serve(a.binary, "none")
-    s.send([req(0, "session.open", {"session": "c", "script": SCRIPT, "window": 1_000_000})])
+    """One user turn streamed as `--chunks` chunks of 5 bytes, `--batch` requests written at once (1000:
+    pipelined, one store transaction per batch; 1: a chunk per transaction, as a relay that waits)."""
+    s = Serve(a.binary, "none" if a.store == "none" else os.path.join(folder, "s.db"))
+    s.send([req(0, "session.open", {"session": "c", "script": SCRIPT, "window": 10_000_000})])
     s.wait(1)
     base = s.bytes
     text = "word "
     times = []
     sent = 1
-    per = 1000
+    per = a.batch
+    window, elapsed = 0, 0.0
     for start in range(0, a.chunks, per):
         batch = [req(sent + k, "turn.append", {"session": "c", "role": "user", "text": text, "final": False}) for k in range(per)]
         t0 = time.time()
         s.send(batch)
         sent += per
         s.wait(sent)
-        times.append((time.time() - t0) / per * 1000)
+        elapsed += time.time() - t0
+        window += per
+        if window >= 1000:
+            times.append(elapsed / window * 1000)
+            window, elapsed = 0, 0.0
     input_bytes = a.chunks * len(text)
-    print(f"chunks: {a.chunks} of {len(text)} bytes")
+    print(f"chunks: {a.chunks} of {len(text)} bytes, {per} a batch, store {a.store}")
     print(f"output_bytes: {s.bytes - base}")
     print(f"output_per_chunk_first_last: {(s.bytes - base) / a.chunks:.0f} (average)")
     print(f"ms_per_chunk_first_1000: {times[0]:.3f}")
@@ -248,6 +255,7 @@ def main():
     p = sub.add_parser("ended-calls"); p.add_argument("--store", default="none"); p.add_argument("--calls", type=int, default=50000)
     p = sub.add_parser("long-session"); p.add_argument("--store", default="sqlite"); p.add_argument("--turns", type=int, default=200000)
     p = sub.add_parser("chunks"); p.add_argument("--chunks", type=int, default=20000)
+    p.add_argument("--store", default="none", help="none or sqlite"); p.add_argument("--batch", type=int, default=1000)
     p = sub.add_parser("messages"); p.add_argument("--messages", type=int, default=500); p.add_argument("--metadata-bytes", type=int, default=540000)
     p = sub.add_parser("rebuild"); p.add_argument("--turns", type=int, default=60000); p.add_argument("--text-bytes", type=int, default=60)
     p.add_argument("--whole-log", action="store_true", help="delete the checkpoints before the restart")
