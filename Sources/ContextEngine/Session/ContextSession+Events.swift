@@ -236,6 +236,7 @@ extension ContextSession {
     mutating func finalizeLastTurn() -> TranscriptMessage? {
         guard let index = lastTurnIndex, let last = item(at: index), !last.final else { return nil }
         updateItem(at: index, text: last.text, tokens: last.tokens, cost: last.cost, audioMs: last.audioMs, final: true)
+        lastTurnTextHash = nil
         return TranscriptMessage(
             id: last.id, kind: last.role == .user ? .user : .model, content: last.text, tokens: last.tokens, final: true)
     }
