@@ -88,4 +88,35 @@ import Tokenizer
         #expect(last.transcript.last?.content == "Hello thére, original\u{301} \u{301}again and on")
         #expect(last.transcript.last?.tokens == TestSupport.o200k.count("Hello thére, original\u{301} \u{301}again and on"))
     }
+
+    /// The hash stream belongs to the text it hashed: a live session restored from a checkpoint, or
+    /// a new turn that takes the ordinal of one rolled back with it, starts a stream of its own.
+    /// Oracle: the invariants (each item's hash recomputed from its text) and a session that never
+    /// streamed before the checkpoint.
+    @Test func aRestoredSessionDoesNotHashOnFromAnotherText() throws {
+        var session = try TestSupport.session(scriptTokens: 100, window: 3_000)
+        _ = try session.apply(.turn(.user, text: "ab", final: false))
+        let twoBytes = session.checkpoint()
+        _ = try session.apply(.turn(.user, text: "d", final: false))
+        let threeBytes = session.checkpoint()
+        try session.restore(checkpoint: twoBytes)
+        _ = try session.apply(.turn(.user, text: "c", final: false))  // "abc": the same ordinal and length as "abd"
+        try session.restore(checkpoint: threeBytes)
+        _ = try session.apply(.turn(.user, text: "e", final: false))
+        #expect(session.invariantViolation() == nil)
+        var fresh = try TestSupport.session(scriptTokens: 100, window: 3_000)
+        try fresh.restore(checkpoint: threeBytes)
+        _ = try fresh.apply(.turn(.user, text: "e", final: false))
+        #expect(fresh.hash == session.hash)
+
+        var reused = try TestSupport.session(scriptTokens: 100, window: 3_000)
+        let empty = reused.checkpoint()
+        _ = try reused.apply(.turn(.user, text: "ab", final: false))
+        _ = try reused.apply(.turn(.user, text: "c", final: false))
+        try reused.restore(checkpoint: empty)
+        _ = try reused.apply(.turn(.user, text: "xyz", final: false))  // the same ordinal, 3 bytes
+        _ = try reused.apply(.turn(.user, text: "!", final: false))
+        #expect(reused.invariantViolation() == nil)
+        #expect(reused.snapshot().items.last?.text == "xyz!")
+    }
 }

@@ -61,6 +61,7 @@ extension ContextSession {
             throw CheckpointError("checkpoint format \(try reader.int("format")), this build reads \(Self.checkpointFormat)")
         }
         var restored = self
+        restored.lastTurnTextHash = nil  // it hashed this session's text, not the checkpoint's
         restored.items = try reader.array("items").map { value throws(CheckpointError) -> ContextItem? in
             value == .null ? nil : try Self.item(value)
         }

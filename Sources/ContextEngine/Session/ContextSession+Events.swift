@@ -54,6 +54,7 @@ extension ContextSession {
             providerItemID: providerItemID)
         lastTurnIndex = appendItem(item)
         lastTurnSettled = settled
+        lastTurnTextHash = nil
         if role == .model { exchanges[exchangeIndex - exchangeBase].hasModelTurn = true }
         transcript.append(TranscriptMessage(id: item.id, kind: kind, content: text, tokens: newTokens, final: final))
         return finish(notes, transcript)
