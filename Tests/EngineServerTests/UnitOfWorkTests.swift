@@ -52,6 +52,37 @@ import Testing
         #expect(try store.messages(session: "a", limit: 10).map(\.content) == [chunks.joined() + " Roughly."])
     }
 
+    /// Chunks of one turn in one batch are stored as separate batches store them: the store's upsert
+    /// keeps metadata a later chunk does not give (`coalesce`), and so does the batch's record.
+    /// Oracle: the same chunks sent one batch each, on a second store.
+    @Test func chunksInOneBatchKeepWhatSeparateBatchesKeep() throws {
+        func stored(oneBatch: Bool) throws -> StoredMessage? {
+            let folder = try TemporaryFolder()
+            let store = try SQLiteSessionStore(path: folder.path("s.db"))
+            let harness = Harness(store: store)
+            harness.call("session.open", ["session": "a", "script": .string(script)])
+            let chunks: [(String, JSONObject)] = [
+                ("turn.append", ["session": "a", "role": "user", "text": "Hel", "final": false, "metadata": ["pitch": 0.4]]),
+                ("turn.append", ["session": "a", "role": "user", "text": "lo ", "final": false]),
+                ("turn.append", ["session": "a", "role": "user", "text": "thére", "final": false]),
+            ]
+            if oneBatch {
+                _ = harness.batch(chunks)
+            } else {
+                for chunk in chunks {
+                    _ = harness.batch([chunk])
+                    harness.advance(1)
+                }
+            }
+            return try store.messages(session: "a", limit: 10).first
+        }
+        let separate = try #require(try stored(oneBatch: false))
+        let together = try #require(try stored(oneBatch: true))
+        #expect(separate.content == "Hello thére" && together.content == separate.content)
+        #expect(together.metadata == separate.metadata && separate.metadata?["value"]?["pitch"] == 0.4)
+        #expect(together.tokens == separate.tokens)
+    }
+
     /// A full disk at commit: every answer that reported a change becomes -32011 with the store's
     /// reason, reads keep their answers, the touched sessions are rebuilt from the store as before.
     @Test func aFailedCommitRewritesTheChangesAndKeepsTheStoreAsBefore() throws {

@@ -68,7 +68,7 @@ extension ContextSession {
         if final { lastTurnTextHash = nil }
         let record = TranscriptMessage(
             id: id, kind: role == .user ? .user : .model, content: items[index - itemBase]!.text, tokens: newTokens,
-            final: final)
+            final: final, appendedFrom: previousBytes)
         return finish(notes, [record])
     }
 

@@ -62,6 +62,9 @@ public struct TranscriptMessage: Sendable, Equatable {
     public var tokens: Int
     public var final: Bool
     public var instructionState: InstructionState?
+    /// A turn's chunk: `content` is the record's earlier content with more after this many bytes
+    /// (a store's writer may append instead of copying the whole turn again).
+    public var appendedFrom: Int?
 }
 
 /// The result of one state-changing event.

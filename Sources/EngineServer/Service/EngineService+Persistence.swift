@@ -39,7 +39,7 @@ extension EngineService {
     /// Logs the applied event, upserts the transcript records and updates the session's counters.
     func persist(_ session: ServedSession, id: String, event: ContextEvent, outcome: EventOutcome, metadata: JSONValue?) {
         let now = wallNow()
-        var messages = [StoredMessage]()
+        var messages = [(message: StoredMessage, appendedFrom: Int?)]()
         let seqs = session.transcript.assign(outcome)
         // Without a store only the count matters: the records below would be built for nothing.
         for (index, record) in outcome.transcript.enumerated() where store != nil {
@@ -50,9 +50,10 @@ extension EngineService {
             } else if let metadata, case .turn = event, index == outcome.transcript.count - 1 {
                 messageMetadata = ["schemaVersion": 1, "value": metadata]
             }
-            messages.append(StoredMessage(
+            let message = StoredMessage(
                 messageID: id + "/" + record.id, sessionID: id, seq: seq, type: record.kind.rawValue,
-                content: record.content, tokens: record.tokens, timestamp: now, metadata: messageMetadata))
+                content: record.content, tokens: record.tokens, timestamp: now, metadata: messageMetadata)
+            messages.append((message, record.appendedFrom))
         }
         guard store != nil else { return }
         let logged = Self.counted(event, outcome)
@@ -64,7 +65,7 @@ extension EngineService {
         session.record?.messageCount = session.messages
         session.record?.snapshotVersion = session.context.version
         session.record?.snapshotHash = outcome.hash
-        for message in messages { unit.upsert(message) }
+        for (message, appendedFrom) in messages { unit.upsert(message, appendedFrom: appendedFrom) }
     }
 
     /// The event as logged: a turn or summary with the token count the engine computed (the whole

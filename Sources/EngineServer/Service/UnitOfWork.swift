@@ -37,13 +37,13 @@ final class UnitOfWork {
     private var progressed: [SessionKey: ServedSession] = [:]
     /// Events of this batch per session, written as one record each just before the commit.
     private var events: [SessionKey: [StoredEvent]] = [:]
-    /// Transcript records of this batch not written yet, by message id, in the order first given: a
+    /// Transcript records of this batch not written yet, one per message in the order first given: a
     /// turn streamed in chunks is upserted once per batch, not once per chunk (each upsert rewrote the
     /// whole text so far: O(turn) per chunk). Written before any other write and at `flush`, so the
-    /// store sees every write in the order it was made. Keyed by the id's bytes, as sessions are: its
-    /// session part is the relay's (`SessionKey`).
-    private var messages: [SessionKey: StoredMessage] = [:]
-    private var messageOrder: [SessionKey] = []
+    /// store sees every write in the order it was made. Indexed by the message id's bytes, as
+    /// sessions are: its session part is the relay's (`SessionKey`).
+    private var messages: [StoredMessage] = []
+    private var messageIndex: [SessionKey: Int] = [:]
     /// Sessions this batch ended (closed, resolved, abandoned), in order.
     private var ending: [String] = []
     /// The sessions the last finished batch ended, if it committed (`serve --export-dir` writes their
@@ -81,21 +81,38 @@ final class UnitOfWork {
     /// Marks the session's counters for writing (times, message count, snapshot version and hash).
     func progress(_ session: ServedSession, id: String) { progressed[SessionKey(id)] = session }
 
-    /// Upserts a transcript record, later in this batch (`messages`); a later record of the same
-    /// message replaces it.
-    func upsert(_ message: StoredMessage) {
+    /// Upserts a transcript record, later in this batch (`messages`). A later record of a message
+    /// already held changes it as the stores' upserts would: content and tokens replaced, metadata
+    /// only by one that has some, the first timestamp kept.
+    ///
+    /// - Parameter appendedFrom: the record is the held one's text with more after that byte (a
+    ///   turn's chunk, `TranscriptMessage.appendedFrom`): the held text grows by the new bytes in
+    ///   place, and nothing keeps the turn's own text shared, so the next chunk appends to it in place
+    ///   too — a batch of n chunks copies the turn once, not n times.
+    func upsert(_ message: StoredMessage, appendedFrom: Int? = nil) {
         guard store != nil else { return }
         let key = SessionKey(message.messageID)
-        if messages.updateValue(message, forKey: key) == nil { messageOrder.append(key) }
+        guard let index = messageIndex[key] else {
+            messageIndex[key] = messages.count
+            messages.append(message)
+            return
+        }
+        if let appendedFrom, appendedFrom == messages[index].content.utf8.count {
+            messages[index].content.append(contentsOf: Substring(message.content.utf8.dropFirst(appendedFrom)))
+        } else {
+            messages[index].content = message.content
+        }
+        messages[index].tokens = message.tokens
+        if let metadata = message.metadata { messages[index].metadata = metadata }
     }
 
     private func writeMessages() {
-        guard !messageOrder.isEmpty else { return }
-        let order = messageOrder, pending = messages
-        messageOrder.removeAll(keepingCapacity: true)
+        guard !messages.isEmpty else { return }
+        let held = messages
         messages.removeAll(keepingCapacity: true)
+        messageIndex.removeAll(keepingCapacity: true)
         writeNow { store in
-            for key in order { try store.upsertMessage(pending[key]!) }
+            for message in held { try store.upsertMessage(message) }
         }
     }
 
@@ -203,7 +220,7 @@ final class UnitOfWork {
         progressed.removeAll(keepingCapacity: true)
         events.removeAll(keepingCapacity: true)
         messages.removeAll(keepingCapacity: true)
-        messageOrder.removeAll(keepingCapacity: true)
+        messageIndex.removeAll(keepingCapacity: true)
         ending.removeAll()
     }
 
