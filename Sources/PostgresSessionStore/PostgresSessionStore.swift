@@ -472,16 +472,23 @@ struct WriteBuffer {
     var eventFirst: [Int64] = []
     var eventCount: [Int64] = []
     var eventBodies: [String] = []
-    /// One row per (session, seq): a multi-row upsert may not touch a row twice.
+    /// One row per (session, seq): a multi-row upsert may not touch a row twice. Keyed by the
+    /// session id's bytes: Swift's `String ==` is canonical equivalence, and `café` and `cafe\u{301}`
+    /// are two sessions (one's record overwrote the other's in a batch that had both).
     private(set) var messages: [StoredMessage] = []
-    private var messageIndex: [String: Int] = [:]
-    private var progressIndex: [String: Int] = [:]
+    private var messageIndex: [RowKey: Int] = [:]
+    private var progressIndex: [[UInt8]: Int] = [:]
+
+    private struct RowKey: Hashable {
+        let session: [UInt8]
+        let seq: Int
+    }
     private(set) var progress: [SessionRecord] = []
 
     var isEmpty: Bool { confirmIDs.isEmpty && eventSessions.isEmpty && messages.isEmpty && progress.isEmpty }
 
     mutating func upsert(_ message: StoredMessage) {
-        let key = message.sessionID + "\u{0}" + String(message.seq)
+        let key = RowKey(session: Array(message.sessionID.utf8), seq: message.seq)
         if let index = messageIndex[key] {
             let earlier = messages[index].metadata
             messages[index] = message
@@ -493,10 +500,11 @@ struct WriteBuffer {
     }
 
     mutating func setProgress(_ record: SessionRecord) {
-        if let index = progressIndex[record.id] {
+        let key = Array(record.id.utf8)
+        if let index = progressIndex[key] {
             progress[index] = record
         } else {
-            progressIndex[record.id] = progress.count
+            progressIndex[key] = progress.count
             progress.append(record)
         }
     }

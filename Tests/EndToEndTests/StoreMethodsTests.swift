@@ -62,6 +62,41 @@ import Testing
         #expect(afterRestart[3].result?["action"]?.stringValue == "end")
     }
 
+    /// Canonically equivalent ids (`café` composed and decomposed) are two sessions in one batch too:
+    /// each keeps its own transcript and counters in the store. (PostgreSQL's write buffer keyed rows
+    /// by `String`, whose `==` is canonical equivalence, so one session's records overwrote the other's.)
+    @Test func canonicallyEquivalentIdsInOneBatchAreStoredApart() throws {
+        let store = try TestStore()
+        let composed = "caf\u{E9}", decomposed = "cafe\u{301}"
+        let serve = try ServeProcess(store.serveArguments())
+        let lines = [
+            RPC.open(1, session: composed), RPC.open(2, session: decomposed),
+            RPC.request(3, "turn.append", ["session": .string(composed), "role": "user", "text": "composed"]),
+            RPC.request(4, "turn.append", ["session": .string(decomposed), "role": "user", "text": "decomposed"]),
+            RPC.request(5, "turn.append", ["session": .string(decomposed), "role": "model", "text": "and more"]),
+        ]
+        serve.sendRaw(Data(lines.map { $0 + "\n" }.joined().utf8))  // one write: one batch
+        serve.closeInput()
+        let (status, answers, stderr) = serve.finish()
+        #expect(status == 0 && answers.count == lines.count, "\(stderr)")
+        for answer in answers { #expect(answer.result != nil, "\(JSONWriter.string(answer).prefix(300))") }
+
+        let reader = try ServeProcess(store.serveArguments())
+        for (index, id) in [composed, decomposed].enumerated() {
+            reader.send(RPC.request(2 * index + 1, "session.messages", ["session": .string(id)]))
+            reader.send(RPC.request(2 * index + 2, "session.get", ["session": .string(id)]))
+        }
+        reader.closeInput()
+        let (_, read, _) = reader.finish()
+        func contents(_ line: Int) -> [String] {
+            (read[line].result?["messages"]?.arrayValue ?? []).compactMap { $0["content"]?.stringValue }
+        }
+        #expect(contents(0) == ["composed"])
+        #expect(read[1].result?["messageCount"]?.intValue == 1)
+        #expect(contents(2) == ["decomposed", "and more"])
+        #expect(read[3].result?["messageCount"]?.intValue == 2)
+    }
+
     @Test func staleHandlesReseed() throws {
         let store = try TestStore()
         let serve = try ServeProcess(store.serveArguments(["--handle-validity", "0.2"]))
