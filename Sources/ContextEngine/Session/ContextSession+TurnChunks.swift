@@ -11,8 +11,8 @@ struct TurnTextHash: Sendable {
 
 /// A further chunk of the turn in progress, in time linear in the chunk. Each chunk used to build
 /// the whole turn text anew (`last.text + chunk`) and hash all of it: O(turn) per chunk, a turn of n
-/// chunks O(n²) — `serve_bounds.py chunks --chunks 80000` (5-byte chunks, no store) went from 7 µs
-/// per chunk over the first 1,000 to 38 µs over the last 1,000.
+/// chunks O(n²) — `serve_bounds.py chunks --chunks 80000` (5-byte chunks, no store) went from 5–6 µs
+/// per chunk over the first 1,000 to 37–38 µs over the last 1,000; now 5–8 µs throughout.
 extension ContextSession {
     /// The absolute index of the last turn when a turn of `role` continues it: not final, same role.
     func continuingTurnIndex(_ role: TurnRole) -> Int? {
