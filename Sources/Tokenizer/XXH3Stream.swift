@@ -31,8 +31,7 @@ public final class XXH3Stream: @unchecked Sendable {
 
     /// Adds a string's UTF-8 bytes.
     public func update(_ text: String) {
-        var text = text
-        text.withUTF8 { update(UnsafeRawBufferPointer($0)) }
+        withUTF8(text) { update(UnsafeRawBufferPointer($0)) }
     }
 
     /// The hash of everything added so far (the stream can go on).

@@ -1,14 +1,5 @@
 import Tokenizer
 
-/// The XXH3 stream of a turn's text while the turn arrives in chunks, and which text it has hashed:
-/// the item's ordinal and how many of its bytes. A stream that does not match the turn is rebuilt
-/// from the turn's text, once.
-struct TurnTextHash: Sendable {
-    var ordinal: UInt64
-    var bytes: Int
-    var stream: XXH3Stream
-}
-
 /// A further chunk of the turn in progress, in time linear in the chunk. Each chunk used to build
 /// the whole turn text anew (`last.text + chunk`) and hash all of it: O(turn) per chunk, a turn of n
 /// chunks O(n²) — `serve_bounds.py chunks --chunks 80000` (5-byte chunks, no store) went from 5–6 µs
@@ -31,13 +22,13 @@ extension ContextSession {
         at index: Int, _ role: TurnRole, text chunk: String, final: Bool, tokens: Int?, audioMs: Int?,
         providerItemID: String?
     ) throws -> EventOutcome {
-        let id: String, exchange: Int, ordinal: UInt64, seed: UInt64
+        let id: String, exchange: Int, seed: UInt64
         let previousCost: Int, previousAudio: Int?, previousBytes: Int
         do {
             // Scoped: a copy of the item alive while the text grows would make the append copy it all.
             let last = items[index - itemBase]!
             try checkProviderItemID(providerItemID, role: role, audioMs: audioMs, continuing: last)
-            (id, exchange, ordinal, seed) = (last.id, last.exchange, last.ordinal, last.textSeed)
+            (id, exchange, seed) = (last.id, last.exchange, last.textSeed)
             (previousCost, previousAudio, previousBytes) = (last.cost, last.audioMs, last.text.utf8.count)
         }
         items[index - itemBase]!.appendText(chunk)
@@ -60,7 +51,7 @@ extension ContextSession {
         // Nothing can fail from here on.
         var notes = [ContextNote]()
         if let note = evictOldest(evict) { notes.append(note) }
-        let textHash = hashOn(chunk, ofTurnAt: index, ordinal: ordinal, seed: seed, hashedBytes: previousBytes)
+        let textHash = hashOn(chunk, ofTurnAt: index, seed: seed)
         updateGrownItem(
             at: index, tokens: newTokens, cost: newCost, audioMs: newAudio, final: final, textHash: textHash,
             previousCost: previousCost, previousBytes: previousBytes)
@@ -72,23 +63,19 @@ extension ContextSession {
         return finish(notes, [record])
     }
 
-    /// The hash of the turn's text with `chunk` appended: the stream goes on when it has hashed the
-    /// text before the chunk (`hashedBytes`), else it is rebuilt from the whole text.
-    private mutating func hashOn(_ chunk: String, ofTurnAt index: Int, ordinal: UInt64, seed: UInt64, hashedBytes: Int)
-        -> UInt64
-    {
-        if var state = lastTurnTextHash, state.ordinal == ordinal, state.bytes == hashedBytes {
-            lastTurnTextHash = nil  // so that a stream no other session copy holds is updated in place
-            if !isKnownUniquelyReferenced(&state.stream) { state.stream = state.stream.copy() }
-            state.stream.update(chunk)
-            state.bytes += chunk.utf8.count
-            lastTurnTextHash = state
-            return state.stream.digest
+    /// The hash of the turn's text with `chunk` appended: the turn's stream goes on, or, when there
+    /// is none yet (its second chunk, or the first after a restore), one is made from the whole text.
+    private mutating func hashOn(_ chunk: String, ofTurnAt index: Int, seed: UInt64) -> UInt64 {
+        guard var stream = lastTurnTextHash else {
+            let stream = XXH3Stream(seed: seed)
+            stream.update(items[index - itemBase]!.text)
+            lastTurnTextHash = stream
+            return stream.digest
         }
-        let stream = XXH3Stream(seed: seed)
-        let text = items[index - itemBase]!.text
-        stream.update(text)
-        lastTurnTextHash = TurnTextHash(ordinal: ordinal, bytes: text.utf8.count, stream: stream)
+        lastTurnTextHash = nil  // so that a stream no other session copy holds is updated in place
+        if !isKnownUniquelyReferenced(&stream) { stream = stream.copy() }
+        stream.update(chunk)
+        lastTurnTextHash = stream
         return stream.digest
     }
 }

@@ -68,8 +68,9 @@ public struct ContextSession: Sendable {
     /// turn of n chunks cost O(n²) (20,000 chunks: 0.09 → 0.44 ms per chunk).
     var lastTurnSettled: SettledPrefix?
     /// The XXH3 stream of the last turn's text while it arrives in chunks: each chunk hashes its own
-    /// bytes (`applyTurnChunk`). Not checkpointed: rebuilt from the text when it does not match.
-    var lastTurnTextHash: TurnTextHash?
+    /// bytes (`applyTurnChunk`). Dropped when a turn starts or ends and at a restore; not
+    /// checkpointed: the next chunk makes it again from the turn's text.
+    var lastTurnTextHash: XXH3Stream?
 
     var usage: Usage
     /// Wrapping sum of the live items' seeded content hashes.

@@ -39,7 +39,6 @@ extension EngineService {
     /// Logs the applied event, upserts the transcript records and updates the session's counters.
     func persist(_ session: ServedSession, id: String, event: ContextEvent, outcome: EventOutcome, metadata: JSONValue?) {
         let now = wallNow()
-        var messages = [(message: StoredMessage, appendedFrom: Int?)]()
         let seqs = session.transcript.assign(outcome)
         // Without a store only the count matters: the records below would be built for nothing.
         for (index, record) in outcome.transcript.enumerated() where store != nil {
@@ -53,7 +52,7 @@ extension EngineService {
             let message = StoredMessage(
                 messageID: id + "/" + record.id, sessionID: id, seq: seq, type: record.kind.rawValue,
                 content: record.content, tokens: record.tokens, timestamp: now, metadata: messageMetadata)
-            messages.append((message, record.appendedFrom))
+            unit.upsert(message, appendedFrom: record.appendedFrom)
         }
         guard store != nil else { return }
         let logged = Self.counted(event, outcome)
@@ -61,11 +60,10 @@ extension EngineService {
         session.eventCount += 1
         session.record?.updatedAt = now
         session.record?.expiresAt = now + options.idleTimeout
-        if !messages.isEmpty { session.record?.lastMessageAt = now }
+        if !outcome.transcript.isEmpty { session.record?.lastMessageAt = now }
         session.record?.messageCount = session.messages
         session.record?.snapshotVersion = session.context.version
         session.record?.snapshotHash = outcome.hash
-        for (message, appendedFrom) in messages { unit.upsert(message, appendedFrom: appendedFrom) }
     }
 
     /// The event as logged: a turn or summary with the token count the engine computed (the whole
