@@ -6,11 +6,12 @@
     python3 Benchmarks/serve_bounds.py --binary … chunks [--chunks 20000] [--store none|sqlite] [--batch 1000]
     python3 Benchmarks/serve_bounds.py --binary … messages [--messages 500] [--metadata-bytes 540000]
     python3 Benchmarks/serve_bounds.py --binary … rebuild [--turns 60000] [--whole-log]
+    python3 Benchmarks/serve_bounds.py --binary … export [--messages 10000] [--rounds 5] [--no-export]
 
 RSS is VmRSS from /proc/<pid>/status of the serve process; answers are counted as they are read.
 Each prints its figures as `name: value` lines.
 """
-import argparse, json, os, subprocess, sys, tempfile, threading, time
+import argparse, json, os, statistics, subprocess, sys, tempfile, threading, time
 
 SCRIPT = "You are Ada, a sales agent for Solar Roofs. Be brief, friendly and concrete."
 
@@ -248,6 +249,43 @@ def rebuild(a, folder):
     s.close()
 
 
+def export(a, folder):
+    """`--export-dir`: how long the answers that share a batch with a `session.close` (and the next
+    request after them) wait for the closed session's export. `--rounds` sessions of `--messages`
+    turns each are stored first; each round closes one of them in the same write as a turn of
+    another session, then sends one more turn and times its answer."""
+    exports = os.path.join(folder, "exports")
+    s = Serve(a.binary, os.path.join(folder, "s.db"), [] if a.no_export else ["--export-dir", exports])
+    sent = 0
+
+    def call(lines):
+        nonlocal sent
+        t0 = time.time()
+        s.send(lines)
+        sent += len(lines)
+        s.wait(sent)
+        return (time.time() - t0) * 1000
+
+    call([req(0, "session.open", {"session": "live", "script": SCRIPT, "window": 10_000_000})])
+    turn = "How much is it for a house of 120 square metres, and is there a discount this month?"
+    for r in range(a.rounds):
+        call([req(0, "session.open", {"session": f"long-{r}", "script": SCRIPT, "window": 10_000_000})])
+        for start in range(0, a.messages, 500):
+            call([req(k, "turn.append", {"session": f"long-{r}", "role": "user" if k % 2 == 0 else "model", "text": turn})
+                  for k in range(start, min(a.messages, start + 500))])
+    together, after = [], []
+    for r in range(a.rounds):
+        call([req(1, "turn.append", {"session": "live", "role": "user", "text": turn})])  # warm the path
+        together.append(call([req(2, "session.close", {"session": f"long-{r}", "status": "resolved"}),
+                              req(3, "turn.append", {"session": "live", "role": "model", "text": turn})]))
+        after.append(call([req(4, "turn.append", {"session": "live", "role": "user", "text": turn})]))
+    s.close()
+    files = [] if a.no_export else sorted(name for name in os.listdir(exports) if name.endswith(".json"))
+    print(f"sessions closed: {a.rounds} of {a.messages} messages; exports written: {len(files)}")
+    print(f"ms_close_and_turn_median: {statistics.median(together):.2f} (" + " ".join(f"{t:.1f}" for t in together) + ")")
+    print(f"ms_next_turn_median: {statistics.median(after):.2f} (" + " ".join(f"{t:.1f}" for t in after) + ")")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", default=".build/release/tokenbudget")
@@ -259,10 +297,12 @@ def main():
     p = sub.add_parser("messages"); p.add_argument("--messages", type=int, default=500); p.add_argument("--metadata-bytes", type=int, default=540000)
     p = sub.add_parser("rebuild"); p.add_argument("--turns", type=int, default=60000); p.add_argument("--text-bytes", type=int, default=60)
     p.add_argument("--whole-log", action="store_true", help="delete the checkpoints before the restart")
+    p = sub.add_parser("export"); p.add_argument("--messages", type=int, default=10000); p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--no-export", action="store_true", help="the same without --export-dir: what the close itself costs")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory(dir=os.environ.get("BOUNDS_TMP")) as folder:
         {"ended-calls": ended_calls, "long-session": long_session, "chunks": chunks, "messages": messages,
-         "rebuild": rebuild}[a.cmd](a, folder)
+         "rebuild": rebuild, "export": export}[a.cmd](a, folder)
 
 
 if __name__ == "__main__":

@@ -134,9 +134,12 @@ struct ServeCommand: ParsableCommand {
         options.service.handleValiditySeconds = handleValidity
         options.service.leaseSeconds = leaseSeconds
         if let instanceID { options.service.ownerID = instanceID }
-        options.service.exportDirectory = exportDir
         var sessionStore: SessionStore?
         let path = store ?? ProcessInfo.processInfo.environment["TOKENBUDGET_STORE"] ?? Self.defaultStorePath
+        if let exportDir {
+            // The writer's thread reads through a connection of its own, as `tokenbudget sessions` does.
+            options.service.exports = .init(directory: exportDir) { try StoreLocation.open(path, readOnly: true) }
+        }
         if path != "none" {
             do {
                 sessionStore = try StoreLocation.open(
@@ -150,6 +153,7 @@ struct ServeCommand: ParsableCommand {
         let service = EngineService(options: options.service, store: sessionStore)
         var server = StdioServer(options: options, service: service)
         let exit = server.run()
+        service.finishExports()
         service.releaseLeases()
         if exit != .finished { throw ExitCode(exit.rawValue) }
     }

@@ -9,10 +9,10 @@ final class Harness {
     let service: EngineService
     private var nextID = 0
 
-    init(store: SessionStore? = nil, idleTimeout: Double = 60, exportDirectory: String? = nil) {
+    init(store: SessionStore? = nil, idleTimeout: Double = 60, exports: EngineService.ExportSettings? = nil) {
         var options = EngineService.Options()
         options.idleTimeout = idleTimeout
-        options.exportDirectory = exportDirectory
+        options.exports = exports
         let clock = Clock()
         self.clock = clock
         service = EngineService(options: options, store: store, monotonicNow: { clock.monotonic }, wallNow: { clock.wall })
@@ -44,7 +44,9 @@ final class Harness {
             let line = JSONWriter.string(["jsonrpc": "2.0", "id": .int(Int64(nextID)), "method": .string(method), "params": .object(params)])
             Array(line.utf8).withUnsafeBufferPointer { service.receive($0, number: number + 1) }
         }
-        return service.endBatch().map { try! JSONParser.parse(String(decoding: $0, as: UTF8.self)) }
+        let answers = service.endBatch()
+        service.waitForExports()  // written on the writer's thread: wait, so a test reads them as written
+        return answers.map { try! JSONParser.parse(String(decoding: $0, as: UTF8.self)) }
     }
 
     /// The answer's error code, nil for a result.

@@ -21,8 +21,10 @@ import Tokenizer
             folder = try TemporaryFolder()
             exports = folder.path("exports")
             try FileManager.default.createDirectory(atPath: exports, withIntermediateDirectories: true)
+            let path = folder.path("s.db")
             harness = Harness(
-                store: try SQLiteSessionStore(path: folder.path("s.db"), maxPageCount: maxPageCount), exportDirectory: exports)
+                store: try SQLiteSessionStore(path: path, maxPageCount: maxPageCount),
+                exports: .init(directory: exports) { try SQLiteSessionStore(readingOnly: path) })
         }
 
         func batch(_ requests: [(String, JSONObject)]) -> [JSONValue] { harness.batch(requests) }
@@ -49,6 +51,74 @@ import Tokenizer
         #expect(engine.files == ["a.json"])
         let document = try JSONParser.parse(String(contentsOfFile: engine.exports + "/a.json", encoding: .utf8))
         #expect(document["session"]?["status"] == "resolved" && document["messages"]?.arrayValue?.isEmpty == true)
+    }
+
+    /// The batch that closes a session is answered before its export is written: the writer's
+    /// thread reads through its own connection, here held back until the answers are out. (Written
+    /// in the server's loop, as before `ExportWriter`, `endBatch` would wait out the 30 s and the
+    /// file would be there when it returned.)
+    @Test func answersDoNotWaitForTheExport() throws {
+        let folder = try TemporaryFolder()
+        let exports = folder.path("exports"), path = folder.path("s.db")
+        try FileManager.default.createDirectory(atPath: exports, withIntermediateDirectories: true)
+        let release = DispatchSemaphore(value: 0)
+        var options = EngineService.Options()
+        options.exports = .init(directory: exports) {
+            _ = release.wait(timeout: .now() + 30)
+            return try SQLiteSessionStore(readingOnly: path)
+        }
+        let service = EngineService(options: options, store: try SQLiteSessionStore(path: path))
+        func batch(_ lines: [String]) -> [JSONValue] {
+            service.beginBatch()
+            for (number, line) in lines.enumerated() {
+                Array(line.utf8).withUnsafeBufferPointer { service.receive($0, number: number + 1) }
+            }
+            return service.endBatch().map { try! JSONParser.parse(String(decoding: $0, as: UTF8.self)) }
+        }
+        let opened = batch([#"{"jsonrpc":"2.0","id":1,"method":"session.open","params":{"session":"a","script":"You sell solar panels."}}"#])
+        #expect(opened[0]["result"] != nil)
+        let started = DispatchTime.now()
+        let closed = batch([
+            #"{"jsonrpc":"2.0","id":2,"method":"turn.append","params":{"session":"a","role":"user","text":"Hello there"}}"#,
+            #"{"jsonrpc":"2.0","id":3,"method":"session.close","params":{"session":"a"}}"#,
+        ])
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        #expect(closed.count == 2 && closed[1]["result"]?["status"] == "closed")
+        #expect(seconds < 20, "the batch waited for its export")
+        #expect(!FileManager.default.fileExists(atPath: exports + "/a.json"))
+        release.signal()
+        service.waitForExports()
+        let document = try JSONParser.parse(String(contentsOfFile: exports + "/a.json", encoding: .utf8))
+        #expect(document["session"]?["status"] == "closed" && document["messagesExported"] == 1)
+    }
+
+    /// A store the writer cannot open fails that export only (logged); the next one opens it again
+    /// and is written. Exports queued when the service finishes are written before it stops.
+    @Test func aFailedOpenFailsOneExportAndFinishWritesTheRest() throws {
+        let folder = try TemporaryFolder()
+        let exports = folder.path("exports"), path = folder.path("s.db")
+        try FileManager.default.createDirectory(atPath: exports, withIntermediateDirectories: true)
+        final class Opens: @unchecked Sendable { var count = 0 }
+        let opens = Opens()
+        let harness = Harness(store: try SQLiteSessionStore(path: path), exports: .init(directory: exports) {
+            opens.count += 1
+            if opens.count == 1 { throw StoreError("the first open fails") }
+            return try SQLiteSessionStore(readingOnly: path)
+        })
+        for id in ["a", "b"] {
+            #expect(harness.call("session.open", ["session": .string(id), "script": .string(Self.script)])["result"] != nil)
+            #expect(harness.call("session.close", ["session": .string(id)])["result"] != nil)
+        }
+        #expect(opens.count == 2)
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: exports)) ?? []).sorted() == ["b.json"])
+        // Queued, then finished at once: written before `finishExports` returns.
+        let line = #"{"jsonrpc":"2.0","id":9,"method":"session.close","params":{"session":"c"}}"#
+        _ = harness.call("session.open", ["session": "c", "script": .string(Self.script)])
+        harness.service.beginBatch()
+        Array(line.utf8).withUnsafeBufferPointer { harness.service.receive($0, number: 1) }
+        _ = harness.service.endBatch()
+        harness.service.finishExports()
+        #expect(FileManager.default.fileExists(atPath: exports + "/c.json"))
     }
 
     /// Every id of up to 3 characters over an alphabet of the awkward ones: distinct names, none

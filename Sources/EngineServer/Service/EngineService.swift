@@ -5,7 +5,8 @@ import SessionStore
 import Tokenizer
 
 /// The protocol's methods over sessions held in memory and, with a store, persisted. Single-threaded:
-/// the server calls it from its one loop, so requests are answered in the order they arrive.
+/// the server calls it from its one loop, so requests are answered in the order they arrive (only
+/// `--export-dir`'s exports are written on a thread of their own: `ExportWriter`).
 ///
 /// Three parts, each in its own file (docs/architecture.md has the map):
 /// - `SessionRegistry`: the sessions in memory, idle expiry, and rebuilding a stored session;
@@ -32,9 +33,10 @@ public final class EngineService {
         public var leaseSeconds: Double = 15
         /// Where `scriptFile` may read from (`--script-dir`); none: `scriptFile` is refused.
         public var scriptFolders = ScriptFolders.none
-        /// `--export-dir`: an existing folder that receives each session's export when it ends
-        /// (`EngineService+Export.swift`); nil: none. Needs a store.
-        public var exportDirectory: String?
+        /// `--export-dir`: an existing folder that receives each session's export when it ends,
+        /// and how to open the writer's own store connection (`EngineService+Export.swift`); nil:
+        /// none. Needs a store.
+        public var exports: ExportSettings?
         public init() {}
     }
 
@@ -50,6 +52,8 @@ public final class EngineService {
     var nextLeaseRenewal: Double = 0
     /// Notifications of the request being handled, held after its answer.
     var pendingNotifications: [JSONValue] = []
+    /// `--export-dir` with a store: the thread that writes the exports.
+    let exportWriter: ExportWriter?
 
     public init(options: Options = Options(), store: SessionStore? = nil,
                 monotonicNow: @escaping () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 },
@@ -61,8 +65,11 @@ public final class EngineService {
         registry = SessionRegistry(
             idleTimeout: options.idleTimeout, defaultEncoding: options.defaultEncoding, keepsTombstones: store == nil)
         unit = UnitOfWork(store: store, owner: options.ownerID, leaseSeconds: options.leaseSeconds)
+        exportWriter = store == nil ? nil : options.exports.map { ExportWriter(directory: $0.directory, openStore: $0.openStore) }
         adoptStoredActiveSessions()
     }
+
+    deinit { exportWriter?.finish() }
 
     // MARK: - Requests
 
