@@ -22,8 +22,8 @@ public final class ExportWriter: @unchecked Sendable {
     private var finishing = false
     private let stopped = DispatchSemaphore(value: 0)
 
-    /// Starts the writer's thread. `openStore` is called on that thread, at the first export (and
-    /// again after a failure to open).
+    /// Starts the writer's thread. `openStore` is called on that thread, at the first export and
+    /// again after any failed one.
     public init(directory: String, openStore: @escaping @Sendable () throws -> SessionStore) {
         self.directory = directory
         self.openStore = openStore
@@ -66,6 +66,8 @@ public final class ExportWriter: @unchecked Sendable {
                     if store == nil { store = try openStore() }
                     try Self.export(id, from: store!, directory: directory)
                 } catch {
+                    // Opened again for the next one: a connection PostgreSQL dropped stays dropped.
+                    store = nil
                     FileHandle.standardError.write(Data(
                         "tokenbudget serve: export of session \(EngineService.quoted(id)) failed: \(error)\n".utf8))
                 }
