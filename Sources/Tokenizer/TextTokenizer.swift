@@ -24,10 +24,24 @@ public protocol TextTokenizer: AnyObject, Sendable {
 public struct SettledPrefix: Sendable, Equatable {
     public var bytes: Int
     public var tokens: Int
+    /// A known boundary inside the open piece that starts at `bytes` (a long run still growing):
+    /// a hint for the next call, not state (not checkpointed, not compared).
+    var openPiece: OpenPieceCut?
 
     public init(bytes: Int, tokens: Int) {
         self.bytes = bytes
         self.tokens = tokens
+    }
+
+    init(bytes: Int, tokens: Int, openPiece: OpenPieceCut?) {
+        self.bytes = bytes
+        self.tokens = tokens
+        self.openPiece = openPiece
+    }
+
+    /// Equal when they settle the same prefix; the open piece's cut is only a hint.
+    public static func == (lhs: SettledPrefix, rhs: SettledPrefix) -> Bool {
+        lhs.bytes == rhs.bytes && lhs.tokens == rhs.tokens
     }
 
     /// Where counting a text of `byteCount` bytes resumes: `settled`, or the start when there is

@@ -27,6 +27,10 @@ public final class BPEEncoding: TextTokenizer, @unchecked Sendable {
     /// The hand-written scanner that splits pieces before PCRE2 is asked, for exactly the pattern
     /// (and options) it was written for; PCRE2 alone for any other.
     let scanner: ScannerKind
+    /// Each token's canonical split, for `countAppending` inside a long open piece; made at its first
+    /// use (1.6 MiB for o200k), since most processes never stream such a piece.
+    var splits: TokenSplits { splitsOnce.value { TokenSplits(pairs, rankCount: table.rankCount) } }
+    private let splitsOnce = MadeOnce<TokenSplits>()
 
     enum ScannerKind {
         /// `O200kASCIIScanner`, then `O200kUnicodeScanner`.
@@ -191,13 +195,21 @@ public final class BPEEncoding: TextTokenizer, @unchecked Sendable {
             let tail = UnsafeBufferPointer(rebasing: bytes[from.bytes...])
             // A cut lies inside the trailing letter run, past every limit `SettleLimit` can give,
             // so it settles the most: 0 is then a limit that is always right.
-            let resume = scanner == .none ? nil : SettleLimit.resumePoint(bytes, notBelow: from.bytes, scanner: scanner, cuts: cuts)
+            let resume = scanner == .none
+                ? nil : SettleLimit.resumePoint(bytes, notBelow: from.bytes, scanner: scanner, cuts: cuts, stopAt: from.openPiece?.near.at ?? 0)
             let cutAt = resume?.cut.map { $0 - from.bytes }
             let settleBy = resume.map { $0.limit - from.bytes } ?? -1
-            let counted = withEncoder { $0.countPieces(tail, settleBy: settleBy, cutAt: cutAt) }
-            var next = from
+            // The open piece's cut, relative to `tail` (it belongs to the piece starting there).
+            let open = from.openPiece.map { $0.shifted(by: -from.bytes) }
+            let counted = withEncoder {
+                $0.countPieces(tail, settleBy: settleBy, cutAt: cutAt, open: open, splits: { self.splits })
+            }
+            var next = SettledPrefix(bytes: from.bytes, tokens: from.tokens)
             if settleBy >= 0 && counted.settledAt > 0 {
                 next = SettledPrefix(bytes: from.bytes + counted.settledAt, tokens: from.tokens + counted.settledTokens)
+            }
+            if settleBy >= 0, let cut = counted.open {
+                next.openPiece = cut.shifted(by: from.bytes + counted.settledAt)
             }
             return (from.tokens + counted.total, next)
         }

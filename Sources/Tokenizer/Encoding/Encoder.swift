@@ -71,8 +71,20 @@ public final class Encoder {
     /// `cutAt` (a `RunCut` inside the last piece), the piece is counted as its two sides and the
     /// cut is reported instead.
     public func countPieces(_ text: UnsafeBufferPointer<UInt8>, settleBy: Int, cutAt: Int? = nil) -> (total: Int, settledAt: Int, settledTokens: Int) {
+        let counted = countPieces(text, settleBy: settleBy, cutAt: cutAt, open: nil, splits: nil)
+        return (counted.total, counted.settledAt, counted.settledTokens)
+    }
+
+    /// The same, and a long open last piece (it ends where `text` ends, at least
+    /// `OpenPieceCut.minPieceBytes`) counted from `open` when it starts at 0 and the pair test at
+    /// `open` passes; the cut to resume from next time is reported for such a piece when it starts
+    /// at `settledAt` (offsets relative to `text`).
+    func countPieces(
+        _ text: UnsafeBufferPointer<UInt8>, settleBy: Int, cutAt: Int?, open: OpenPieceCut?, splits: (() -> TokenSplits)?
+    ) -> (total: Int, settledAt: Int, settledTokens: Int, open: OpenPieceCut?) {
         var total = 0
         var settledAt = 0, settledTokens = 0
+        var nextOpen: (start: Int, cut: OpenPieceCut)?
         let base = text.baseAddress.map(UnsafeRawPointer.init)
         forEachPiece(text) { piece, key in
             let start = UnsafeRawPointer(piece.baseAddress!) - base!
@@ -85,12 +97,63 @@ public final class Encoder {
                 settledAt = cutAt
                 settledTokens = total + before
                 total += before + countTokensOfPiece(UnsafeRawBufferPointer(rebasing: piece[(cutAt - start)...]))
+            } else if let splits, piece.count >= OpenPieceCut.minPieceBytes, start + piece.count == text.count {
+                let counted = countOpenPiece(piece, resuming: start == 0 ? open : nil, splits: splits)
+                total += counted.tokens
+                nextOpen = counted.cut.map { (start, $0) }
             } else {
                 total += countTokensOfPiece(piece, key: key)
             }
             return true
         }
-        return (total, settledAt, settledTokens)
+        let kept = nextOpen.flatMap { $0.start == settledAt ? $0.cut : nil }
+        return (total, settledAt, settledTokens, kept)
+    }
+
+    /// The tokens of a long piece that ends where the text ends: from `open`'s near boundary, else
+    /// its far one, when the pair test there passes, else merged whole; and the boundaries of its
+    /// merge for the next call (`OpenPieceCut.near`, `.far`), at characters' starts.
+    private func countOpenPiece(
+        _ piece: UnsafeRawBufferPointer, resuming open: OpenPieceCut?, splits: () -> TokenSplits
+    ) -> (tokens: Int, cut: OpenPieceCut?) {
+        let first = scratchStart()
+        var resumed: OpenPieceCut.Boundary?
+        // Boundaries of the merge before `resumed` (prefix-closed, so still boundaries now).
+        var earlier: OpenPieceCut.Boundary?
+        if let open {
+            for (candidate, before) in [(open.near, open.far), (open.far, nil)] {
+                guard let candidate, candidate.at > 0 && candidate.at < piece.count else { continue }
+                merge(UnsafeRawBufferPointer(rebasing: piece[candidate.at...]), into: &scratch)
+                if splits().compatible(candidate.last, scratch[first], pairs: pairs) {
+                    (resumed, earlier) = (candidate, before)
+                    break
+                }
+                scratch.removeLast(scratch.count - first)
+            }
+        }
+        if resumed == nil { appendTokensOfLongPiece(piece, to: &scratch) }
+        // Near: the last boundary at least `margin` before the end; far: the last one at least
+        // `farMargin` before it, for when the near one's pair test fails.
+        let nearLimit = piece.count - OpenPieceCut.margin, farLimit = piece.count - OpenPieceCut.farMargin
+        var near: OpenPieceCut.Boundary?, far: OpenPieceCut.Boundary?
+        for known in [earlier, resumed] {
+            guard let known else { continue }
+            if known.at <= nearLimit { near = known }
+            if known.at <= farLimit { far = known }
+        }
+        var end = resumed?.at ?? 0, tokens = resumed?.tokens ?? 0
+        for index in first ..< scratch.count {
+            let id = scratch[index]
+            end += Int(table.offsets[Int(id) + 1] - table.offsets[Int(id)])
+            tokens += 1
+            guard end <= nearLimit else { break }
+            guard piece[end] & 0xC0 != 0x80 else { continue }
+            near = OpenPieceCut.Boundary(at: end, tokens: tokens, last: id)
+            if end <= farLimit { far = near }
+        }
+        let count = (resumed?.tokens ?? 0) + scratch.count - first
+        guard let near else { return (count, nil) }
+        return (count, OpenPieceCut(near: near, far: far.flatMap { $0.at < near.at ? $0 : nil }))
     }
 
     /// The number of tokens of one piece: from the memo when short, else through scratch.

@@ -73,3 +73,19 @@ final class LoadedOnce<Value: AnyObject>: @unchecked Sendable {
         return value
     }
 }
+
+/// A value made at its first use, once, whichever thread asks first.
+final class MadeOnce<Value: Sendable>: @unchecked Sendable {
+    // @unchecked: `made` is only touched under `lock`.
+    private let lock = NSLock()
+    private var made: Value?
+
+    func value(_ make: () -> Value) -> Value {
+        lock.lock()
+        defer { lock.unlock() }
+        if let made { return made }
+        let value = make()
+        made = value
+        return value
+    }
+}
