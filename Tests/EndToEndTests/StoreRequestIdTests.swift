@@ -50,7 +50,11 @@ extension StoreMethodsTests {
         let store = try TestStore()
         let serve = try ServeProcess(store.serveArguments(instance: "a"))
         serve.send(RPC.open(1, session: "b"))
-        for index in 0 ..< 17 { serve.send(Self.keyedTurn(index + 2, "b", "turn \(index)", requestID: "r\(index)")) }
+        // r0 answered first, so that it is of an earlier batch than the 16 after it: every answer of
+        // the batch being applied is kept, however many (`KeptAnswersTests`).
+        serve.send(Self.keyedTurn(2, "b", "turn 0", requestID: "r0"))
+        _ = serve.waitForLines(2)
+        for index in 1 ..< 17 { serve.send(Self.keyedTurn(index + 2, "b", "turn \(index)", requestID: "r\(index)")) }
         _ = serve.waitForLines(18)
         serve.send(Self.keyedTurn(19, "b", "turn 1", requestID: "r1"))       // kept: the original answer
         serve.send(Self.keyedTurn(20, "b", "turn 0", requestID: "r0"))       // forgotten (17 > 16): applied again

@@ -8,8 +8,8 @@ import SessionStore
 /// (`-32015`): if the change is in the store, so is its answer. One place for every method: `handle`
 /// asks here before the method table runs, and records a reply that reported a change.
 extension EngineService {
-    /// How many answers each session keeps (memory and store): a relay retries the requests in flight
-    /// when the engine failed, a handful per session. A turn's answer is ~0.3–1 KB, an open's carries
+    /// How many answers each session keeps at least (memory and store; all of the batch being
+    /// applied when it has more): a relay retries the requests in flight when the engine failed. A turn's answer is ~0.3–1 KB, an open's carries
     /// the snapshot (the script): about 16 × 1 KB per session beside the context itself.
     static let keptRequestAnswers = 16
     /// Longer ids are refused (`-32602`): an id is a key, not a payload.
@@ -52,6 +52,9 @@ extension EngineService {
         guard store != nil else { return }
         let stored = StoredRequest(requestID: key.requestID, seq: seq, answer: String(decoding: answer, as: UTF8.self))
         let id = key.session
-        unit.write { try $0.saveRequest(session: id, stored, keep: Self.keptRequestAnswers) }
+        // Every answer of this batch stays: if the engine dies after the commit and before they
+        // are written out, the relay retries all of them (16 alone let 2,823 pipelined turns apply twice).
+        let keep = session.requests.kept(capacity: Self.keptRequestAnswers)
+        unit.write { try $0.saveRequest(session: id, stored, keep: keep) }
     }
 }

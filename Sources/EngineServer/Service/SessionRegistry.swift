@@ -217,9 +217,7 @@ final class SessionRegistry {
             served.record = record
             served.epoch = epoch
             if let resume = try store.resume(session: id) { served.resume = resume }
-            served.requests.load(
-                try store.requests(session: id).map { ($0.requestID, $0.seq, Array($0.answer.utf8)) },
-                capacity: EngineService.keptRequestAnswers)
+            served.requests.load(try store.requests(session: id).map { ($0.requestID, $0.seq, Array($0.answer.utf8)) })
             // An ended session is answered and not kept: it is read again if named again.
             if served.status == .active { add(served, id: id, at: now) }
             return served

@@ -1,0 +1,44 @@
+import Foundation
+import JSONWire
+import SessionStore
+import Testing
+
+@testable import EngineServer
+
+/// Idempotency keys when one batch holds many of a session's keyed requests (a relay that pipelines):
+/// if the engine dies after that batch's commit and before its answers are written out, the relay
+/// retries every one of them, so every one must be kept — not only the last 16 (audit: 2,823 of
+/// 3,000 pipelined turns applied twice after `kill -9`). Oracle: the answers the first engine gave,
+/// byte for byte, and the transcript the restarted engine reads back.
+@Suite struct KeptAnswersTests {
+    static func turn(_ index: Int) -> (String, JSONObject) {
+        ("turn.append", ["session": "p", "role": index % 2 == 0 ? "user" : "model", "text": .string("turn \(index)"),
+                         "requestId": .string("q\(index)")])
+    }
+
+    @Test func everyAnswerOfTheLastBatchIsKeptAcrossARestart() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.path("s.db")
+        var engine: Harness? = Harness(store: try SQLiteSessionStore(path: path))
+        #expect(engine!.call("session.open", ["session": "p", "script": "You sell solar panels."])["result"] != nil)
+        // One earlier batch of 20, then the batch whose answers never reached the relay.
+        let early = engine!.batch((0 ..< 20).map(Self.turn))
+        let lost = engine!.batch((20 ..< 420).map(Self.turn))
+        #expect(lost.allSatisfy { $0["result"] != nil })
+        engine = nil  // the engine dies; the store has the commit
+
+        let restarted = Harness(store: try SQLiteSessionStore(path: path))
+        let retried = restarted.batch((20 ..< 420).map(Self.turn))
+        #expect(retried.count == 400)
+        for (index, (answer, original)) in zip(retried, lost).enumerated() where answer["result"] != original["result"] {
+            Issue.record("retry of q\(index + 20) answered anew: version \(answer["result"]?["version"] ?? .null)")
+            break
+        }
+        // The 16 newest of the earlier batch are forgotten now (the batch after them kept its own):
+        // a retry of one of those applies again, as the docs say.
+        let old = restarted.batch([Self.turn(0)])
+        #expect(old[0]["result"] != early[0]["result"])
+        let messages = restarted.call("session.messages", ["session": "p", "limit": 500])
+        #expect(messages["result"]?["messages"]?.arrayValue?.count == 421)
+    }
+}
