@@ -41,4 +41,23 @@ import Testing
         let messages = restarted.call("session.messages", ["session": "p", "limit": 500])
         #expect(messages["result"]?["messages"]?.arrayValue?.count == 421)
     }
+
+    /// A retried `session.close` answers its original result — in the same batch, in a later one and
+    /// after a restart — where it answered `-32002` (audit); a close with another id still does.
+    @Test func aRetriedCloseAnswersItsOriginalResult() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.path("s.db")
+        var engine: Harness? = Harness(store: try SQLiteSessionStore(path: path))
+        #expect(engine!.call("session.open", ["session": "c", "script": "You sell solar panels."])["result"] != nil)
+        let close: (String, JSONObject) = ("session.close", ["session": "c", "status": "resolved", "requestId": "end"])
+        let answers = engine!.batch([close, close])
+        let original = try #require(answers[0]["result"])
+        #expect(original["status"] == "resolved" && answers[1]["result"] == original)
+        #expect(engine!.call(close.0, close.1)["result"] == original)
+        engine = nil
+        let restarted = Harness(store: try SQLiteSessionStore(path: path))
+        #expect(restarted.call(close.0, close.1)["result"] == original)
+        let other = restarted.call("session.close", ["session": "c", "requestId": "other"])
+        #expect(Harness.code(other) == -32002)
+    }
 }

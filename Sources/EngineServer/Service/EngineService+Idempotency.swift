@@ -34,15 +34,14 @@ extension EngineService {
 
     /// The original answer of a retried request: its bytes, held for the commit while the original is
     /// still in the open batch (it fails with it), released at once when the original is committed.
-    func recordedAnswer(_ key: RequestKey) -> Reply? {
-        // A session not in memory is rebuilt (with its kept answers) as the method would rebuild it.
-        guard let session = try? servedSession(key.session), let entry = session.requests[key.requestID] else { return nil }
+    func recordedAnswer(_ key: RequestKey, in session: ServedSession) -> Reply? {
+        guard let entry = session.requests[key.requestID] else { return nil }
         return Reply(result: .encoded(entry.answer), changed: entry.batch == unit.batch)
     }
 
-    /// Keeps the answer of a request that changed state.
-    func record(_ key: RequestKey, _ reply: Reply) {
-        guard let session = registry[key.session] else { return }
+    /// Keeps the answer of a request that changed `session` (also one that ended it: a retried
+    /// `session.close` answers its original result, where it answered `-32002` before).
+    func record(_ key: RequestKey, _ reply: Reply, in session: ServedSession) {
         let answer: [UInt8]
         switch reply.result {
         case .encoded(let bytes): answer = bytes

@@ -86,9 +86,12 @@ public final class EngineService {
                 data: ["param": .string(path)])
         }
         guard let key = try requestKey(params) else { return try handler(self, params) }
-        if let original = recordedAnswer(key) { return original }
+        // In memory or rebuilt with its kept answers; nil for a session not opened yet.
+        let session = try? servedSession(key.session)
+        if let session, let original = recordedAnswer(key, in: session) { return original }
         let reply = try handler(self, params)
-        if reply.changed { record(key, reply) }
+        // A close leaves the registry: its answer goes to the session it closed.
+        if reply.changed, let target = registry[key.session] ?? session { record(key, reply, in: target) }
         return reply
     }
 
