@@ -24,9 +24,13 @@ public protocol TextTokenizer: AnyObject, Sendable {
 public struct SettledPrefix: Sendable, Equatable {
     public var bytes: Int
     public var tokens: Int
-    /// A known boundary inside the open piece that starts at `bytes` (a long run still growing):
+    /// Known boundaries inside the open piece that starts at `bytes` (a long run still growing):
     /// a hint for the next call, not state (not checkpointed, not compared).
-    var openPiece: OpenPieceCut?
+    var openPiece: OpenPieceCut? {
+        get { open.isNone ? nil : open }
+        set { open = newValue ?? .none }
+    }
+    private var open = OpenPieceCut.none
 
     public init(bytes: Int, tokens: Int) {
         self.bytes = bytes
@@ -36,7 +40,7 @@ public struct SettledPrefix: Sendable, Equatable {
     init(bytes: Int, tokens: Int, openPiece: OpenPieceCut?) {
         self.bytes = bytes
         self.tokens = tokens
-        self.openPiece = openPiece
+        self.open = openPiece ?? .none
     }
 
     /// Equal when they settle the same prefix; the open piece's cut is only a hint.

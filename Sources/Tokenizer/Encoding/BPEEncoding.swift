@@ -199,17 +199,17 @@ public final class BPEEncoding: TextTokenizer, @unchecked Sendable {
                 ? nil : SettleLimit.resumePoint(bytes, notBelow: from.bytes, scanner: scanner, cuts: cuts, stopAt: from.openPiece?.near.at ?? 0)
             let cutAt = resume?.cut.map { $0 - from.bytes }
             let settleBy = resume.map { $0.limit - from.bytes } ?? -1
-            // The open piece's cut, relative to `tail` (it belongs to the piece starting there).
-            let open = from.openPiece.map { $0.shifted(by: -from.bytes) }
-            let counted = withEncoder {
-                $0.countPieces(tail, settleBy: settleBy, cutAt: cutAt, open: open, splits: { self.splits })
+            var next = from
+            if cutAt == nil && settleBy >= 0 && tail.count >= OpenPieceCut.minPieceBytes {
+                // A long unsettled tail: its last piece may be a long open one (`OpenPieceCut`).
+                let counted = withEncoder { $0.countPieces(tail, settleBy: settleBy, resuming: from.openPiece?.shifted(by: -from.bytes)) }
+                next = SettledPrefix(bytes: from.bytes + counted.settledAt, tokens: from.tokens + counted.settledTokens,
+                                     openPiece: counted.open?.shifted(by: from.bytes + counted.settledAt))
+                return (from.tokens + counted.total, next)
             }
-            var next = SettledPrefix(bytes: from.bytes, tokens: from.tokens)
+            let counted = withEncoder { $0.countPieces(tail, settleBy: settleBy, cutAt: cutAt) }
             if settleBy >= 0 && counted.settledAt > 0 {
                 next = SettledPrefix(bytes: from.bytes + counted.settledAt, tokens: from.tokens + counted.settledTokens)
-            }
-            if settleBy >= 0, let cut = counted.open {
-                next.openPiece = cut.shifted(by: from.bytes + counted.settledAt)
             }
             return (from.tokens + counted.total, next)
         }

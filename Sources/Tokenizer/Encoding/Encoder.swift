@@ -71,20 +71,8 @@ public final class Encoder {
     /// `cutAt` (a `RunCut` inside the last piece), the piece is counted as its two sides and the
     /// cut is reported instead.
     public func countPieces(_ text: UnsafeBufferPointer<UInt8>, settleBy: Int, cutAt: Int? = nil) -> (total: Int, settledAt: Int, settledTokens: Int) {
-        let counted = countPieces(text, settleBy: settleBy, cutAt: cutAt, open: nil, splits: nil)
-        return (counted.total, counted.settledAt, counted.settledTokens)
-    }
-
-    /// The same, and a long open last piece (it ends where `text` ends, at least
-    /// `OpenPieceCut.minPieceBytes`) counted from `open` when it starts at 0 and the pair test at
-    /// `open` passes; the cut to resume from next time is reported for such a piece when it starts
-    /// at `settledAt` (offsets relative to `text`).
-    func countPieces(
-        _ text: UnsafeBufferPointer<UInt8>, settleBy: Int, cutAt: Int?, open: OpenPieceCut?, splits: (() -> TokenSplits)?
-    ) -> (total: Int, settledAt: Int, settledTokens: Int, open: OpenPieceCut?) {
         var total = 0
         var settledAt = 0, settledTokens = 0
-        var nextOpen: (start: Int, cut: OpenPieceCut)?
         let base = text.baseAddress.map(UnsafeRawPointer.init)
         forEachPiece(text) { piece, key in
             let start = UnsafeRawPointer(piece.baseAddress!) - base!
@@ -97,8 +85,35 @@ public final class Encoder {
                 settledAt = cutAt
                 settledTokens = total + before
                 total += before + countTokensOfPiece(UnsafeRawBufferPointer(rebasing: piece[(cutAt - start)...]))
-            } else if let splits, piece.count >= OpenPieceCut.minPieceBytes, start + piece.count == text.count {
-                let counted = countOpenPiece(piece, resuming: start == 0 ? open : nil, splits: splits)
+            } else {
+                total += countTokensOfPiece(piece, key: key)
+            }
+            return true
+        }
+        return (total, settledAt, settledTokens)
+    }
+
+    /// `countPieces` for a text of at least `OpenPieceCut.minPieceBytes` (what a long open piece
+    /// needs; shorter texts take the loop above, which streamed held-out turns keep to: a second
+    /// kind of piece in that loop cost them 6 % more instructions, callgrind): its last piece, when
+    /// that long and ending where `text` ends, is counted from `open` if it starts at 0 and the pair
+    /// test there passes, and the boundaries to resume from next time are reported when it starts
+    /// at `settledAt` (offsets relative to `text`). No `RunCut` here: a cut settles that piece.
+    func countPieces(
+        _ text: UnsafeBufferPointer<UInt8>, settleBy: Int, resuming open: OpenPieceCut?
+    ) -> (total: Int, settledAt: Int, settledTokens: Int, open: OpenPieceCut?) {
+        var total = 0
+        var settledAt = 0, settledTokens = 0
+        var nextOpen: (start: Int, cut: OpenPieceCut)?
+        let base = text.baseAddress.map(UnsafeRawPointer.init)
+        forEachPiece(text) { piece, key in
+            let start = UnsafeRawPointer(piece.baseAddress!) - base!
+            if start <= settleBy {
+                settledAt = start
+                settledTokens = total
+            }
+            if piece.count >= OpenPieceCut.minPieceBytes && start + piece.count == text.count {
+                let counted = countOpenPiece(piece, resuming: start == 0 ? open : nil)
                 total += counted.tokens
                 nextOpen = counted.cut.map { (start, $0) }
             } else {
@@ -106,16 +121,14 @@ public final class Encoder {
             }
             return true
         }
-        let kept = nextOpen.flatMap { $0.start == settledAt ? $0.cut : nil }
-        return (total, settledAt, settledTokens, kept)
+        return (total, settledAt, settledTokens, nextOpen.flatMap { $0.start == settledAt ? $0.cut : nil })
     }
 
     /// The tokens of a long piece that ends where the text ends: from `open`'s near boundary, else
     /// its far one, when the pair test there passes, else merged whole; and the boundaries of its
     /// merge for the next call (`OpenPieceCut.near`, `.far`), at characters' starts.
-    private func countOpenPiece(
-        _ piece: UnsafeRawBufferPointer, resuming open: OpenPieceCut?, splits: () -> TokenSplits
-    ) -> (tokens: Int, cut: OpenPieceCut?) {
+    @inline(never)
+    private func countOpenPiece(_ piece: UnsafeRawBufferPointer, resuming open: OpenPieceCut?) -> (tokens: Int, cut: OpenPieceCut?) {
         let first = scratchStart()
         var resumed: OpenPieceCut.Boundary?
         // Boundaries of the merge before `resumed` (prefix-closed, so still boundaries now).
@@ -124,7 +137,7 @@ public final class Encoder {
             for (candidate, before) in [(open.near, open.far), (open.far, nil)] {
                 guard let candidate, candidate.at > 0 && candidate.at < piece.count else { continue }
                 merge(UnsafeRawBufferPointer(rebasing: piece[candidate.at...]), into: &scratch)
-                if splits().compatible(candidate.last, scratch[first], pairs: pairs) {
+                if encoding.splits.compatible(candidate.last, scratch[first], pairs: pairs) {
                     (resumed, earlier) = (candidate, before)
                     break
                 }
