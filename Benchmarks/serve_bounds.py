@@ -7,6 +7,7 @@
     python3 Benchmarks/serve_bounds.py --binary … messages [--messages 500] [--metadata-bytes 540000]
     python3 Benchmarks/serve_bounds.py --binary … rebuild [--turns 60000] [--whole-log]
     python3 Benchmarks/serve_bounds.py --binary … export [--messages 10000] [--rounds 5] [--no-export]
+    python3 Benchmarks/serve_bounds.py --binary … long-line [--mb 8 16 32]
 
 RSS is VmRSS from /proc/<pid>/status of the serve process; answers are counted as they are read.
 Each prints its figures as `name: value` lines.
@@ -286,6 +287,22 @@ def export(a, folder):
     print(f"ms_next_turn_median: {statistics.median(after):.2f} (" + " ".join(f"{t:.1f}" for t in after) + ")")
 
 
+def long_line(a, folder):
+    """One request line of `--mb` MB (`rpc.discover` padded with blanks) under a raised
+    `--max-line-bytes`: the seconds until its answer, per size (linear means doubling with the size)."""
+    for mb in a.mb:
+        path = os.path.join(folder, f"line-{mb}.jsonl")
+        with open(path, "w") as f:
+            f.write('{"jsonrpc":"2.0","id":1,"method":"rpc.discover"' + " " * (mb << 20) + "}\n")
+        t0 = time.time()
+        with open(path, "rb") as f:
+            out = subprocess.run([a.binary, "serve", "--store", "none", "--max-line-bytes", str((mb + 1) << 20)],
+                                 stdin=f, capture_output=True, check=True).stdout
+        elapsed = time.time() - t0
+        assert out.count(b"\n") == 1 and b'"result"' in out, out[:200]
+        print(f"line_mb_{mb}_seconds: {elapsed:.2f}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", default=".build/release/tokenbudget")
@@ -299,10 +316,11 @@ def main():
     p.add_argument("--whole-log", action="store_true", help="delete the checkpoints before the restart")
     p = sub.add_parser("export"); p.add_argument("--messages", type=int, default=10000); p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--no-export", action="store_true", help="the same without --export-dir: what the close itself costs")
+    p = sub.add_parser("long-line"); p.add_argument("--mb", type=int, nargs="+", default=[8, 16, 32])
     a = ap.parse_args()
     with tempfile.TemporaryDirectory(dir=os.environ.get("BOUNDS_TMP")) as folder:
         {"ended-calls": ended_calls, "long-session": long_session, "chunks": chunks, "messages": messages,
-         "rebuild": rebuild, "export": export}[a.cmd](a, folder)
+         "rebuild": rebuild, "export": export, "long-line": long_line}[a.cmd](a, folder)
 
 
 if __name__ == "__main__":

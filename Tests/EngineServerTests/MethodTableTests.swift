@@ -30,6 +30,15 @@ import Testing
         #expect(Set(MethodTable.standard.handlers.keys) == Set(Self.documented))
     }
 
+    /// An unknown parameter's message lists the ones the method takes, or says it takes none.
+    @Test func anUnknownParameterNamesWhatTheMethodTakes() {
+        let harness = Harness()
+        let none = harness.call("rpc.discover", ["verbose": true])
+        #expect(Harness.code(none) == -32602 && none["error"]?["message"]?.stringValue?.hasSuffix("it takes none") == true)
+        let some = harness.call("session.get", ["session": "a", "verbose": true])
+        #expect(some["error"]?["message"]?.stringValue?.hasSuffix("it takes \"requestId\", \"session\"") == true)
+    }
+
     @Test func anUndocumentedMethodIsNotFound() {
         let answer = Harness().call("session.delete", ["session": "a"])
         #expect(Harness.code(answer) == -32601)

@@ -85,7 +85,8 @@ struct MethodTable: Sendable {
             for (name, _) in params.members where !allowed.contains(name) {
                 throw RPCError(
                     RPCError.invalidParams,
-                    "\(method): unknown parameter \"\(name)\"; it takes " + allowed.sorted().map { "\"\($0)\"" }.joined(separator: ", "),
+                    "\(method): unknown parameter \"\(name)\"; it takes "
+                        + (allowed.isEmpty ? "none" : allowed.sorted().map { "\"\($0)\"" }.joined(separator: ", ")),
                     data: ["param": .string(name)])
             }
         }

@@ -114,7 +114,7 @@ public struct StdioServer {
             if terminationRequested == 0 {
                 // End of input: an unterminated last line is still a request.
                 var failure: OutputBuffer.Closed?
-                var splitter = self.splitter
+                var splitter = takeSplitter()
                 service.beginBatch()
                 splitter.finish { event in
                     do { try self.handle(event) } catch let error as OutputBuffer.Closed { failure = error } catch {}
@@ -143,8 +143,10 @@ public struct StdioServer {
     /// Handles the requests of one input chunk inside the open batch.
     mutating func process(_ bytes: UnsafeBufferPointer<UInt8>) throws(OutputBuffer.Closed) {
         var failure: OutputBuffer.Closed?
-        // Move the splitter out of `self` so that handling a line may mutate `self`.
-        var splitter = self.splitter
+        // Move the splitter out of `self` so that handling a line may mutate `self` — moved, not
+        // copied: a copy shared the held part of a long line, so every chunk copied it whole
+        // before appending (a 16 MB line took 1.35 s, 32 MB 5.2 s: quadratic).
+        var splitter = takeSplitter()
         splitter.feed(bytes) { event in
             guard failure == nil else { return }
             do { try self.handle(event) } catch let error as OutputBuffer.Closed { failure = error } catch {}
@@ -188,6 +190,13 @@ public struct StdioServer {
             output.append { JSONWriter.write(notification, into: &$0) }
         }
         if output.needsFlush { try output.flush() }
+    }
+
+    /// The splitter, leaving an empty one in its place (the caller puts it back).
+    private mutating func takeSplitter() -> LineSplitter {
+        var taken = LineSplitter(maxLineBytes: splitter.maxLineBytes)
+        swap(&taken, &splitter)
+        return taken
     }
 
     private func isBlank(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
