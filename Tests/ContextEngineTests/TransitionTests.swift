@@ -64,6 +64,37 @@ import Testing
         #expect(session.pendingInstruction?.text == "A\nB")
     }
 
+    /// Coalesced instructions over the limit keep the newest whole and drop the oldest lines (the
+    /// joined text's end was cut: the newest instruction was lost and empty lines piled up, audit);
+    /// a newest one over the limit alone is cut and nothing older kept. Oracle: the pushed texts.
+    @Test func coalescingOverTheLimitKeepsTheNewest() throws {
+        var policy = ContextPolicy.stripAfterResponse
+        policy.pending = .coalesce
+        policy.maxInstructionTokens = 24
+        var session = try realSession(policy)
+        let pushes = ["alpha beta gamma delta", "URGENT newest instruction", "LAST ONE", "offer the annual plan",
+                      "mention the warranty", "ask for a budget", "close politely"]
+        var dropped = 0
+        for (index, text) in pushes.enumerated() {
+            let outcome = try session.pushInstruction(text)
+            let pending = try #require(session.pendingInstruction)
+            #expect(pending.text.hasSuffix(text), "\(index): \(pending.text.debugDescription)")
+            #expect(!pending.text.contains("\n\n") && !pending.text.hasPrefix("\n"))
+            // Whole pushes only, newest last: the kept lines are a suffix of what was pushed.
+            let lines = pending.text.split(separator: "\n").map(String.init)
+            #expect(Array(pushes[...index].suffix(lines.count)) == lines)
+            if lines.count < index + 1 {
+                dropped += 1
+                #expect(outcome.notes.contains { if case .instructionTruncated = $0 { true } else { false } })
+            }
+        }
+        #expect(dropped >= 2, "the limit was met")
+        let long = String(repeating: "Always ask about the budget first. ", count: 20)
+        _ = try session.pushInstruction(long)
+        let cut = try #require(session.pendingInstruction)
+        #expect(long.hasPrefix(cut.text) && !cut.text.contains("close politely"))
+    }
+
     @Test func overlongInstructionIsTruncatedOrRejected() throws {
         var policy = ContextPolicy.stripAfterResponse
         policy.maxInstructionTokens = 30

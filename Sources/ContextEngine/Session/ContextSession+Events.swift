@@ -88,7 +88,15 @@ extension ContextSession {
                         + "and rejects longer ones; nothing was changed")
             }
             let original = count
-            (body, rendered, count) = truncate(body, toTokens: policy.maxInstructionTokens, precounted: tokens)
+            if let pending, policy.pending == .coalesce,
+               let kept = newestLinesThatFit(of: pending.text, before: text, limit: policy.maxInstructionTokens)
+            {
+                (body, rendered, count) = kept
+            } else {
+                // The newest instruction alone is over the limit: cut it, and nothing older is kept.
+                (body, rendered, count) = truncate(
+                    policy.pending == .coalesce ? text : body, toTokens: policy.maxInstructionTokens, precounted: tokens)
+            }
             notes.append(.instructionTruncated(id: "", fromTokens: original, toTokens: count))
         }
         let id: String
@@ -218,6 +226,41 @@ extension ContextSession {
 
     /// Cuts `body` so that the rendered instruction has at most `limit` tokens, at a token boundary
     /// and never inside a UTF-8 sequence.
+    /// Coalescing over the limit keeps the newest: `text` whole after as many of the last lines of
+    /// `older` as fit (the oldest dropped first, whole lines), or nil when `text` alone is over it.
+    /// Cutting the joined text's end instead dropped the newest instruction — the one the manager
+    /// sent last — and every later push added an empty line to what was kept (audit). O(log lines)
+    /// counts (the count of a tail grows with it: lines are pieces apart).
+    func newestLinesThatFit(of older: String, before text: String, limit: Int) -> (String, String, Int)? {
+        let alone = render(instruction: text), aloneCount = tokenizer.count(alone)
+        guard aloneCount <= limit else { return nil }
+        // Where each tail of `older` starts: after each line break, oldest first.
+        var starts = [older.startIndex]
+        var index = older.startIndex
+        while let newline = older[index...].firstIndex(of: "\n") {
+            index = older.index(after: newline)
+            starts.append(index)
+        }
+        func joined(_ start: String.Index) -> (String, String, Int) {
+            guard start < older.endIndex else { return (text, alone, aloneCount) }
+            let body = older[start...] + "\n" + text
+            let rendered = render(instruction: body)
+            return (body, rendered, tokenizer.count(rendered))
+        }
+        // The longest tail that fits: the first start whose tail fits (tails shrink as starts grow).
+        var low = 0, high = starts.count  // starts[high...] fit, or none: text alone
+        while low < high {
+            let middle = (low + high) / 2
+            if joined(starts[middle]).2 <= limit { high = middle } else { low = middle + 1 }
+        }
+        while low < starts.count {
+            let candidate = joined(starts[low])
+            if candidate.2 <= limit { return candidate }
+            low += 1
+        }
+        return (text, alone, aloneCount)
+    }
+
     func truncate(_ body: String, toTokens limit: Int, precounted: Int?) -> (String, String, Int) {
         let ids = tokenizer.encodeOrdinary(body)
         let tagTokens = tokenizer.count(render(instruction: ""))
