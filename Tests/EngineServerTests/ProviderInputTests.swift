@@ -26,7 +26,14 @@ import Testing
         let policy = harness.call("session.open", [
             "session": "a", "script": .string(script), "provider": "gemini-live", "providerPolicy": ["reseedAt": 3],
         ])
-        #expect(Harness.code(policy) == -32007)
+        #expect(Harness.code(policy) == -32007 && policy["error"]?["data"]?["param"] == "providerPolicy")
+        // A bad policy names it even without a key out of range (an unknown preset had no data).
+        let preset = harness.call("session.open", ["session": "a", "script": .string(script), "policy": ["preset": "keep-some"]])
+        #expect(Harness.code(preset) == -32007 && preset["error"]?["data"]?["param"] == "policy")
+        let named = harness.call("session.open", ["session": "a", "script": .string(script), "policy": "keep-some"])
+        #expect(named["error"]?["data"]?["param"] == "policy" && named["error"]?["data"]?["key"] == nil)
+        let range = harness.call("session.open", ["session": "a", "script": .string(script), "policy": ["keepLast": -1]])
+        #expect(range["error"]?["data"]?["param"] == "policy" && range["error"]?["data"]?["key"] == "keepLast")
         // None of them opened anything.
         #expect(harness.call("session.open", ["session": "a", "script": .string(script)])["result"] != nil)
     }

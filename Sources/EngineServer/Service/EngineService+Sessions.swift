@@ -27,6 +27,7 @@ extension EngineService {
                 try params.optionalInt("window", min: 1, max: Bounds.maxWindow) ?? profile?.window ?? SessionConfiguration.defaultWindow),
             "reserve": JSONValue(try params.optionalInt("reserve", min: 0, max: Bounds.maxWindow - 1) ?? profile?.reserve ?? 0),
         ]
+        var parsing = "policy"  // which parameter an error below is about
         do {
             var policy: ContextPolicy?
             if let value = params.object["policy"], value != .null { policy = try ContextPolicy.from(parameter: value) }
@@ -40,6 +41,7 @@ extension EngineService {
                 configuration["provider"] = .string(profile.kind.rawValue)
                 configuration["model"] = .string(profile.model)
                 if let value = params.object["providerPolicy"], value != .null {
+                    parsing = "providerPolicy"
                     configuration["providerPolicy"] = try ProviderPolicy(json: value).json
                 }
             } else if params.object["providerPolicy"].map({ $0 != .null }) == true {
@@ -49,10 +51,12 @@ extension EngineService {
         } catch let error as RPCError {
             throw error
         } catch let error as ContextError {
-            let data: JSONValue? = error.field.map { ["param": "policy", "key": .string($0)] }
-            throw RPCError(RPCError.invalidPolicy, error.message, data: data)
+            // Always the parameter; the key too when the error names one (a value out of range).
+            var data: JSONObject = ["param": .string(parsing)]
+            if let key = error.field { data["key"] = .string(key) }
+            throw RPCError(RPCError.invalidPolicy, error.message, data: .object(data))
         } catch {
-            throw RPCError(RPCError.invalidPolicy, "\(error)")
+            throw RPCError(RPCError.invalidPolicy, "\(error)", data: ["param": .string(parsing)])
         }
         let (context, tokenizer, renderer) = try registry.makeContext(
             id: id, configuration: .object(configuration), scriptText: scriptText)
