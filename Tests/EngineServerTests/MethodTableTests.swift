@@ -1,6 +1,7 @@
 @testable import EngineServer
 import Foundation
 import JSONWire
+import SessionStore
 import Testing
 
 /// The method table against the protocol's documentation: every documented method is served, nothing
@@ -37,6 +38,21 @@ import Testing
         #expect(Harness.code(none) == -32602 && none["error"]?["message"]?.stringValue?.hasSuffix("it takes none") == true)
         let some = harness.call("session.get", ["session": "a", "verbose": true])
         #expect(some["error"]?["message"]?.stringValue?.hasSuffix("it takes \"requestId\", \"session\"") == true)
+    }
+
+    /// Parameters documented as alternatives (`script | scriptFile`, `after? | cursor?`) are refused
+    /// together, naming the second (audit: `scriptFile` was ignored unread, `after` silently lost).
+    @Test func alternativesAreRefusedTogether() throws {
+        let harness = Harness()
+        let both = harness.call("session.open", ["session": "a", "script": .string(script), "scriptFile": 5])
+        #expect(Harness.code(both) == -32602 && both["error"]?["data"]?["param"] == "scriptFile")
+        #expect(harness.call("session.open", ["session": "a", "script": .string(script), "scriptFile": nil])["result"] != nil)
+        let folder = try TemporaryFolder()
+        let stored = Harness(store: try SQLiteSessionStore(path: folder.path("s.db")))
+        #expect(stored.call("session.open", ["session": "b", "script": .string(script)])["result"] != nil)
+        let paged = stored.call("session.messages", ["session": "b", "after": 3, "cursor": "5"])
+        #expect(Harness.code(paged) == -32602 && paged["error"]?["data"]?["param"] == "cursor")
+        #expect(stored.call("session.messages", ["session": "b", "cursor": "-1"])["result"] != nil)
     }
 
     @Test func anUndocumentedMethodIsNotFound() {

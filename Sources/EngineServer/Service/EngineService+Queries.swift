@@ -50,6 +50,10 @@ extension EngineService {
         let limit = try params.optionalInt("limit", min: 1, max: 500) ?? 50
         var after = try params.optionalInt("after", min: -1) ?? -1
         if let cursor = try params.optionalString("cursor") {
+            guard params.object["after"].map({ $0 == .null }) ?? true else {
+                throw RPCError(RPCError.invalidParams, "session.messages: give \"after\" or \"cursor\", not both",
+                               data: ["param": "cursor"])
+            }
             guard let seq = Int(cursor), seq >= -1 else {
                 throw RPCError(RPCError.invalidParams, "session.messages: \"cursor\" must be a nextCursor this method answered, got \"\(cursor)\"",
                                data: ["param": "cursor"])

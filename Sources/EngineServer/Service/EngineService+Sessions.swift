@@ -10,6 +10,11 @@ extension EngineService {
         let id = try params.string("session")
         try refuseReuse(of: id)
         let scriptText: String
+        // One or the other: with both, `scriptFile` was ignored unread (even a number was taken).
+        if params.object["script"].map({ $0 != .null }) == true, params.object["scriptFile"].map({ $0 != .null }) == true {
+            throw RPCError(RPCError.invalidParams, "session.open: give \"script\" or \"scriptFile\", not both",
+                           data: ["param": "scriptFile"])
+        }
         if let text = try params.optionalString("script") {
             scriptText = text
         } else if let path = try params.optionalString("scriptFile") {
