@@ -76,6 +76,11 @@ import Testing
         #expect(notifications.first?["params"]?["session"] == "ghost")
         #expect(harness.call("sessions.active", ["business": "b"])["result"]?["session"] == .null)
         #expect(harness.call("session.get", ["session": "ghost"])["result"]?["status"] == "abandoned")
+        #expect(harness.call("session.get", ["session": "ghost"])["result"]?["expiresAt"] == .null)
         #expect(harness.service.secondsUntilNextExpiry() == nil)
+        // Revived, it expires again, from now (it showed expiresAt null while active: audit).
+        #expect(harness.call("session.resume", ["session": "ghost"])["result"]?["status"] == "active")
+        let revived = try #require(harness.call("session.get", ["session": "ghost"])["result"])
+        #expect(revived["status"] == "active" && (revived["expiresAt"]?.doubleValue ?? 0) > 1_800_000_000)
     }
 }

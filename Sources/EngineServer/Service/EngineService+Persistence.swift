@@ -85,9 +85,11 @@ extension EngineService {
     }
 
     func persistStatus(_ session: ServedSession, id: String, figures: JSONValue? = nil) {
+        let now = wallNow()
         session.record?.status = session.status.rawValue
-        session.record?.updatedAt = wallNow()
-        if session.status != .active { session.record?.expiresAt = nil }
+        session.record?.updatedAt = now
+        // Null only once ended; a session revived (`session.resume`) expires again from now.
+        session.record?.expiresAt = session.status == .active ? now + options.idleTimeout : nil
         if let figures { session.record?.figures = figures }
         guard let record = session.record else { return }
         unit.write { try $0.updateSession(record) }
