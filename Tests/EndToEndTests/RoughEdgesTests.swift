@@ -107,8 +107,11 @@ import Testing
         // The opens fail on "pad" being unknown? No: open ignores unknown params; the script is empty.
         #expect(lines[0]["id"] == 1 && lines[0].errorCode != -32600, "\(lines[0])")
         #expect(lines[1].errorCode == -32600 && lines[1]["id"] == .null)
+        // The size reported is the line's, without its terminator, CRLF or LF (it counted the CR).
+        #expect(lines[1]["error"]?["message"]?.stringValue?.contains("\(limit + 1) bytes") == true, "\(lines[1])")
         #expect(lines[2]["id"] == 3 && lines[2].errorCode != -32600)
         #expect(lines[3].errorCode == -32600)
+        #expect(lines[3]["error"]?["message"]?.stringValue?.contains("\(limit + 1) bytes") == true, "\(lines[3])")
         #expect(lines[4]["id"] == 5 && lines[4].errorCode != -32600, "\(lines[4])")
     }
 

@@ -14,6 +14,8 @@ public struct LineSplitter {
     private var partial: [UInt8] = []
     private var skipping = false
     private var skippedBytes = 0
+    /// The last byte skipped so far: a CR before the newline is the terminator's, not the line's.
+    private var lastSkippedByte: UInt8 = 0
     private(set) var lineNumber = 0
 
     public init(maxLineBytes: Int) {
@@ -34,11 +36,13 @@ public struct LineSplitter {
             let length = partial.count + piece.count
             if skipping {
                 skippedBytes += piece.count
+                lastSkippedByte = piece.last ?? lastSkippedByte
             } else if length > maxLineBytes + 1
                 || (complete && length == maxLineBytes + 1 && (piece.last ?? partial.last) != 0x0D)
             {
                 skipping = true
                 skippedBytes = length
+                lastSkippedByte = piece.last ?? partial.last ?? 0
                 partial.removeAll(keepingCapacity: false)
             } else if complete && partial.isEmpty {
                 lineNumber += 1
@@ -51,7 +55,7 @@ public struct LineSplitter {
             if complete {
                 lineNumber += 1
                 if skipping {
-                    body(.tooLong(number: lineNumber, bytes: skippedBytes))
+                    body(.tooLong(number: lineNumber, bytes: skippedBytes - (lastSkippedByte == 0x0D ? 1 : 0)))
                     skipping = false
                     skippedBytes = 0
                 } else {
