@@ -49,20 +49,29 @@ struct SessionsCommand: ParsableCommand {
     }
 
     struct Messages: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "A session's transcript, in order.")
+        static let configuration = CommandConfiguration(
+            abstract: "One page of a session's transcript, in order, as session.messages answers it.",
+            discussion: "`nextCursor` (null on the last page) is the --after of the next page.")
         @OptionGroup var options: StoreOption
         @Argument var session: String
         @Option(help: "At most this many (1-500).") var limit = 50
-        func validate() throws { guard (1 ... 500).contains(limit) else { throw ValidationError("--limit must be 1...500") } }
+        @Option(help: "Start after this seq: a nextCursor this command printed (default: from the first).") var after = -1
+        func validate() throws {
+            guard (1 ... 500).contains(limit) else { throw ValidationError("--limit must be 1...500") }
+            guard after >= -1 else { throw ValidationError("--after must be a seq, -1 or more") }
+        }
         func run() throws {
-            let messages = try options.open().messages(session: session, limit: limit)
-            SessionsCommand.print(["session": .string(session), "messages": .array(messages.map { message in
-                [
-                    "messageId": .string(message.messageID), "seq": JSONValue(message.seq), "type": .string(message.type),
-                    "content": .string(message.content), "tokens": JSONValue(message.tokens),
-                    "timestamp": .double(message.timestamp), "metadata": message.metadata ?? .null,
-                ]
-            })])
+            let store = try options.open()
+            // As `sessions get` and the wire (-32001): an unknown id is an error, not an empty page.
+            guard try store.session(id: session) != nil else { throw CLIError("unknown session \"\(session)\"") }
+            // One more than the page, to know whether another follows.
+            var page = try store.messages(session: session, after: after, limit: limit + 1)
+            let more = page.count > limit
+            if more { page.removeLast() }
+            SessionsCommand.print([
+                "session": .string(session), "messages": .array(page.map(EngineService.json)),
+                "nextCursor": more ? .string(String(page.last!.seq)) : .null,
+            ])
         }
     }
 

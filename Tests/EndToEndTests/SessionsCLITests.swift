@@ -163,10 +163,18 @@ import Testing
             #expect(messages.count == Self.bigTurns)
             #expect(messages.last?["content"]?.stringValue?.hasPrefix("turn \(Self.bigTurns - 1): ") == true)
         }
-        let shown = try #require(try fixture.json(["messages", session, "--limit", "500"])["messages"]?.arrayValue)
-        #expect(shown.count == min(500, messages.count))
+        // `sessions messages` pages through all of it (it stopped at one page of at most 500, with
+        // no way to the next), each message as the wire and the export give it.
+        var shown: [JSONValue] = [], cursor: String? = "-1", pages = 0
+        while let after = cursor {
+            let page = try fixture.json(["messages", session, "--limit", "500", "--after=\(after)"])
+            shown += try #require(page["messages"]?.arrayValue)
+            cursor = page["nextCursor"]?.stringValue
+            pages += 1
+        }
+        #expect(shown.count == messages.count && pages == max(1, (messages.count + 499) / 500))
         for (exported, listed) in zip(messages, shown) {
-            for key in ["messageId", "seq", "type", "content", "tokens", "timestamp", "metadata"] {
+            for key in ["messageId", "sessionId", "seq", "type", "content", "tokens", "timestamp", "metadata"] {
                 #expect(exported[key] == listed[key], "\(key) of \(listed["messageId"] ?? .null)")
             }
         }
@@ -204,6 +212,9 @@ import Testing
         let fixture = try Self.shared.get()
         let unknown = try CLIConventionsTests.run(["sessions", "export", "nope", "--store", fixture.store.location])
         #expect(unknown.status == 1 && unknown.err.contains("unknown session \"nope\"") && unknown.out.isEmpty)
+        // `sessions messages` too (it printed an empty page and exited 0).
+        let messages = try CLIConventionsTests.run(["sessions", "messages", "nope", "--store", fixture.store.location])
+        #expect(messages.status == 1 && messages.err.contains("unknown session \"nope\"") && messages.out.isEmpty)
         for bad in [["export"], ["export", "plain", "--all"], ["export", "plain", "--status", "closed"]] {
             #expect(try CLIConventionsTests.run(["sessions"] + bad + ["--store", fixture.store.location]).status == 64, "\(bad)")
         }
@@ -291,7 +302,8 @@ import Testing
         #expect(try fixture.json(["export", "still-active"]) == before["sessions"]?.arrayValue?.first {
             $0["session"]?["id"] == "still-active"
         })
-        #expect(try fixture.json(["messages", "plain"])["messages"]?.arrayValue?.isEmpty == true)
+        let purged = try CLIConventionsTests.run(["sessions", "messages", "plain", "--store", fixture.store.location])
+        #expect(purged.status == 1 && purged.err.contains("unknown session \"plain\""))
         let stats = try fixture.json(["stats"])["byStatus"]
         #expect(stats?["closed"]?["count"]?.intValue == 0 && stats?["active"]?["count"]?.intValue == 1)
 

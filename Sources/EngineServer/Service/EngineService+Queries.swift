@@ -97,7 +97,8 @@ extension EngineService {
         return Reply(result: .encoded(bytes), changed: false)
     }
 
-    static func json(_ message: StoredMessage) -> JSONValue {
+    /// A message as `session.messages` answers it (also `tokenbudget sessions messages`).
+    public static func json(_ message: StoredMessage) -> JSONValue {
         [
             "messageId": .string(message.messageID), "sessionId": .string(message.sessionID),
             "seq": JSONValue(message.seq), "type": .string(message.type), "content": .string(message.content),
