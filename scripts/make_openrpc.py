@@ -78,7 +78,8 @@ SESSION = ("session", S, True)
 STATE_CHANGE = {"result": ref("Change")}
 
 
-REQUEST_ID = ("requestId", {"type": "string", "minLength": 1, "description": "idempotency key: a retry answers the "
+REQUEST_ID = ("requestId", {"type": "string", "minLength": 1, "maxLength": 256,
+                             "description": "idempotency key, 1 to 256 bytes of UTF-8: a retry answers the "
                              "original result (docs/protocol.md)"}, False)
 STORE_WRITE_ERRORS = ["notStored", "outcomeUnknown", "writesRefused"]
 
@@ -101,8 +102,8 @@ methods = [
     method("session.open", "Opens a session on a script (docs/protocol.md, docs/providers.md).", [
         SESSION, ("script", S, False), ("scriptFile", S, False),
         ("provider", {"enum": ["gemini-live", "openai-realtime", "none"]}, False), ("model", S, False),
-        ("providerPolicy", ANY_OBJECT, False), ("encoding", S, False), ("window", {"type": "integer", "minimum": 1}, False),
-        ("reserve", {"type": "integer", "minimum": 0}, False), ("policy", {"type": ["string", "object", "null"]}, False),
+        ("providerPolicy", ANY_OBJECT, False), ("encoding", S, False), ("window", {"type": "integer", "minimum": 1, "maximum": 100_000_000}, False),
+        ("reserve", {"type": "integer", "minimum": 0, "maximum": 99_999_999}, False), ("policy", {"type": ["string", "object", "null"]}, False),
         ("renderer", {"enum": ["neutral", "gemini", "openai"]}, False), ("business", S, False), ("location", S, False),
         ("user", S, False), ("metadata", ANY_OBJECT, False),
     ], obj({"session": S, "status": {"enum": ["active"]}, "encoding": S, "script": obj({"tokens": I, "hash": S}),
@@ -147,7 +148,7 @@ methods = [
            obj({"session": S, "handle": nullable(S), "resumable": B}),
            ["invalidParams", "unknownSession", "sessionNotActive"] + STORE_WRITE_ERRORS),
     method("resume.goAway", "The connection is about to end: the plan.",
-           [SESSION, ("timeLeftMs", {"type": "integer", "minimum": 0}, False)],
+           [SESSION, ("timeLeftMs", {"type": "integer", "minimum": 0, "maximum": 86_400_000}, False)],
            {"oneOf": [
                obj({"session": S, "action": {"enum": ["reconnect"]}, "handle": S, "attempt": I, "maxAttempts": I,
                     "delayMs": I, "timeLeftMs": I}),
@@ -163,7 +164,7 @@ methods = [
            ["invalidParams", "unknownSession", "sessionNotActive"] + STORE_WRITE_ERRORS),
     method("usage.report", "What the provider reported for its last response, against the ledger.",
            [SESSION, ("usageMetadata", ANY_OBJECT, False), ("usage", ANY_OBJECT, False),
-            ("inputTokens", {"type": "integer", "minimum": 0}, False)],
+            ("inputTokens", {"type": "integer", "minimum": 0, "maximum": 1_000_000_000}, False)],
            ref("Change"), ["invalidParams", "unknownSession", "sessionNotActive"] + STORE_WRITE_ERRORS),
     method("session.get", "The stored record, with usage and hash.", [SESSION], ref("SessionRecord"),
            ["invalidParams", "unknownSession", "storeUnavailable"]),
@@ -176,7 +177,7 @@ methods = [
            [("business", S, False), ("user", S, False)], obj({"session": nullable(ref("SessionRecord"))}),
            ["invalidParams", "storeUnavailable"]),
     method("sessions.history", "Recent sessions of a business or user.",
-           [("business", S, False), ("user", S, False), ("limit", {"type": "integer", "minimum": 1}, False)],
+           [("business", S, False), ("user", S, False), ("limit", {"type": "integer", "minimum": 1, "maximum": 100}, False)],
            obj({"sessions": {"type": "array", "items": ref("SessionRecord")}}), ["invalidParams", "storeUnavailable"]),
     method("sessions.stats", "Figures per status.", [],
            obj({"byStatus": obj({s: ref("StatusFigures") for s in ("active", "closed", "resolved", "abandoned")})}),

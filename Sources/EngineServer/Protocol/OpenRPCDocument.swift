@@ -72,7 +72,8 @@ enum OpenRPCDocument {
      "name": "window",
      "schema": {
       "type": "integer",
-      "minimum": 1
+      "minimum": 1,
+      "maximum": 100000000
      },
      "required": false
     },
@@ -80,7 +81,8 @@ enum OpenRPCDocument {
      "name": "reserve",
      "schema": {
       "type": "integer",
-      "minimum": 0
+      "minimum": 0,
+      "maximum": 99999999
      },
      "required": false
     },
@@ -139,7 +141,8 @@ enum OpenRPCDocument {
      "schema": {
       "type": "string",
       "minLength": 1,
-      "description": "idempotency key: a retry answers the original result (docs/protocol.md)"
+      "maxLength": 256,
+      "description": "idempotency key, 1 to 256 bytes of UTF-8: a retry answers the original result (docs/protocol.md)"
      },
      "required": false
     }
@@ -359,7 +362,8 @@ enum OpenRPCDocument {
      "schema": {
       "type": "string",
       "minLength": 1,
-      "description": "idempotency key: a retry answers the original result (docs/protocol.md)"
+      "maxLength": 256,
+      "description": "idempotency key, 1 to 256 bytes of UTF-8: a retry answers the original result (docs/protocol.md)"
      },
      "required": false
     }
@@ -426,7 +430,8 @@ enum OpenRPCDocument {
      "schema": {
       "type": "string",
       "minLength": 1,
-      "description": "idempotency key: a retry answers the original result (docs/protocol.md)"
+      "maxLength": 256,
+      "description": "idempotency key, 1 to 256 bytes of UTF-8: a retry answers the original result (docs/protocol.md)"
      },
      "required": false
     }
@@ -489,7 +494,8 @@ enum OpenRPCDocument {
      "schema": {
       "type": "string",
       "minLength": 1,
-      "description": "idempotency key: a retry answers the original result (docs/protocol.md)"
+      "maxLength": 256,
+      "description": "idempotency key, 1 to 256 bytes of UTF-8: a retry answers the original result (docs/protocol.md)"
      },
      "required": false
     }
@@ -549,7 +555,8 @@ enum OpenRPCDocument {
      "schema": {
       "type": "string",
       "minLength": 1,
-      "description": "idempotency key: a retry answers the original result (docs/protocol.md)"
+      "maxLength": 256,
+      "description": "idempotency key, 1 to 256 bytes of UTF-8: a retry answers the original result (docs/protocol.md)"
      },
      "required": false
     }
@@ -619,7 +626,8 @@ enum OpenRPCDocument {
      "schema": {
       "type": "string",
       "minLength": 1,
-      "description": "idempotency key: a retry answers the original result (docs/protocol.md)"
+      "maxLength": 256,
+      "description": "idempotency key, 1 to 256 bytes of UTF-8: a retry answers the original result (docs/protocol.md)"
      },
      "required": false
     }
@@ -690,7 +698,8 @@ enum OpenRPCDocument {
      "schema": {
       "type": "string",
       "minLength": 1,
-      "description": "idempotency key: a retry answers the original result (docs/protocol.md)"
+      "maxLength": 256,
+      "description": "idempotency key, 1 to 256 bytes of UTF-8: a retry answers the original result (docs/protocol.md)"
      },
      "required": false
     }
@@ -764,7 +773,8 @@ enum OpenRPCDocument {
      "schema": {
       "type": "string",
       "minLength": 1,
-      "description": "idempotency key: a retry answers the original result (docs/protocol.md)"
+      "maxLength": 256,
+      "description": "idempotency key, 1 to 256 bytes of UTF-8: a retry answers the original result (docs/protocol.md)"
      },
      "required": false
     }
@@ -832,7 +842,8 @@ enum OpenRPCDocument {
      "schema": {
       "type": "string",
       "minLength": 1,
-      "description": "idempotency key: a retry answers the original result (docs/protocol.md)"
+      "maxLength": 256,
+      "description": "idempotency key, 1 to 256 bytes of UTF-8: a retry answers the original result (docs/protocol.md)"
      },
      "required": false
     }
@@ -934,7 +945,8 @@ enum OpenRPCDocument {
      "schema": {
       "type": "string",
       "minLength": 1,
-      "description": "idempotency key: a retry answers the original result (docs/protocol.md)"
+      "maxLength": 256,
+      "description": "idempotency key, 1 to 256 bytes of UTF-8: a retry answers the original result (docs/protocol.md)"
      },
      "required": false
     }
@@ -1056,7 +1068,8 @@ enum OpenRPCDocument {
      "schema": {
       "type": "string",
       "minLength": 1,
-      "description": "idempotency key: a retry answers the original result (docs/protocol.md)"
+      "maxLength": 256,
+      "description": "idempotency key, 1 to 256 bytes of UTF-8: a retry answers the original result (docs/protocol.md)"
      },
      "required": false
     }
@@ -1127,7 +1140,8 @@ enum OpenRPCDocument {
      "name": "timeLeftMs",
      "schema": {
       "type": "integer",
-      "minimum": 0
+      "minimum": 0,
+      "maximum": 86400000
      },
      "required": false
     },
@@ -1136,7 +1150,8 @@ enum OpenRPCDocument {
      "schema": {
       "type": "string",
       "minLength": 1,
-      "description": "idempotency key: a retry answers the original result (docs/protocol.md)"
+      "maxLength": 256,
+      "description": "idempotency key, 1 to 256 bytes of UTF-8: a retry answers the original result (docs/protocol.md)"
      },
      "required": false
     }
@@ -1298,7 +1313,8 @@ enum OpenRPCDocument {
      "schema": {
       "type": "string",
       "minLength": 1,
-      "description": "idempotency key: a retry answers the original result (docs/protocol.md)"
+      "maxLength": 256,
+      "description": "idempotency key, 1 to 256 bytes of UTF-8: a retry answers the original result (docs/protocol.md)"
      },
      "required": false
     }
@@ -1379,7 +1395,8 @@ enum OpenRPCDocument {
      "name": "inputTokens",
      "schema": {
       "type": "integer",
-      "minimum": 0
+      "minimum": 0,
+      "maximum": 1000000000
      },
      "required": false
     },
@@ -1388,7 +1405,8 @@ enum OpenRPCDocument {
      "schema": {
       "type": "string",
       "minLength": 1,
-      "description": "idempotency key: a retry answers the original result (docs/protocol.md)"
+      "maxLength": 256,
+      "description": "idempotency key, 1 to 256 bytes of UTF-8: a retry answers the original result (docs/protocol.md)"
      },
      "required": false
     }
@@ -1436,7 +1454,8 @@ enum OpenRPCDocument {
      "schema": {
       "type": "string",
       "minLength": 1,
-      "description": "idempotency key: a retry answers the original result (docs/protocol.md)"
+      "maxLength": 256,
+      "description": "idempotency key, 1 to 256 bytes of UTF-8: a retry answers the original result (docs/protocol.md)"
      },
      "required": false
     }
@@ -1499,7 +1518,8 @@ enum OpenRPCDocument {
      "schema": {
       "type": "string",
       "minLength": 1,
-      "description": "idempotency key: a retry answers the original result (docs/protocol.md)"
+      "maxLength": 256,
+      "description": "idempotency key, 1 to 256 bytes of UTF-8: a retry answers the original result (docs/protocol.md)"
      },
      "required": false
     }
@@ -1621,7 +1641,8 @@ enum OpenRPCDocument {
      "name": "limit",
      "schema": {
       "type": "integer",
-      "minimum": 1
+      "minimum": 1,
+      "maximum": 100
      },
      "required": false
     }
