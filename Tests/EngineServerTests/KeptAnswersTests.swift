@@ -61,3 +61,37 @@ import Testing
         #expect(Harness.code(other) == -32002)
     }
 }
+
+/// A session stored by a build before `coalescedOverLimit` (its policy JSON lacks the key) folds its
+/// log as that build did (`cutEnd`), so it rebuilds to the hash it recorded instead of failing with
+/// `-32014` after an upgrade (review of stop 36).
+@Suite struct StoredPolicyDefaultsTests {
+    @Test func aStoredCoalescingPolicyWithoutTheNewKeyRebuildsToItsHash() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.path("s.db")
+        let policy: JSONValue = ["preset": "strip-after-response",
+                                 "instructions": ["pending": "coalesce", "maxTokens": 16, "coalescedOverLimit": "cutEnd"]]
+        var version: JSONValue?
+        do {
+            let engine = Harness(store: try SQLiteSessionStore(path: path))
+            #expect(engine.call("session.open", ["session": "c", "script": "You sell solar panels.", "policy": policy])["result"] != nil)
+            for text in ["alpha beta gamma delta", "URGENT newest instruction", "LAST ONE", "close politely"] {
+                #expect(engine.call("instruction.push", ["session": "c", "text": .string(text)])["result"] != nil)
+            }
+            // In the context now: the hash covers the coalesced text.
+            version = engine.call("client.speechStarted", ["session": "c"])["result"]?["hash"]
+            #expect(version != nil)
+        }
+        // As the earlier build stored it: the same policy without the key.
+        let database = try SQLiteDatabase(path: path, create: false)
+        try database.execute("UPDATE sessions SET configuration = replace(configuration, ',\"coalescedOverLimit\":\"cutEnd\"', '')")
+        let stored = try #require(try database.statement("SELECT configuration FROM sessions").rows { try $0.text("configuration") }.first ?? nil)
+        #expect(!stored.contains("coalescedOverLimit") && stored.contains("coalesce"), "\(stored)")
+        let restarted = Harness(store: try SQLiteSessionStore(path: path))
+        let got = restarted.call("session.get", ["session": "c"])
+        #expect(got["result"]?["hash"] == version, "\(got)")
+        // A new session's policy spells the key out, so it keeps what it was opened with.
+        let opened = restarted.call("session.open", ["session": "d", "script": "x", "policy": ["instructions": ["pending": "coalesce"]]])
+        #expect(opened["result"]?["policy"]?["instructions"]?["coalescedOverLimit"] == "dropOldest")
+    }
+}

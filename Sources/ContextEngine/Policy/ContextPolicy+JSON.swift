@@ -10,7 +10,11 @@ extension ContextPolicy {
     ///  "overheadPerItem": {"gemini": 4, "openai": 5, "*": 4}}
     /// ```
     /// - Throws: `ContextError.invalidPolicy` naming the offending key.
-    public init(json: JSONValue) throws {
+    ///
+    /// - Parameter stored: the policy a stored session was opened with (its configuration spells out
+    ///   every key this build writes): a key it lacks takes the behaviour of the build that wrote it
+    ///   (`instructions.coalescedOverLimit`: `cutEnd`), so that its log folds to its recorded hash.
+    public init(json: JSONValue, stored: Bool = false) throws {
         guard let object = json.objectValue else {
             throw ContextError(.invalidPolicy, "policy must be an object or a preset name, got \(json.typeName)")
         }
@@ -22,7 +26,16 @@ extension ContextPolicy {
             guard let instructions = value.objectValue else {
                 throw ContextError(.invalidPolicy, "policy.instructions must be an object")
             }
-            try Self.checkKeys(instructions, allowed: ["tag", "maxTokens", "overLimit", "pending"], in: "policy.instructions")
+            try Self.checkKeys(
+                instructions, allowed: ["tag", "maxTokens", "overLimit", "pending", "coalescedOverLimit"], in: "policy.instructions")
+            if let raw = try Self.string(instructions["coalescedOverLimit"], "instructions.coalescedOverLimit") {
+                guard let value = CoalescedOverLimit(rawValue: raw) else {
+                    throw ContextError(.invalidPolicy, "policy.instructions.coalescedOverLimit must be \"dropOldest\" or \"cutEnd\"")
+                }
+                coalescedOverLimit = value
+            } else if stored {
+                coalescedOverLimit = .cutEnd
+            }
             if let tag = try Self.string(instructions["tag"], "instructions.tag") { instructionTag = tag }
             if let max = try Self.int(instructions["maxTokens"], "instructions.maxTokens", min: 1, max: Bounds.maxPolicyTokens) {
                 maxInstructionTokens = max
@@ -114,6 +127,7 @@ extension ContextPolicy {
             "instructions": [
                 "tag": .string(instructionTag), "maxTokens": JSONValue(maxInstructionTokens),
                 "overLimit": .string(overLimit.rawValue), "pending": .string(pending.rawValue),
+                "coalescedOverLimit": .string(coalescedOverLimit.rawValue),
             ],
             "eviction": .object(eviction),
             "overheadPerItem": .object(overhead),

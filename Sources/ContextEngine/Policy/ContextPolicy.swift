@@ -6,6 +6,12 @@ public struct ContextPolicy: Sendable, Equatable {
     public enum PendingMode: String, Sendable { case replace, coalesce }
     /// What an instruction over `maxInstructionTokens` does.
     public enum OverLimit: String, Sendable { case truncate, reject }
+    /// What coalescing keeps when the joined instructions are over `maxInstructionTokens` (with
+    /// `truncate`): the newest whole, the oldest lines dropped (`dropOldest`), or the joined text's
+    /// start (`cutEnd`: what every session did until stop 36, which cut the newest instruction; a
+    /// session stored before then, whose policy has no such key, is rebuilt with it, so its log
+    /// folds to the hash it recorded).
+    public enum CoalescedOverLimit: String, Sendable { case dropOldest, cutEnd }
 
     public var name: String
     /// Instructions kept in the context after the model's response: 0 strips each one just after
@@ -16,6 +22,7 @@ public struct ContextPolicy: Sendable, Equatable {
     public var instructionTag: String = "[SALES_MANAGER_INSTRUCTION]"
     public var maxInstructionTokens: Int = 2_000
     public var overLimit: OverLimit = .truncate
+    public var coalescedOverLimit: CoalescedOverLimit = .dropOldest
     /// Tokens each context item costs beyond its text (role markers, framing), per renderer name;
     /// `"*"` is the default for renderers not listed.
     public var overheadPerItem: [String: Int] = ["*": 0]

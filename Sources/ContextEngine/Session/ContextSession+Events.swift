@@ -88,14 +88,12 @@ extension ContextSession {
                         + "and rejects longer ones; nothing was changed")
             }
             let original = count
-            if let pending, policy.pending == .coalesce,
-               let kept = newestLinesThatFit(of: pending.text, before: text, limit: policy.maxInstructionTokens)
-            {
+            let dropsOldest = pending != nil && policy.pending == .coalesce && policy.coalescedOverLimit == .dropOldest
+            if dropsOldest, let kept = newestLinesThatFit(of: pending!.text, before: text, limit: policy.maxInstructionTokens) {
                 (body, rendered, count) = kept
             } else {
                 // The newest instruction alone is over the limit: cut it, and nothing older is kept.
-                (body, rendered, count) = truncate(
-                    policy.pending == .coalesce ? text : body, toTokens: policy.maxInstructionTokens, precounted: tokens)
+                (body, rendered, count) = truncate(dropsOldest ? text : body, toTokens: policy.maxInstructionTokens, precounted: tokens)
             }
             notes.append(.instructionTruncated(id: "", fromTokens: original, toTokens: count))
         }
@@ -224,8 +222,6 @@ extension ContextSession {
         return tag.isEmpty ? text : tag + "\n" + text
     }
 
-    /// Cuts `body` so that the rendered instruction has at most `limit` tokens, at a token boundary
-    /// and never inside a UTF-8 sequence.
     /// Coalescing over the limit keeps the newest: `text` whole after as many of the last lines of
     /// `older` as fit (the oldest dropped first, whole lines), or nil when `text` alone is over it.
     /// Cutting the joined text's end instead dropped the newest instruction — the one the manager
@@ -261,6 +257,8 @@ extension ContextSession {
         return (text, alone, aloneCount)
     }
 
+    /// Cuts `body` so that the rendered instruction has at most `limit` tokens, at a token boundary
+    /// and never inside a UTF-8 sequence.
     func truncate(_ body: String, toTokens limit: Int, precounted: Int?) -> (String, String, Int) {
         let ids = tokenizer.encodeOrdinary(body)
         let tagTokens = tokenizer.count(render(instruction: ""))

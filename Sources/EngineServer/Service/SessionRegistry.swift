@@ -136,7 +136,7 @@ final class SessionRegistry {
         sessionConfiguration.window = configuration["window"]?.intValue ?? SessionConfiguration.defaultWindow
         sessionConfiguration.reserve = configuration["reserve"]?.intValue ?? 0
         do {
-            if let policy = configuration["policy"] { sessionConfiguration.policy = try ContextPolicy(json: policy) }
+            if let policy = configuration["policy"] { sessionConfiguration.policy = try ContextPolicy(json: policy, stored: true) }
             if let name = configuration["provider"]?.stringValue, let kind = ProviderKind(rawValue: name) {
                 sessionConfiguration.provider = try ProviderProfile.named(kind, model: configuration["model"]?.stringValue)
                 if let policy = configuration["providerPolicy"] {

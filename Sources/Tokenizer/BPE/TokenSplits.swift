@@ -1,4 +1,3 @@
-import Foundation
 /// Each token's canonical split (the two tokens its own bytes merge from last; a token of one byte
 /// is its own split), read off `PairTable`, and the pair test of rust-gems' `bpe`: whether two
 /// tokens stay two when byte-pair merging their bytes together.
@@ -34,7 +33,6 @@ struct TokenSplits: Sendable {
     /// down from the boundary, the larger rank first (rust-gems `is_valid_token_pair`): `limit` is
     /// the rank below which a token across the boundary would have won.
     func compatible(_ left: Rank, _ right: Rank, pairs: PairTable) -> Bool {
-        if ProcessInfo.processInfo.environment["MUT"] != nil { return true }
         var left = left, right = right
         var limit = Rank.max
         while true {
