@@ -60,6 +60,24 @@ import Testing
         let other = restarted.call("session.close", ["session": "c", "requestId": "other"])
         #expect(Harness.code(other) == -32002)
     }
+
+    /// A close and its retry in one batch whose commit is refused (the file was moved under the
+    /// engine, found at COMMIT): both answer the failure — the retry answered "closed" from a
+    /// rebuild whose kept answer, read back inside the open transaction, looked committed (review
+    /// of stop 36).
+    @Test func aRetriedCloseFailsWithItsBatch() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.path("s.db")
+        let engine = Harness(store: try SQLiteSessionStore(path: path))
+        #expect(engine.call("session.open", ["session": "c", "script": "You sell solar panels."])["result"] != nil)
+        let close = #"{"jsonrpc":"2.0","id":7,"method":"session.close","params":{"session":"c","requestId":"end"}}"#
+        engine.service.beginBatch()
+        for number in 1 ... 2 { Array(close.utf8).withUnsafeBufferPointer { engine.service.receive($0, number: number) } }
+        try FileManager.default.moveItem(atPath: path, toPath: folder.path("moved.db"))
+        let answers = engine.service.endBatch().map { try! JSONParser.parse(String(decoding: $0, as: UTF8.self)) }
+        #expect(answers.count == 2)
+        #expect(Harness.code(answers[0]) == -32016 && Harness.code(answers[1]) == -32016, "\(answers)")
+    }
 }
 
 /// A session stored by a build before `coalescedOverLimit` (its policy JSON lacks the key) folds its

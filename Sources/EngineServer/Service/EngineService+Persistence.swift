@@ -93,7 +93,7 @@ extension EngineService {
         if let figures { session.record?.figures = figures }
         guard let record = session.record else { return }
         unit.write { try $0.updateSession(record) }
-        if session.status != .active { unit.ended(id) }
+        if session.status != .active { unit.ended(id, session) }
     }
 
     func persistResume(_ session: ServedSession, id: String) {

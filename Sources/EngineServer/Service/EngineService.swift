@@ -86,8 +86,9 @@ public final class EngineService {
                 data: ["param": .string(path)])
         }
         guard let key = try requestKey(params) else { return try handler(self, params) }
-        // In memory or rebuilt with its kept answers; nil for a session not opened yet.
-        let session = try? servedSession(key.session)
+        // Ended earlier in this batch (its kept answers not committed yet), in memory, or rebuilt
+        // with its kept answers; nil for a session not opened yet.
+        let session = unit.endedSession(key.session) ?? (try? servedSession(key.session))
         if let session, let original = recordedAnswer(key, in: session) { return original }
         let reply = try handler(self, params)
         // A close leaves the registry: its answer goes to the session it closed.

@@ -46,6 +46,10 @@ final class UnitOfWork {
     private var messageIndex: [SessionKey: Int] = [:]
     /// Sessions this batch ended (closed, resolved, abandoned), in order.
     private var ending: [String] = []
+    /// The sessions this batch ended, as they were: a retry of the request that ended one, later in
+    /// the same batch, answers from its kept answers here — still uncommitted, so it fails with the
+    /// batch — not from a rebuild, whose answers read back from the store look committed.
+    private var endedSessions: [SessionKey: ServedSession] = [:]
     /// The sessions the last finished batch ended, if it committed (`serve --export-dir` writes their
     /// exports); empty after a failed or rolled-back batch.
     private(set) var committedEndings: [String] = []
@@ -76,7 +80,14 @@ final class UnitOfWork {
     }
 
     /// The batch ends `id` (its export, if any, is written once the batch commits).
-    func ended(_ id: String) { if store != nil { ending.append(id) } }
+    func ended(_ id: String, _ session: ServedSession? = nil) {
+        guard store != nil else { return }
+        ending.append(id)
+        if let session { endedSessions[SessionKey(id)] = session }
+    }
+
+    /// A session this batch ended (`ended`), nil otherwise.
+    func endedSession(_ id: String) -> ServedSession? { endedSessions.isEmpty ? nil : endedSessions[SessionKey(id)] }
 
     /// Marks the session's counters for writing (times, message count, snapshot version and hash).
     func progress(_ session: ServedSession, id: String) { progressed[SessionKey(id)] = session }
@@ -222,6 +233,7 @@ final class UnitOfWork {
         messages.removeAll(keepingCapacity: true)
         messageIndex.removeAll(keepingCapacity: true)
         ending.removeAll()
+        endedSessions.removeAll()
     }
 
     /// What a relay is told when a batch could not be stored: `-32013` when another engine took a
