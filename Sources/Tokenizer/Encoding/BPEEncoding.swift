@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A tiktoken-compatible byte-level BPE encoding (o200k_base, cl100k_base): ids equal tiktoken's.
 ///
@@ -31,6 +32,9 @@ public final class BPEEncoding: TextTokenizer, @unchecked Sendable {
     /// use (1.6 MiB for o200k), since most processes never stream such a piece.
     var splits: TokenSplits { splitsOnce.value { TokenSplits(pairs, rankCount: table.rankCount) } }
     private let splitsOnce = MadeOnce<TokenSplits>()
+    /// Long open pieces counted from a boundary of their merge (`OpenPieceCut`), for tests: that the
+    /// pair test passes, not only that boundaries are kept. Touched only on that path.
+    let openPieceResumptions = Atomic<Int>(0)
 
     enum ScannerKind {
         /// `O200kASCIIScanner`, then `O200kUnicodeScanner`.

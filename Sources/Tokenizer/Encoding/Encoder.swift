@@ -139,6 +139,7 @@ public final class Encoder {
                 merge(UnsafeRawBufferPointer(rebasing: piece[candidate.at...]), into: &scratch)
                 if encoding.splits.compatible(candidate.last, scratch[first], pairs: pairs) {
                     (resumed, earlier) = (candidate, before)
+                    encoding.openPieceResumptions.add(1, ordering: .relaxed)
                     break
                 }
                 scratch.removeLast(scratch.count - first)
