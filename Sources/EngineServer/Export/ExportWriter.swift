@@ -2,7 +2,8 @@ import Foundation
 import SessionStore
 
 /// `serve --export-dir`'s writer: the sessions a committed batch ended are exported on a thread of
-/// its own, through a store connection of its own (opened on that thread, read-only), so the
+/// its own, through a store connection of its own that only reads (opened on that thread; read-only
+/// for SQLite, an ordinary connection for PostgreSQL), so the
 /// server's loop never waits for an export. Written in the loop, a 10,000-message session's export
 /// held the answers of the batch that closed it for ~26 ms instead of ~2 ms
 /// (`Benchmarks/serve_bounds.py export`), and a 100,000-message one for ~0.35 s.
@@ -32,13 +33,15 @@ public final class ExportWriter: @unchecked Sendable {
         thread.start()
     }
 
-    /// Queues the export of each session; returns at once.
+    /// Queues the export of each session; returns at once. After `finish` nothing is queued (the
+    /// thread has stopped: a queued id would never be written, and `waitUntilIdle` would wait for it).
     func enqueue(_ ids: [String]) {
         guard !ids.isEmpty else { return }
         condition.lock()
+        defer { condition.unlock() }
+        guard !finishing else { return }
         queued.append(contentsOf: ids)
         condition.signal()
-        condition.unlock()
     }
 
     /// Returns once every export queued so far is written (or has failed).
