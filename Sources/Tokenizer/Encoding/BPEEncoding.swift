@@ -200,7 +200,7 @@ public final class BPEEncoding: TextTokenizer, @unchecked Sendable {
             // A cut lies inside the trailing letter run, past every limit `SettleLimit` can give,
             // so it settles the most: 0 is then a limit that is always right.
             let resume = scanner == .none
-                ? nil : SettleLimit.resumePoint(bytes, notBelow: from.bytes, scanner: scanner, cuts: cuts, stopAt: from.openPiece?.near.at ?? 0)
+                ? nil : SettleLimit.resumePoint(bytes, notBelow: from.bytes, scanner: scanner, cuts: cuts, stopAt: from.openPiece?.at ?? 0)
             let cutAt = resume?.cut.map { $0 - from.bytes }
             let settleBy = resume.map { $0.limit - from.bytes } ?? -1
             var next = from

@@ -124,50 +124,35 @@ public final class Encoder {
         return (total, settledAt, settledTokens, nextOpen.flatMap { $0.start == settledAt ? $0.cut : nil })
     }
 
-    /// The tokens of a long piece that ends where the text ends: from `open`'s near boundary, else
-    /// its far one, when the pair test there passes, else merged whole; and the boundaries of its
-    /// merge for the next call (`OpenPieceCut.near`, `.far`), at characters' starts.
+    /// The tokens of a long piece that ends where the text ends: from `open` when the pair test
+    /// there passes, else merged whole; and the last boundary of its merge at least
+    /// `OpenPieceCut.margin` bytes before its end, at a character's start (the next call's `open`).
     @inline(never)
     private func countOpenPiece(_ piece: UnsafeRawBufferPointer, resuming open: OpenPieceCut?) -> (tokens: Int, cut: OpenPieceCut?) {
         let first = scratchStart()
-        var resumed: OpenPieceCut.Boundary?
-        // Boundaries of the merge before `resumed` (prefix-closed, so still boundaries now).
-        var earlier: OpenPieceCut.Boundary?
-        if let open {
-            for (candidate, before) in [(open.near, open.far), (open.far, nil)] {
-                guard let candidate, candidate.at > 0 && candidate.at < piece.count else { continue }
-                merge(UnsafeRawBufferPointer(rebasing: piece[candidate.at...]), into: &scratch)
-                if encoding.splits.compatible(candidate.last, scratch[first], pairs: pairs) {
-                    (resumed, earlier) = (candidate, before)
-                    encoding.openPieceResumptions.add(1, ordering: .relaxed)
-                    break
-                }
+        var resumed: OpenPieceCut?
+        if let open, open.at > 0 && open.at < piece.count {
+            merge(UnsafeRawBufferPointer(rebasing: piece[open.at...]), into: &scratch)
+            if encoding.splits.compatible(open.last, scratch[first], pairs: pairs) {
+                resumed = open
+                encoding.openPieceResumptions.add(1, ordering: .relaxed)
+            } else {
                 scratch.removeLast(scratch.count - first)
             }
         }
         if resumed == nil { appendTokensOfLongPiece(piece, to: &scratch) }
-        // Near: the last boundary at least `margin` before the end; far: the last one at least
-        // `farMargin` before it, for when the near one's pair test fails.
-        let nearLimit = piece.count - OpenPieceCut.margin, farLimit = piece.count - OpenPieceCut.farMargin
-        var near: OpenPieceCut.Boundary?, far: OpenPieceCut.Boundary?
-        for known in [earlier, resumed] {
-            guard let known else { continue }
-            if known.at <= nearLimit { near = known }
-            if known.at <= farLimit { far = known }
-        }
+        // The resumed boundary stays one (prefix-closed) if no later one is far enough from the end.
+        let limit = piece.count - OpenPieceCut.margin
+        var cut = resumed.flatMap { $0.at <= limit ? $0 : nil }
         var end = resumed?.at ?? 0, tokens = resumed?.tokens ?? 0
         for index in first ..< scratch.count {
             let id = scratch[index]
             end += Int(table.offsets[Int(id) + 1] - table.offsets[Int(id)])
             tokens += 1
-            guard end <= nearLimit else { break }
-            guard piece[end] & 0xC0 != 0x80 else { continue }
-            near = OpenPieceCut.Boundary(at: end, tokens: tokens, last: id)
-            if end <= farLimit { far = near }
+            guard end <= limit else { break }
+            if piece[end] & 0xC0 != 0x80 { cut = OpenPieceCut(at: end, tokens: tokens, last: id) }
         }
-        let count = (resumed?.tokens ?? 0) + scratch.count - first
-        guard let near else { return (count, nil) }
-        return (count, OpenPieceCut(near: near, far: far.flatMap { $0.at < near.at ? $0 : nil }))
+        return ((resumed?.tokens ?? 0) + scratch.count - first, cut)
     }
 
     /// The number of tokens of one piece: from the memo when short, else through scratch.
