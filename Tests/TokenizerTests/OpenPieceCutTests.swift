@@ -75,16 +75,7 @@ import Testing
                 while run.utf8.count < length { run += alphabet[Int.random(in: 0 ..< alphabet.count, using: &generator)] }
                 text += run
             }
-            var grown = "", settled: SettledPrefix?
-            for chunk in scalarChunks(text, maxChunk: 8, seed: generator.next()) {
-                grown += chunk
-                let counted: Int
-                (counted, settled) = tokenizer.countAppending(grown, settled: settled)
-                let whole = tokenizer.count(grown)
-                if counted != whole {
-                    wrong += 1
-                    if wrong < 4 { Issue.record("\(name) round \(round): \(counted) ≠ \(whole) at \(grown.utf8.count) bytes") }
-                }
+            IncrementalCountTests.stream(text, tokenizer, maxChunk: 8, seed: generator.next(), wrongCounts: &wrong) { grown, settled in
                 if let settled, grown.utf8.count - settled.bytes > OpenPieceCut.minPieceBytes + 64 {
                     longChunks += 1
                     if settled.openPiece != nil { resumed += 1 }
