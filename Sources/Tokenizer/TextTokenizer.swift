@@ -57,7 +57,8 @@ public struct SettledPrefix: Sendable, Equatable {
 
     init(bytes: Int, tokens: Int, openPiece: OpenPieceCut?) {
         self.init(bytes: bytes, tokens: tokens)
-        self.openPiece = openPiece
+        // Only beside the prefix it was found after (not one that settled nothing instead).
+        if self.bytes == bytes { self.openPiece = openPiece }
     }
 
     /// Equal when they settle the same prefix; the open piece's boundary is only a hint.

@@ -88,4 +88,17 @@ import Testing
         let resumptions = tokenizer.openPieceResumptions.load(ordering: .relaxed) - resumptionsBefore
         #expect(resumptions * 10 > longChunks * 8, "\(resumptions) of \(longChunks) chunks resumed from a boundary")
     }
+
+    /// `SettledPrefix` holds its counts in 32 bits and the boundary in one word: a count it cannot
+    /// hold settles nothing (counting from the start is exact), and drops the boundary with it.
+    @Test func aPrefixThatCannotBeHeldSettlesNothing() {
+        let cut = OpenPieceCut(at: 1_000, tokens: 300, last: 42)
+        let held = SettledPrefix(bytes: 500, tokens: 120, openPiece: cut)
+        #expect(held.bytes == 500 && held.tokens == 120 && held.openPiece == cut)
+        let huge = SettledPrefix(bytes: 1 << 33, tokens: 120, openPiece: cut)
+        #expect(huge.bytes == 0 && huge.tokens == 0 && huge.openPiece == nil)
+        #expect(SettledPrefix(bytes: 10, tokens: -1) == SettledPrefix(bytes: 0, tokens: 0))
+        // A boundary too far from the prefix for its word is no boundary.
+        #expect(SettledPrefix(bytes: 0, tokens: 0, openPiece: OpenPieceCut(at: 1 << 23, tokens: 1, last: 1)).openPiece == nil)
+    }
 }
