@@ -9,8 +9,9 @@ import SessionStore
 /// asks here before the method table runs, and records a reply that reported a change.
 extension EngineService {
     /// How many answers each session keeps at least (memory and store; all of the batch being
-    /// applied when it has more): a relay retries the requests in flight when the engine failed. A turn's answer is ~0.3–1 KB, an open's carries
-    /// the snapshot (the script): about 16 × 1 KB per session beside the context itself.
+    /// applied when it has more): a relay retries the requests in flight when the engine failed. A
+    /// turn's answer is ~0.3–1 KB, an open's carries the snapshot (the script): about 16 × 1 KB per
+    /// session beside the context itself.
     static let keptRequestAnswers = 16
     /// Longer ids are refused (`-32602`): an id is a key, not a payload.
     static let maxRequestIDBytes = 256
