@@ -43,8 +43,8 @@ public struct SettledPrefix: Sendable, Equatable {
     /// A known boundary inside the open piece that starts at `bytes` (a long run still growing): a
     /// hint for the next call, not state (not checkpointed, not compared).
     var openPiece: OpenPieceCut? {
-        get { OpenPieceCut.unpacked(open, from: bytes) }
-        set { open = OpenPieceCut.packed(newValue, from: bytes) }
+        get { OpenPieceCut.unpacked(open) }
+        set { open = OpenPieceCut.packed(newValue) }
     }
 
     public init(bytes: Int, tokens: Int) {

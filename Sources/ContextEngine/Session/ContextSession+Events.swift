@@ -88,12 +88,13 @@ extension ContextSession {
                         + "and rejects longer ones; nothing was changed")
             }
             let original = count
-            let dropsOldest = pending != nil && policy.pending == .coalesce && policy.coalescedOverLimit == .dropOldest
-            if dropsOldest, let kept = newestLinesThatFit(of: pending!.text, before: text, limit: policy.maxInstructionTokens) {
+            // Coalescing that drops the oldest: the pending text it may keep lines of.
+            let older = policy.pending == .coalesce && policy.coalescedOverLimit == .dropOldest ? pending?.text : nil
+            if let older, let kept = newestLinesThatFit(of: older, before: text, limit: policy.maxInstructionTokens) {
                 (body, rendered, count) = kept
             } else {
                 // The newest instruction alone is over the limit: cut it, and nothing older is kept.
-                (body, rendered, count) = truncate(dropsOldest ? text : body, toTokens: policy.maxInstructionTokens, precounted: tokens)
+                (body, rendered, count) = truncate(older != nil ? text : body, toTokens: policy.maxInstructionTokens, precounted: tokens)
             }
             notes.append(.instructionTruncated(id: "", fromTokens: original, toTokens: count))
         }

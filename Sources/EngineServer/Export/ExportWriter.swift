@@ -3,10 +3,10 @@ import SessionStore
 
 /// `serve --export-dir`'s writer: the sessions a committed batch ended are exported on a thread of
 /// its own, through a store connection of its own that only reads (opened on that thread; read-only
-/// for SQLite, an ordinary connection for PostgreSQL), so the
-/// server's loop never waits for an export. Written in the loop, a 10,000-message session's export
-/// held the answers of the batch that closed it for ~26 ms instead of ~2 ms
-/// (`Benchmarks/serve_bounds.py export`), and a 100,000-message one for ~0.35 s.
+/// for SQLite, an ordinary connection for PostgreSQL), so the server's loop never waits for an
+/// export. Written in the loop, a 10,000-message session's export held the answers of the batch
+/// that closed it for ~26 ms instead of ~2 ms (`Benchmarks/serve_bounds.py export`), and a
+/// 100,000-message one for ~0.35 s.
 ///
 /// Exports are written one at a time, in the order their batches committed; each reads the session
 /// as stored when its turn comes (an ended session does not change; one revived meanwhile is

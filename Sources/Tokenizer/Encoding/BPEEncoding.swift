@@ -200,15 +200,16 @@ public final class BPEEncoding: TextTokenizer, @unchecked Sendable {
             // A cut lies inside the trailing letter run, past every limit `SettleLimit` can give,
             // so it settles the most: 0 is then a limit that is always right.
             let resume = scanner == .none
-                ? nil : SettleLimit.resumePoint(bytes, notBelow: from.bytes, scanner: scanner, cuts: cuts, stopAt: from.openPiece?.at ?? 0)
+                ? nil : SettleLimit.resumePoint(bytes, notBelow: from.bytes, scanner: scanner, cuts: cuts, stopAt: from.openPiece.map { from.bytes + $0.at } ?? 0)
             let cutAt = resume?.cut.map { $0 - from.bytes }
             let settleBy = resume.map { $0.limit - from.bytes } ?? -1
             var next = from
             if cutAt == nil && settleBy >= 0 && tail.count >= OpenPieceCut.minPieceBytes {
                 // A long unsettled tail: its last piece may be a long open one (`OpenPieceCut`).
-                let counted = withEncoder { $0.countPieces(tail, settleBy: settleBy, resuming: from.openPiece?.shifted(by: -from.bytes)) }
+                // The boundary's offsets are from the piece's start: `tail`'s start, where it begins.
+                let counted = withEncoder { $0.countPieces(tail, settleBy: settleBy, resuming: from.openPiece) }
                 next = SettledPrefix(bytes: from.bytes + counted.settledAt, tokens: from.tokens + counted.settledTokens,
-                                     openPiece: counted.open?.shifted(by: from.bytes + counted.settledAt))
+                                     openPiece: counted.open)
                 return (from.tokens + counted.total, next)
             }
             let counted = withEncoder { $0.countPieces(tail, settleBy: settleBy, cutAt: cutAt) }

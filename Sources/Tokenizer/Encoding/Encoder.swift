@@ -97,8 +97,8 @@ public final class Encoder {
     /// needs; shorter texts take the loop above, which streamed held-out turns keep to: a second
     /// kind of piece in that loop cost them 6 % more instructions, callgrind): its last piece, when
     /// that long and ending where `text` ends, is counted from `open` if it starts at 0 and the pair
-    /// test there passes, and the boundaries to resume from next time are reported when it starts
-    /// at `settledAt` (offsets relative to `text`). No `RunCut` here: a cut settles that piece.
+    /// test there passes, and the boundary to resume from next time is reported when it starts at
+    /// `settledAt` (offsets from the piece's start). No `RunCut` here: a cut settles that piece.
     func countPieces(
         _ text: UnsafeBufferPointer<UInt8>, settleBy: Int, resuming open: OpenPieceCut?
     ) -> (total: Int, settledAt: Int, settledTokens: Int, open: OpenPieceCut?) {

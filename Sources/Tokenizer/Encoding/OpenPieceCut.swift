@@ -14,7 +14,7 @@
 /// is past two of o200k's longest tokens (128 spaces). Not state: a checkpoint drops it, and
 /// `SettledPrefix`'s `==` ignores it.
 struct OpenPieceCut: Sendable, Equatable {
-    /// Byte offset in the text (past `SettledPrefix.bytes`).
+    /// Byte offset from the piece's start (`SettledPrefix.bytes`), where the counting code reads it.
     var at: Int
     /// Tokens of the piece's bytes before `at`.
     var tokens: Int
@@ -26,20 +26,15 @@ struct OpenPieceCut: Sendable, Equatable {
     /// The boundary stays at least this far from the piece's end.
     static let margin = 256
 
-    /// The same boundary `shift` bytes further into the text.
-    func shifted(by shift: Int) -> OpenPieceCut { OpenPieceCut(at: at + shift, tokens: tokens, last: last) }
-
-    // Packed in one word of `SettledPrefix`, relative to its `bytes`: 22 bits of offset, 21 of
-    // tokens, 21 of the last token; 0 is none (a boundary is past the piece's start).
-    static func packed(_ cut: OpenPieceCut?, from start: Int) -> UInt64 {
-        guard let cut else { return 0 }
-        let offset = cut.at - start
-        guard offset > 0, offset < 1 << 22, cut.tokens >= 0, cut.tokens < 1 << 21, cut.last < 1 << 21 else { return 0 }
-        return UInt64(offset) << 42 | UInt64(cut.tokens) << 21 | UInt64(cut.last)
+    // Packed in one word of `SettledPrefix`: 22 bits of offset, 21 of tokens, 21 of the last
+    // token; 0 is none (a boundary is past the piece's start).
+    static func packed(_ cut: OpenPieceCut?) -> UInt64 {
+        guard let cut, cut.at > 0, cut.at < 1 << 22, cut.tokens >= 0, cut.tokens < 1 << 21, cut.last < 1 << 21 else { return 0 }
+        return UInt64(cut.at) << 42 | UInt64(cut.tokens) << 21 | UInt64(cut.last)
     }
 
-    static func unpacked(_ word: UInt64, from start: Int) -> OpenPieceCut? {
+    static func unpacked(_ word: UInt64) -> OpenPieceCut? {
         guard word != 0 else { return nil }
-        return OpenPieceCut(at: start + Int(word >> 42), tokens: Int(word >> 21 & 0x1F_FFFF), last: Rank(word & 0x1F_FFFF))
+        return OpenPieceCut(at: Int(word >> 42), tokens: Int(word >> 21 & 0x1F_FFFF), last: Rank(word & 0x1F_FFFF))
     }
 }
