@@ -14,7 +14,7 @@ import Foundation
 public final class SentencePieceEncoder {
     let vocabulary: SentencePieceVocabulary
     private(set) var normalized: [UInt8] = []
-    private var merger: SymbolMerger
+    var merger: SymbolMerger
     private let cache = PieceCache()
     private var scratch: [Rank] = []
 

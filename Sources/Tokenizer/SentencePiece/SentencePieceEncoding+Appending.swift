@@ -26,43 +26,88 @@
 /// model where that is not so.
 extension SentencePieceEncoding {
     /// `TextTokenizer.countAppending`: counts from the settled prefix on, so a turn streamed as n
-    /// chunks costs O(total bytes), not O(n × bytes). Exact (`GemmaIncrementalCountTests`).
+    /// chunks costs O(total bytes), not O(n × bytes); a long open last segment (a line of Japanese,
+    /// Chinese or Thai with no space, a run of one letter) from a boundary of its merge on
+    /// (`SentencePieceEncoder+OpenSegment.swift`). Exact (`GemmaIncrementalCountTests`).
     public func countAppending(_ text: String, settled: SettledPrefix?) -> (tokens: Int, settled: SettledPrefix?) {
         withUTF8(text) { bytes in
             let from = SettledPrefix.resuming(settled, within: bytes.count)
-            let counted = withEncoder { $0.countSettling(UnsafeBufferPointer(rebasing: bytes[from.bytes...])) }
-            let next = SettledPrefix(bytes: from.bytes + counted.settledAt, tokens: from.tokens + counted.settledTokens)
+            let counted = withEncoder {
+                $0.countSettling(UnsafeBufferPointer(rebasing: bytes[from.bytes...]), resuming: from.openPiece)
+            }
+            if counted.resumed { openSegmentResumptions.add(1, ordering: .relaxed) }
+            let next = SettledPrefix(
+                bytes: from.bytes + counted.settledAt, tokens: from.tokens + counted.settledTokens, openPiece: counted.openSegment)
             return (from.tokens + counted.total, next)
         }
     }
 }
 
 extension SentencePieceEncoder {
-    /// The number of ids of `text`, and its last settled boundary (see above) as a byte offset of
-    /// `text` (0 when there is none) with the number of ids before it.
-    func countSettling(_ text: UnsafeBufferPointer<UInt8>) -> (total: Int, settledAt: Int, settledTokens: Int) {
-        normalize(text)
+    /// What `countSettling` found: the number of ids of the text, its last settled boundary (see
+    /// above) as a byte offset of the text (0 when there is none) with the number of ids before it,
+    /// and a boundary inside the open segment that starts there, its offset from that start.
+    struct Settling {
+        var total: Int
+        var settledAt: Int
+        var settledTokens: Int
+        var openSegment: OpenPieceCut?
+        /// Whether the open segment was counted from the boundary it was given.
+        var resumed = false
+    }
+
+    /// Counts `text`, the part of a growing turn past its settled prefix: the open segment the
+    /// prefix ends with from `cut` on when that is a boundary of its merge still (see
+    /// `SentencePieceEncoder+OpenSegment.swift`), else the whole text.
+    func countSettling(_ text: UnsafeBufferPointer<UInt8>, resuming cut: OpenPieceCut?) -> Settling {
+        let resumed = cut.flatMap { normalizeResuming(text, at: $0) }
+        if resumed == nil { normalize(text) }
         let open = firstOpenPosition()
         var total = 0
-        var settled = (at: 0, tokens: 0)
-        forEachSegment { start, segment, frozen in
-            if start <= open { settled = (start, total) }
-            total += count(segment, frozen)
+        // The settled prefix that `text` starts at until a segment start past it settles.
+        var settled = (beforeNormalized: true, at: 0, tokens: 0)
+        var openCut: OpenSegmentCut?
+        var first = true
+        let complete = forEachSegment { start, segment, frozen in
+            defer { first = false }
+            if first, let resumed {
+                guard let counted = countResumed(segment, frozen, resumed) else { return false }
+                total = counted.count
+                if start + segment.count == normalized.count { openCut = counted.cut }
+                return true
+            }
+            if start <= open { settled = (false, start, total) }
+            if start <= open, frozen == RankTable.none, start + segment.count == normalized.count, keepsCut(segment) {
+                let merged = mergeOpenSegment(segment)
+                openCut = merged.cut.map { OpenSegmentCut(at: start + $0.at, tokens: $0.tokens, last: $0.last) }
+                total += merged.count
+            } else {
+                total += count(segment, frozen)
+            }
             return true
         }
-        // Normalized offset back to `text`'s: walk back from the end over the unsettled bytes only.
+        // The merge did not hold at `cut`: the whole text.
+        guard complete else { return countSettling(text, resuming: nil) }
+        // Normalized offsets back to `text`'s: walk back from the end over the unsettled bytes only.
         var offset = text.count
         var normalizedOffset = normalized.count
-        while normalizedOffset > settled.at {
-            offset -= 1
-            normalizedOffset -= text[offset] == 0x20 ? SentencePieceVocabulary.space.count : 1
+        func textOffset(_ position: Int) -> Int {
+            while normalizedOffset > position {
+                offset -= 1
+                normalizedOffset -= text[offset] == 0x20 ? SentencePieceVocabulary.space.count : 1
+            }
+            return offset
         }
-        return (total, offset, settled.tokens)
+        let cutOffset = openCut.map { textOffset($0.at) }  // at or after the settled start
+        let settledAt = settled.beforeNormalized ? 0 : textOffset(settled.at)
+        let cutFromSettled = openCut.map { OpenPieceCut(at: cutOffset! - settledAt, tokens: $0.tokens, last: $0.last) }
+        return Settling(
+            total: total, settledAt: settledAt, settledTokens: settled.tokens, openSegment: cutFromSettled, resumed: resumed != nil)
     }
 
     /// The first open position of `normalized` (see above), or its length when there is none. Positions
     /// inside a matched piece, which the scan skips, are checked too: that can only settle less.
-    private func firstOpenPosition() -> Int {
+    func firstOpenPosition() -> Int {
         let matcher = vocabulary.userDefined
         return normalized.withUnsafeBufferPointer { bytes in
             for position in max(0, bytes.count - matcher.longestPiece) ..< bytes.count

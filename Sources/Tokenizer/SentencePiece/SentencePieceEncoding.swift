@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// What names a SentencePiece model this build knows: its file and the hashes of the verified copy.
 public struct SentencePieceSpec: Sendable {
@@ -36,6 +37,9 @@ public final class SentencePieceEncoding: TextTokenizer, @unchecked Sendable {
     public let name: String
     let vocabulary: SentencePieceVocabulary
     private let pool = EncoderPool<SentencePieceEncoder>()
+    /// Open segments counted from a boundary of their merge (`SentencePieceEncoder+OpenSegment.swift`),
+    /// for tests: that the pair of symbols there stayed two, not only that boundaries are kept.
+    let openSegmentResumptions = Atomic<Int>(0)
 
     /// Builds an encoding from a parsed model.
     public convenience init(name: String, model: SentencePieceModel, path: String = "<memory>") throws {

@@ -95,53 +95,70 @@ struct SymbolMerger {
     /// Appends the ids of `segment` to `output`.
     mutating func encode(_ segment: UnsafeRawBufferPointer, vocabulary: SentencePieceVocabulary, into output: inout [Rank]) {
         if vocabulary.hasUnusedPieces { unusedHalves.removeAll(keepingCapacity: true) }
-        // A segment of at most `linearScanLimit` characters (so at most 4 bytes each): its symbols
-        // built in one pass into the kept scratch. Built through `starts`, `ends`, `ids` and a
-        // symbol array, four arrays emptied and appended to per segment, that was ~30 % of the
-        // instructions of a cold mo-zh_CN.txt.
-        if segment.count <= 4 * SymbolMerger.linearScanLimit {
+        if let live = mergeShort(segment, vocabulary: vocabulary) {
             let symbols = scratch.symbols
-            var count = 0, position = 0
-            let asciiIDs = scratch.asciiIDs
-            while position < segment.count && count < SymbolMerger.linearScanLimit {
-                // ASCII without `utf8Length` and the memo (gemma3 cold held-out 382.1M → 352.2M
-                // instructions; the same test inside `characterID`, after the length: 366.8M).
-                let lead = segment[position]
-                let end: Int, id: Rank
-                if lead < 0x80 {
-                    end = position + 1
-                    id = asciiIDs[Int(lead)]
-                } else {
-                    end = min(position + utf8Length(lead), segment.count)
-                    id = SymbolMerger.characterID(characters, segment, position, end, vocabulary)
-                }
-                symbols[count] = ScanSymbol(start: Int32(position), end: Int32(end), id: id, pairID: RankTable.none, pairScore: 0)
-                count += 1
-                position = end
+            for index in 0 ..< live {
+                emit(segment, Int(symbols[index].start), Int(symbols[index].end), symbols[index].id, vocabulary, into: &output)
             }
-            if position == segment.count {
-                let live = mergeByScan(symbols, count, segment, vocabulary: vocabulary)
-                for index in 0 ..< live {
-                    emit(segment, Int(symbols[index].start), Int(symbols[index].end), symbols[index].id, vocabulary, into: &output)
-                }
-                return
-            }
+            return
         }
-        starts.removeAll(keepingCapacity: true)
-        var position = 0
-        while position < segment.count {
-            starts.append(Int32(position))
-            position += utf8Length(segment[position])
-        }
-        let count = starts.count
-        ends.removeAll(keepingCapacity: true)
-        for index in 0 ..< count { ends.append(index + 1 < count ? starts[index + 1] : Int32(segment.count)) }
-        ids.removeAll(keepingCapacity: true)
-        for index in 0 ..< count { ids.append(SymbolMerger.characterID(characters, segment, Int(starts[index]), Int(ends[index]), vocabulary)) }
         mergeByHeap(segment, vocabulary: vocabulary)
         var index: Int32 = 0
         while index >= 0 {
             emit(segment, Int(starts[Int(index)]), Int(ends[Int(index)]), ids[Int(index)], vocabulary, into: &output)
+            index = next[Int(index)]
+        }
+    }
+
+    /// Merges a segment of at most `linearScanLimit` characters (so at most 4 bytes each) by the
+    /// linear scan and returns how many symbols remain at the front of `scratch.symbols`; nil for a
+    /// longer one (nothing merged). Its symbols built in one pass into the kept scratch: built
+    /// through `starts`, `ends`, `ids` and a symbol array, four arrays emptied and appended to per
+    /// segment, that was ~30 % of the instructions of a cold mo-zh_CN.txt.
+    @inline(__always)
+    private mutating func mergeShort(_ segment: UnsafeRawBufferPointer, vocabulary: SentencePieceVocabulary) -> Int? {
+        guard segment.count <= 4 * SymbolMerger.linearScanLimit else { return nil }
+        let symbols = scratch.symbols
+        var count = 0, position = 0
+        let asciiIDs = scratch.asciiIDs
+        while position < segment.count && count < SymbolMerger.linearScanLimit {
+            // ASCII without `utf8Length` and the memo (gemma3 cold held-out 382.1M → 352.2M
+            // instructions; the same test inside `characterID`, after the length: 366.8M).
+            let lead = segment[position]
+            let end: Int, id: Rank
+            if lead < 0x80 {
+                end = position + 1
+                id = asciiIDs[Int(lead)]
+            } else {
+                end = min(position + utf8Length(lead), segment.count)
+                id = SymbolMerger.characterID(characters, segment, position, end, vocabulary)
+            }
+            symbols[count] = ScanSymbol(start: Int32(position), end: Int32(end), id: id, pairID: RankTable.none, pairScore: 0)
+            count += 1
+            position = end
+        }
+        guard position == segment.count else { return nil }
+        return mergeByScan(symbols, count, segment, vocabulary: vocabulary)
+    }
+
+    /// Calls `body` with the start, end and id of each symbol `segment` merges into, in order: the
+    /// merge's own symbols, before `emit` resegments UNUSED pieces and spells unknown characters as
+    /// bytes (id `RankTable.none`). For a streamed turn's open segment, which needs where its symbols
+    /// meet (`SentencePieceEncoder+OpenSegment.swift`).
+    mutating func forEachSymbol(
+        of segment: UnsafeRawBufferPointer, vocabulary: SentencePieceVocabulary, _ body: (_ start: Int, _ end: Int, _ id: Rank) -> Void
+    ) {
+        guard !segment.isEmpty else { return }
+        if vocabulary.hasUnusedPieces { unusedHalves.removeAll(keepingCapacity: true) }
+        if let live = mergeShort(segment, vocabulary: vocabulary) {
+            let symbols = scratch.symbols
+            for index in 0 ..< live { body(Int(symbols[index].start), Int(symbols[index].end), symbols[index].id) }
+            return
+        }
+        mergeByHeap(segment, vocabulary: vocabulary)
+        var index: Int32 = 0
+        while index >= 0 {
+            body(Int(starts[Int(index)]), Int(ends[Int(index)]), ids[Int(index)])
             index = next[Int(index)]
         }
     }
@@ -213,8 +230,20 @@ struct SymbolMerger {
 
     // MARK: - Heap
 
+    /// Merges `segment` (not empty) from one symbol per character; the symbols are left in `starts`,
+    /// `ends` and `ids`, linked through `next` from index 0.
     private mutating func mergeByHeap(_ segment: UnsafeRawBufferPointer, vocabulary: SentencePieceVocabulary) {
-        let count = ids.count
+        starts.removeAll(keepingCapacity: true)
+        var position = 0
+        while position < segment.count {
+            starts.append(Int32(position))
+            position += utf8Length(segment[position])
+        }
+        let count = starts.count
+        ends.removeAll(keepingCapacity: true)
+        for index in 0 ..< count { ends.append(index + 1 < count ? starts[index + 1] : Int32(segment.count)) }
+        ids.removeAll(keepingCapacity: true)
+        for index in 0 ..< count { ids.append(SymbolMerger.characterID(characters, segment, Int(starts[index]), Int(ends[index]), vocabulary)) }
         next.removeAll(keepingCapacity: true)
         previous.removeAll(keepingCapacity: true)
         for index in 0 ..< count {
