@@ -96,7 +96,8 @@ extension SentencePieceEncoder {
             before -= 1
         }
         normalize(UnsafeBufferPointer(rebasing: text[start...]))
-        guard normalized.count > before + last.count, normalized[before ..< before + last.count].elementsEqual(last) else { return nil }
+        let holdsLast = withNormalized { $0.count > before + last.count && $0[before ..< before + last.count].elementsEqual(last) }
+        guard holdsLast else { return nil }
         return ResumedSegment(cut: cut, before: before, lastBytes: last.count)
     }
 
