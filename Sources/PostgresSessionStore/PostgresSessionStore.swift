@@ -32,6 +32,8 @@ public final class PostgresSessionStore: SessionStore {
     /// The batch's ownership checks, sent: the sessions asked for and the ids that came back.
     private var confirmations: [(sessions: [String], result: EventLoopFuture<PostgresQueryResult>)] = []
     private var buffer = WriteBuffer()
+    /// Inside `readingConsistently`.
+    private var inReadTransaction = false
     static let now = "extract(epoch from clock_timestamp())"
 
     /// Connects and brings the schema up to date.
@@ -159,6 +161,24 @@ public final class PostgresSessionStore: SessionStore {
         try? connection.executeScript("ROLLBACK")
     }
 
+    /// A repeatable-read, read-only transaction: one snapshot for every read of `body`. A connection
+    /// that closes inside it is not reconnected (the snapshot would be lost): the read fails.
+    public func readingConsistently<T>(_ body: () throws -> T) throws -> T {
+        try reconnectIfClosed()
+        try doing("starting a read on \(location)") {
+            _ = try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        }
+        inReadTransaction = true
+        defer { inReadTransaction = false }
+        let result: T
+        do { result = try body() } catch {
+            if !connection.isClosed { try? connection.executeScript("ROLLBACK") }
+            throw error
+        }
+        try doing("ending a read on \(location)") { _ = try connection.execute("COMMIT") }
+        return result
+    }
+
     /// Sends a write without waiting for it (pipelined; `commit` awaits them in order).
     private func send(_ what: String, _ sql: String, _ values: [PostgresConnectionBox.Value] = []) {
         pending.append((what, connection.send(sql, values)))
@@ -166,7 +186,7 @@ public final class PostgresSessionStore: SessionStore {
 
     /// Sends the buffered writes, then runs a read (which so sees them).
     func read(_ sql: String, _ values: [PostgresConnectionBox.Value] = []) throws -> [PostgresStoreRow] {
-        if pending.isEmpty && buffer.isEmpty { try reconnectIfClosed() }  // not inside an open batch
+        if pending.isEmpty && buffer.isEmpty && !inReadTransaction { try reconnectIfClosed() }  // not inside a transaction
         flushBuffer()
         return try connection.execute(sql, values).map(PostgresStoreRow.init(row:))
     }

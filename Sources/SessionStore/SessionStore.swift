@@ -148,6 +148,11 @@ public protocol SessionStore: AnyObject {
     func begin() throws
     func commit() throws
     func rollback()
+    /// Runs `body`, whose reads all see the store as it was at the first of them: one read
+    /// transaction, taking no write lock (an export reads a session's record, then pages its
+    /// messages; a session revived and written to in between must not mix into it). Not inside a
+    /// batch.
+    func readingConsistently<T>(_ body: () throws -> T) throws -> T
 
     func saveScript(hash: String, encoding: String, text: String, tokens: Int) throws
     func script(hash: String) throws -> String?

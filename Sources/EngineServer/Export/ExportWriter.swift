@@ -96,8 +96,12 @@ public final class ExportWriter: @unchecked Sendable {
     }
 
     /// Writes the export of `id` unless it is active again (revived after it ended).
+    /// The record and its messages in one read transaction: a session revived by `session.resume`
+    /// meanwhile is exported as it ended, not with the messages written after.
     static func export(_ id: String, from store: SessionStore, directory: String) throws {
-        guard let record = try store.session(id: id), record.status != "active" else { return }
-        try SessionExport.writeFile(record, from: store, directory: directory)
+        try store.readingConsistently {
+            guard let record = try store.session(id: id), record.status != "active" else { return }
+            try SessionExport.writeFile(record, from: store, directory: directory)
+        }
     }
 }

@@ -302,6 +302,19 @@ public final class SQLiteSessionStore: SessionStore {
 
     public func rollback() { try? database.execute("ROLLBACK") }
 
+    /// A deferred transaction: its snapshot is taken at the first read and writers go on meanwhile
+    /// (WAL).
+    public func readingConsistently<T>(_ body: () throws -> T) throws -> T {
+        try StoreError.during("starting a read on \(path)") { try database.execute("BEGIN DEFERRED") }
+        let result: T
+        do { result = try body() } catch {
+            try? database.execute("ROLLBACK")
+            throw error
+        }
+        try StoreError.during("ending a read on \(path)") { try database.execute("COMMIT") }
+        return result
+    }
+
     // MARK: - Writes
 
     public func saveScript(hash: String, encoding: String, text: String, tokens: Int) throws {

@@ -36,9 +36,13 @@ extension SessionsCommand {
         func run() throws {
             let store = try options.openMaintenance()
             try Self.writing(to: output) { out in
+                // Each session's record and messages in one read transaction (a running engine
+                // may write to it meanwhile).
                 if let session {
-                    guard let record = try store.session(id: session) else { throw CLIError("unknown session \"\(session)\"") }
-                    try SessionExport.write(record, from: store, to: out)
+                    try store.readingConsistently {
+                        guard let record = try store.session(id: session) else { throw CLIError("unknown session \"\(session)\"") }
+                        try SessionExport.write(record, from: store, to: out)
+                    }
                     try out.write("\n")
                     return
                 }
@@ -47,10 +51,14 @@ extension SessionsCommand {
                 repeat {
                     let ids = try store.sessionIDs(filters.filter, after: after, limit: Self.idPage)
                     for id in ids {
-                        // Purged between the two reads: skipped.
-                        guard let record = try store.session(id: id) else { continue }
-                        if format == .json && count > 0 { try out.write(",") }
-                        try SessionExport.write(record, from: store, to: out)
+                        let exported = try store.readingConsistently {
+                            // Purged between the two reads: skipped.
+                            guard let record = try store.session(id: id) else { return false }
+                            if format == .json && count > 0 { try out.write(",") }
+                            try SessionExport.write(record, from: store, to: out)
+                            return true
+                        }
+                        guard exported else { continue }
                         if format == .jsonl { try out.write("\n") }
                         count += 1
                     }
