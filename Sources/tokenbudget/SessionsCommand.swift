@@ -55,7 +55,10 @@ struct SessionsCommand: ParsableCommand {
         @OptionGroup var options: StoreOption
         @Argument var session: String
         @Option(help: "At most this many (1-500).") var limit = 50
-        @Option(help: "Start after this seq: a nextCursor this command printed (default: from the first).") var after = -1
+        // `.unconditional`: the value after `--after` is taken even when it starts with a dash, so
+        // `--after -1` is -1, not a missing value followed by an unknown option `-1`.
+        @Option(parsing: .unconditional, help: "Start after this seq: a nextCursor this command printed (default: from the first).")
+        var after = -1
         func validate() throws {
             guard (1 ... 500).contains(limit) else { throw ValidationError("--limit must be 1...500") }
             guard after >= -1 else { throw ValidationError("--after must be a seq, -1 or more") }

@@ -165,9 +165,10 @@ import Testing
         }
         // `sessions messages` pages through all of it (it stopped at one page of at most 500, with
         // no way to the next), each message as the wire and the export give it.
+        // The first cursor, -1, as its own argument: read as a value, not as an option.
         var shown: [JSONValue] = [], cursor: String? = "-1", pages = 0
         while let after = cursor {
-            let page = try fixture.json(["messages", session, "--limit", "500", "--after=\(after)"])
+            let page = try fixture.json(["messages", session, "--limit", "500", "--after", after])
             shown += try #require(page["messages"]?.arrayValue)
             cursor = page["nextCursor"]?.stringValue
             pages += 1
