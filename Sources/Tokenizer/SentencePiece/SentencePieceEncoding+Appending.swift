@@ -92,10 +92,12 @@ extension SentencePieceEncoder {
         // The merge did not hold at `cut`: the whole text.
         guard complete else { return countSettling(text, resuming: nil) }
         // Normalized offsets back to `text`'s: walk back from the end over the unsettled bytes only.
+        // The boundary first: it lies at or after the settled start.
         var walk = (text: text.count, normalized: end)
-        let cutOffset = openCut.map { Self.walkBack(text, &walk, to: $0.at) }  // at or after the settled start
+        var cutAt = 0
+        if let openCut { cutAt = Self.walkBack(text, &walk, to: openCut.at) }
         let settledAt = settled.beforeNormalized ? 0 : Self.walkBack(text, &walk, to: settled.at)
-        let cutFromSettled = openCut.map { OpenPieceCut(at: cutOffset! - settledAt, tokens: $0.tokens, last: $0.last) }
+        let cutFromSettled = openCut.map { OpenPieceCut(at: cutAt - settledAt, tokens: $0.tokens, last: $0.last) }
         return Settling(
             total: total, settledAt: settledAt, settledTokens: settled.tokens, openSegment: cutFromSettled, resumed: resumed != nil)
     }
