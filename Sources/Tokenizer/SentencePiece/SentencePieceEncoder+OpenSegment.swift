@@ -49,6 +49,12 @@ extension SentencePieceEncoder {
         var lastBytes: Int
     }
 
+    /// `OpenPieceCut.last` of a symbol that is no piece (a character spelled as its bytes' pieces):
+    /// this bit and the character's length in bytes, past every id of the vocabulary. Without it, a
+    /// run of such characters (private-use ones, which neither Gemma model has) kept no boundary and
+    /// stayed quadratic: 32,000 one-character chunks took 26 s of `serve` (audit).
+    static let unknownCharacter: Rank = 1 << 20
+
     func keepsCut(_ segment: UnsafeRawBufferPointer) -> Bool {
         !vocabulary.hasUnusedPieces && segment.count >= max(Self.openSegmentMinBytes, 2 * Self.openSegmentMargin)
     }
@@ -60,6 +66,7 @@ extension SentencePieceEncoder {
         var count = 0, firstEnd = 0
         var cut: OpenSegmentCut?
         var previous = RankTable.none
+        let namesUnknown = vocabulary.scores.count < Self.unknownCharacter
         merger.forEachSymbol(of: segment, vocabulary: vocabulary) { start, end, id in
             if start == 0 {
                 firstEnd = end
@@ -68,18 +75,34 @@ extension SentencePieceEncoder {
             }
             // A character that is no piece is spelled as its bytes' pieces (byte fallback).
             count += id == RankTable.none ? end - start : 1
-            previous = id
+            previous = id != RankTable.none ? id : namesUnknown ? Self.unknownCharacter | Rank(end - start) : RankTable.none
         }
         return (count, cut, firstEnd)
     }
 
-    /// Normalizes `text` from the start of `cut.last`, and the longest user-defined piece before it
-    /// (so that `firstOpenPosition` sees every position that may be open), when the text still holds
-    /// `cut.last` there; nil otherwise.
+    /// Normalizes `text` from the start of `cut.last`, and the longest user-defined piece before it,
+    /// when the text still holds `cut.last` there; nil otherwise. The bytes before `last` are there
+    /// for `firstOpenPosition`, which must see every position that may be open; and so that the scan
+    /// from there ends its first segment where the whole text's scan does: a user-defined piece can
+    /// come to match only at a position that was open, within `longestPiece` bytes of the end when
+    /// the boundary was kept, so one starting before the normalized bytes would have to span more
+    /// than them. (A piece that comes to match after `last`'s start ends the first segment early,
+    /// and the whole text is counted.)
     func normalizeResuming(_ text: UnsafeBufferPointer<UInt8>, at cut: OpenPieceCut) -> ResumedSegment? {
-        guard !vocabulary.hasUnusedPieces, cut.at < text.count, let last = vocabulary.table.bytes(of: cut.last) else { return nil }
+        guard !vocabulary.hasUnusedPieces, cut.at < text.count else { return nil }
         // `last`'s start: walk back from the boundary over its normalized bytes.
-        var begin = cut.at, remaining = last.count
+        let piece: ArraySlice<UInt8>?, lastBytes: Int
+        if cut.last & Self.unknownCharacter != 0, vocabulary.scores.count < Self.unknownCharacter {
+            // A character that is no piece (no space: its normalized bytes are its bytes).
+            (piece, lastBytes) = (nil, Int(cut.last & ~Self.unknownCharacter))
+            guard (1 ... 4).contains(lastBytes), lastBytes <= cut.at, utf8Length(text[cut.at - lastBytes]) == lastBytes,
+                vocabulary.id(of: UnsafeRawBufferPointer(text), cut.at - lastBytes, cut.at) == RankTable.none
+            else { return nil }
+        } else {
+            guard let bytes = vocabulary.table.bytes(of: cut.last) else { return nil }
+            (piece, lastBytes) = (bytes, bytes.count)
+        }
+        var begin = cut.at, remaining = lastBytes
         while remaining > 0, begin > 0 {
             begin -= 1
             remaining -= text[begin] == 0x20 ? SentencePieceVocabulary.space.count : 1
@@ -96,9 +119,11 @@ extension SentencePieceEncoder {
             before -= 1
         }
         normalize(UnsafeBufferPointer(rebasing: text[start...]))
-        let holdsLast = withNormalized { $0.count > before + last.count && $0[before ..< before + last.count].elementsEqual(last) }
+        let holdsLast = withNormalized { normalized in
+            normalized.count > before + lastBytes && piece.map { normalized[before ..< before + lastBytes].elementsEqual($0) } ?? true
+        }
         guard holdsLast else { return nil }
-        return ResumedSegment(cut: cut, before: before, lastBytes: last.count)
+        return ResumedSegment(cut: cut, before: before, lastBytes: lastBytes)
     }
 
     /// The ids of the open segment that `resumed` resumes (from the settled start), and its new
