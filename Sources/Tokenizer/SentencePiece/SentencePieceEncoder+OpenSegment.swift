@@ -75,7 +75,11 @@ extension SentencePieceEncoder {
             }
             // A character that is no piece is spelled as its bytes' pieces (byte fallback).
             count += id == RankTable.none ? end - start : 1
-            previous = id != RankTable.none ? id : namesUnknown ? Self.unknownCharacter | Rank(end - start) : RankTable.none
+            if id != RankTable.none {
+                previous = id
+            } else {
+                previous = namesUnknown ? Self.unknownCharacter | Rank(end - start) : RankTable.none
+            }
         }
         return (count, cut, firstEnd)
     }
@@ -120,7 +124,8 @@ extension SentencePieceEncoder {
         }
         normalize(UnsafeBufferPointer(rebasing: text[start...]))
         let holdsLast = withNormalized { normalized in
-            normalized.count > before + lastBytes && piece.map { normalized[before ..< before + lastBytes].elementsEqual($0) } ?? true
+            guard normalized.count > before + lastBytes, let piece else { return normalized.count > before + lastBytes }
+            return normalized[before ..< before + lastBytes].elementsEqual(piece)
         }
         guard holdsLast else { return nil }
         return ResumedSegment(cut: cut, before: before, lastBytes: lastBytes)
@@ -129,7 +134,9 @@ extension SentencePieceEncoder {
     /// The ids of the open segment that `resumed` resumes (from the settled start), and its new
     /// boundary, given `segment`, the first segment of `normalized`; nil when the merge does not hold
     /// at the boundary.
-    func countResumed(_ segment: UnsafeRawBufferPointer, _ frozen: Rank, _ resumed: ResumedSegment) -> (count: Int, cut: OpenSegmentCut)? {
+    func countResumed(
+        _ segment: UnsafeRawBufferPointer, _ frozen: Rank, _ resumed: ResumedSegment
+    ) -> (count: Int, cut: OpenSegmentCut)? {
         let split = resumed.before + resumed.lastBytes, cut = resumed.cut
         guard frozen == RankTable.none, segment.count > split else { return nil }
         let tail = mergeOpenSegment(UnsafeRawBufferPointer(rebasing: segment[split...]))

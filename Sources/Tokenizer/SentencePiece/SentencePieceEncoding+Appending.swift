@@ -37,7 +37,8 @@ extension SentencePieceEncoding {
             }
             if counted.resumed { openSegmentResumptions.add(1, ordering: .relaxed) }
             let next = SettledPrefix(
-                bytes: from.bytes + counted.settledAt, tokens: from.tokens + counted.settledTokens, openPiece: counted.openSegment)
+                bytes: from.bytes + counted.settledAt, tokens: from.tokens + counted.settledTokens,
+                openPiece: counted.openSegment)
             return (from.tokens + counted.total, next)
         }
     }
@@ -99,14 +100,17 @@ extension SentencePieceEncoder {
         let settledAt = settled.beforeNormalized ? 0 : Self.walkBack(text, &walk, to: settled.at)
         let cutFromSettled = openCut.map { OpenPieceCut(at: cutAt - settledAt, tokens: $0.tokens, last: $0.last) }
         return Settling(
-            total: total, settledAt: settledAt, settledTokens: settled.tokens, openSegment: cutFromSettled, resumed: resumed != nil)
+            total: total, settledAt: settledAt, settledTokens: settled.tokens, openSegment: cutFromSettled,
+            resumed: resumed != nil)
     }
 
     /// Walks `offset` back through `text` and its normalized bytes to the text offset of the
     /// normalized offset `position` (a character boundary at or before `offset.normalized`). A static
     /// function of locals passed `inout`: a nested function capturing them checked exclusivity
     /// dynamically at every byte (+7 % instructions on streamed held-out turns, callgrind).
-    private static func walkBack(_ text: UnsafeBufferPointer<UInt8>, _ offset: inout (text: Int, normalized: Int), to position: Int) -> Int {
+    private static func walkBack(
+        _ text: UnsafeBufferPointer<UInt8>, _ offset: inout (text: Int, normalized: Int), to position: Int
+    ) -> Int {
         let spaceBytes = SentencePieceVocabulary.space.count
         while offset.normalized > position {
             offset.text -= 1
