@@ -162,8 +162,14 @@ public final class PostgresSessionStore: SessionStore {
     }
 
     /// A repeatable-read, read-only transaction: one snapshot for every read of `body`. A connection
-    /// that closes inside it is not reconnected (the snapshot would be lost): the read fails.
+    /// that closes inside it is not reconnected (the snapshot would be lost): the read fails. Not
+    /// inside a batch or another read: PostgreSQL only warns at a nested `BEGIN`, and its `COMMIT`
+    /// would end the outer transaction.
     public func readingConsistently<T>(_ body: () throws -> T) throws -> T {
+        guard !inReadTransaction, pending.isEmpty, buffer.isEmpty else {
+            throw StoreError(
+                code: .other, message: "a consistent read on \(location) cannot start inside a batch or another read")
+        }
         try reconnectIfClosed()
         try doing("starting a read on \(location)") {
             _ = try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
@@ -175,7 +181,11 @@ public final class PostgresSessionStore: SessionStore {
             if !connection.isClosed { try? connection.executeScript("ROLLBACK") }
             throw error
         }
-        try doing("ending a read on \(location)") { _ = try connection.execute("COMMIT") }
+        // The reads are done, and were of one state: a read that fails to end is not reported (an
+        // export already written is whole); a closed connection connects again at the next call.
+        if !connection.isClosed, (try? connection.execute("COMMIT")) == nil {
+            try? connection.executeScript("ROLLBACK")
+        }
         return result
     }
 

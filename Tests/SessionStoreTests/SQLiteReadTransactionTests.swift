@@ -31,6 +31,17 @@ import Testing
         #expect(try reader.messages(session: "s1", after: Int.min, limit: 100).map(\.seq) == [1, 2, 3])
     }
 
+    /// Not inside a batch: it throws, and the batch goes on.
+    @Test func aReadInsideABatchIsRefused() throws {
+        let folder = try TemporaryStore()
+        let engine = try Sample.store(at: folder.path)
+        try engine.begin()
+        try engine.upsertMessage(Sample.message("s1", seq: 1))
+        #expect(throws: StoreError.self) { try engine.readingConsistently { try engine.session(id: "s1") } }
+        try engine.commit()
+        #expect(try engine.messages(session: "s1", after: Int.min, limit: 10).map(\.seq) == [1])
+    }
+
     /// A read that throws ends its transaction: the connection reads and writes on.
     @Test func aFailedReadEndsItsTransaction() throws {
         let folder = try TemporaryStore()

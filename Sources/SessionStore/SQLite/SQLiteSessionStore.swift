@@ -303,7 +303,7 @@ public final class SQLiteSessionStore: SessionStore {
     public func rollback() { try? database.execute("ROLLBACK") }
 
     /// A deferred transaction: its snapshot is taken at the first read and writers go on meanwhile
-    /// (WAL).
+    /// (WAL). Inside a batch or another read, `BEGIN` fails (SQLite nests no transactions).
     public func readingConsistently<T>(_ body: () throws -> T) throws -> T {
         try StoreError.during("starting a read on \(path)") { try database.execute("BEGIN DEFERRED") }
         let result: T
@@ -311,7 +311,9 @@ public final class SQLiteSessionStore: SessionStore {
             try? database.execute("ROLLBACK")
             throw error
         }
-        try StoreError.during("ending a read on \(path)") { try database.execute("COMMIT") }
+        // The reads are done, and were of one state: a read that fails to end is rolled back, not
+        // reported (an export already written is whole), and the connection stays usable.
+        if (try? database.execute("COMMIT")) == nil { try? database.execute("ROLLBACK") }
         return result
     }
 
