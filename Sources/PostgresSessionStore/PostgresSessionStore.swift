@@ -34,6 +34,8 @@ public final class PostgresSessionStore: SessionStore {
     private var buffer = WriteBuffer()
     /// Inside `readingConsistently`.
     private var inReadTransaction = false
+    /// Old request answers this batch already deleted (`saveRequest`).
+    private var requestsForgotten = ForgottenRequests()
     static let now = "extract(epoch from clock_timestamp())"
 
     /// Connects and brings the schema up to date.
@@ -111,6 +113,7 @@ public final class PostgresSessionStore: SessionStore {
 
     public func begin() throws {
         try reconnectIfClosed()
+        requestsForgotten.removeAll()
         send("starting a batch", "BEGIN")
     }
 
@@ -334,6 +337,7 @@ public final class PostgresSessionStore: SessionStore {
         send("keeping the answer of request \"\(request.requestID)\" of session \"\(session)\"", Self.upsertRequest, [
             .text(session), .text(request.requestID), .int(Int64(request.seq)), .text(request.answer),
         ])
+        guard requestsForgotten.forget(session, through: request.seq - keep) else { return }
         send("forgetting old answers of session \"\(session)\"", "DELETE FROM requests WHERE session_id = $1 AND seq <= $2",
              [.text(session), .int(Int64(request.seq - keep))])
     }

@@ -36,6 +36,8 @@ public final class SQLiteSessionStore: SessionStore {
     public let path: String
     /// Set once a write's outcome became unknown or the file was replaced: every later batch is refused.
     public private(set) var writeRefusal: StoreError?
+    /// Old request answers this batch already deleted (`saveRequest`).
+    private var requestsForgotten = ForgottenRequests()
 
     /// A file's identity: device and inode numbers, the same through every name of it.
     public struct FileIdentity: Equatable, Sendable {
@@ -268,6 +270,7 @@ public final class SQLiteSessionStore: SessionStore {
 
     public func begin() throws {
         if let writeRefusal { throw writeRefusal }
+        requestsForgotten.removeAll()
         try StoreError.during("starting a batch on \(path)") { try database.execute("BEGIN IMMEDIATE") }
     }
 
@@ -409,11 +412,14 @@ public final class SQLiteSessionStore: SessionStore {
         .sqlite, key: ["session_id", "request_id"], columns: Array(StoreSchema.requests.columns.dropFirst()))
 
     public func saveRequest(session: String, _ request: StoredRequest, keep: Int) throws {
+        let forgets = requestsForgotten.forget(session, through: request.seq - keep)
         try StoreError.during("keeping the answer of request \"\(request.requestID)\" of session \"\(session)\"") {
             try database.statement(Self.upsertRequest)
                 .bind([.text(session), .text(request.requestID), .int(Int64(request.seq)), .text(request.answer)]).run()
-            try database.statement("DELETE FROM requests WHERE session_id = ?1 AND seq <= ?2")
-                .bind([.text(session), .int(Int64(request.seq - keep))]).run()
+            if forgets {
+                try database.statement("DELETE FROM requests WHERE session_id = ?1 AND seq <= ?2")
+                    .bind([.text(session), .int(Int64(request.seq - keep))]).run()
+            }
         }
     }
 
