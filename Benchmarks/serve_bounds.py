@@ -8,6 +8,7 @@
     python3 Benchmarks/serve_bounds.py --binary … rebuild [--turns 60000] [--whole-log]
     python3 Benchmarks/serve_bounds.py --binary … export [--messages 10000] [--rounds 5] [--no-export]
     python3 Benchmarks/serve_bounds.py --binary … long-line [--mb 8 16 32]
+    python3 Benchmarks/serve_bounds.py --binary … keyed [--requests 2000 8000]
 
 RSS is VmRSS from /proc/<pid>/status of the serve process; answers are counted as they are read.
 Each prints its figures as `name: value` lines.
@@ -303,6 +304,25 @@ def long_line(a, folder):
         print(f"line_mb_{mb}_seconds: {elapsed:.2f}")
 
 
+def keyed(a, folder):
+    """`--requests` turns, each with a `requestId`, in one input to a fresh SQLite store (one batch
+    of up to the cap): the seconds until the last answer, per count (linear means 4× for 4×)."""
+    for n in a.requests:
+        path = os.path.join(folder, f"keyed-{n}.jsonl")
+        with open(path, "w") as f:
+            f.write(req(0, "session.open", {"session": "k", "script": SCRIPT}) + "\n")
+            for i in range(n):
+                f.write(req(i + 1, "turn.append", {"session": "k", "role": "user" if i % 2 == 0 else "model",
+                                                   "text": "hello there friend", "requestId": f"r{i}"}) + "\n")
+        store = os.path.join(folder, f"keyed-{n}.db")
+        t0 = time.time()
+        with open(path, "rb") as f:
+            out = subprocess.run([a.binary, "serve", "--store", store], stdin=f, capture_output=True, check=True).stdout
+        elapsed = time.time() - t0
+        assert out.count(b'"result"') == n + 1, out[-300:]
+        print(f"keyed_{n}_seconds: {elapsed:.2f}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", default=".build/release/tokenbudget")
@@ -317,10 +337,11 @@ def main():
     p = sub.add_parser("export"); p.add_argument("--messages", type=int, default=10000); p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--no-export", action="store_true", help="the same without --export-dir: what the close itself costs")
     p = sub.add_parser("long-line"); p.add_argument("--mb", type=int, nargs="+", default=[8, 16, 32])
+    p = sub.add_parser("keyed"); p.add_argument("--requests", type=int, nargs="+", default=[2000, 8000])
     a = ap.parse_args()
     with tempfile.TemporaryDirectory(dir=os.environ.get("BOUNDS_TMP")) as folder:
         {"ended-calls": ended_calls, "long-session": long_session, "chunks": chunks, "messages": messages,
-         "rebuild": rebuild, "export": export, "long-line": long_line}[a.cmd](a, folder)
+         "rebuild": rebuild, "export": export, "long-line": long_line, "keyed": keyed}[a.cmd](a, folder)
 
 
 if __name__ == "__main__":
