@@ -56,7 +56,7 @@ extension SentencePieceEncoder {
     static let unknownCharacter: Rank = 1 << 20
 
     func keepsCut(_ segment: UnsafeRawBufferPointer) -> Bool {
-        !vocabulary.hasUnusedPieces && segment.count >= max(Self.openSegmentMinBytes, 2 * Self.openSegmentMargin)
+        !vocabulary.hasUnusedPieces && segment.count >= Self.openSegmentMinBytes
     }
 
     /// The number of ids of `segment`, its last boundary at least `margin` bytes before its end
@@ -106,18 +106,13 @@ extension SentencePieceEncoder {
             guard let bytes = vocabulary.table.bytes(of: cut.last) else { return nil }
             (piece, lastBytes) = (bytes, bytes.count)
         }
-        var begin = cut.at, remaining = lastBytes
-        while remaining > 0, begin > 0 {
-            begin -= 1
-            remaining -= text[begin] == 0x20 ? SentencePieceVocabulary.space.count : 1
-        }
-        guard remaining == 0 else { return nil }
+        var walk = (text: cut.at, normalized: lastBytes)
+        let begin = Self.walkBack(text, &walk, to: 0)
+        guard walk.normalized == 0 else { return nil }
         // Then back over the bytes a user-defined piece may still come to cover, to a character's start.
-        var start = begin, before = 0
-        while before < vocabulary.userDefined.longestPiece, start > 0 {
-            start -= 1
-            before += text[start] == 0x20 ? SentencePieceVocabulary.space.count : 1
-        }
+        let longest = vocabulary.userDefined.longestPiece
+        walk = (text: begin, normalized: longest)
+        var start = Self.walkBack(text, &walk, to: 0), before = longest - walk.normalized
         while start < begin, text[start] & 0xC0 == 0x80 {
             start += 1
             before -= 1

@@ -104,15 +104,15 @@ extension SentencePieceEncoder {
             resumed: resumed != nil)
     }
 
-    /// Walks `offset` back through `text` and its normalized bytes to the text offset of the
-    /// normalized offset `position` (a character boundary at or before `offset.normalized`). A static
-    /// function of locals passed `inout`: a nested function capturing them checked exclusivity
-    /// dynamically at every byte (+7 % instructions on streamed held-out turns, callgrind).
-    private static func walkBack(
+    /// Walks `offset` back through `text` and its normalized bytes (a space is 3) to the text offset
+    /// of the normalized offset `position`, or until the text's start; stops at or before `position`.
+    /// A static function of locals passed `inout`: a nested function capturing them checked
+    /// exclusivity dynamically at every byte (+7 % instructions on streamed held-out turns, callgrind).
+    static func walkBack(
         _ text: UnsafeBufferPointer<UInt8>, _ offset: inout (text: Int, normalized: Int), to position: Int
     ) -> Int {
         let spaceBytes = SentencePieceVocabulary.space.count
-        while offset.normalized > position {
+        while offset.normalized > position, offset.text > 0 {
             offset.text -= 1
             offset.normalized -= text[offset.text] == 0x20 ? spaceBytes : 1
         }
