@@ -1,11 +1,11 @@
 import Testing
 @testable import Tokenizer
 
-/// The heap path for long pieces and the keyed loop for pieces of 17–254 parts
+/// The tree path for long pieces (`mergeByTree`) and the keyed loop for pieces of 17–254 parts
 /// (`BytePairMerger.mergeByKeys`) must give exactly the linear scan's (tiktoken's) result.
 @Suite struct BytePairMergeTests {
     @Test(arguments: ["o200k_base", "cl100k_base"])
-    func heapEqualsLinearScan(_ name: String) throws {
+    func treeEqualsLinearScan(_ name: String) throws {
         let table = Fixtures.encoding(name).table
         let pairs = try PairTable(table)
         var generator = SeededGenerator(seed: 42)
@@ -18,23 +18,23 @@ import Testing
             let alphabet = alphabets[round % alphabets.count]
             let length = Int.random(in: 1 ... 300, using: &generator)
             let piece = (0 ..< length).map { _ in alphabet.randomElement(using: &generator)! }
-            var scanned = [Rank](), heaped = [Rank]()
+            var scanned = [Rank](), treed = [Rank]()
             piece.withUnsafeBytes {
                 merger.mergeByScan($0, table: table, pairs: pairs, into: &scanned)
-                merger.mergeByHeap($0, table: table, pairs: pairs, into: &heaped)
+                merger.mergeByTree($0, table: table, pairs: pairs, into: &treed)
             }
-            #expect(scanned == heaped, "piece \(piece)")
+            #expect(scanned == treed, "piece \(piece)")
             var joined = [UInt8]()
-            for rank in heaped { joined += table.bytes(of: rank)! }
+            for rank in treed { joined += table.bytes(of: rank)! }
             #expect(joined == piece)
         }
     }
 
     /// Words of Thai, Devanagari, Hangul… of 17–64 characters start from whole characters
-    /// (`CharacterAtoms`) and so take the keyed loop with fewer parts than bytes; the heap, which
+    /// (`CharacterAtoms`) and so take the keyed loop with fewer parts than bytes; the tree, which
     /// merges from bytes and shares no code with it, is the reference.
     @Test(arguments: ["o200k_base", "cl100k_base"])
-    func keyedLoopOnCharacterPartsEqualsHeap(_ name: String) throws {
+    func keyedLoopOnCharacterPartsEqualsTree(_ name: String) throws {
         let encoding = Fixtures.encoding(name)
         var generator = SeededGenerator(seed: 0x4B_E7ED)
         var merger = BytePairMerger()
@@ -44,15 +44,15 @@ import Testing
             let characters = Int.random(in: 17 ... 64, using: &generator)
             let piece = Array((0 ..< characters).map { _ in alphabet.randomElement(using: &generator)! }.joined().utf8)
             guard piece.count <= BytePairMerger.atomScanLimit else { continue }
-            var scanned = [Rank](), heaped = [Rank]()
+            var scanned = [Rank](), treed = [Rank]()
             piece.withUnsafeBytes {
                 merger.merge($0, table: encoding.table, pairs: encoding.pairs, atoms: encoding.atoms, into: &scanned)
-                merger.mergeByHeap($0, table: encoding.table, pairs: encoding.pairs, into: &heaped)
+                merger.mergeByTree($0, table: encoding.table, pairs: encoding.pairs, into: &treed)
             }
             keyed += 1
-            #expect(scanned == heaped, "\(String(decoding: piece, as: UTF8.self).debugDescription)")
+            #expect(scanned == treed, "\(String(decoding: piece, as: UTF8.self).debugDescription)")
         }
-        // Most pieces must have been merged by the keyed loop, not the heap (over 192 bytes).
+        // Most pieces must have been merged by the keyed loop, not the tree (over 192 bytes).
         #expect(keyed > 2_000, "\(keyed) pieces merged from characters")
     }
 }

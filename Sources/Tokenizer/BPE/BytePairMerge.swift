@@ -3,23 +3,21 @@
 /// no adjacent pair is a token.
 ///
 /// Two implementations with the same result: a linear scan over a small array for short pieces
-/// (what tiktoken does; pieces average 5.4 bytes) and a binary heap over a linked list for long ones,
-/// so that 1 MB of one repeated character is O(n log n), not O(n²).
+/// (what tiktoken does; pieces average 5.4 bytes) and a tournament tree over a linked list for long
+/// ones (`BytePairMerge+Tree.swift`), so that 1 MB of one repeated character is O(n log n), not O(n²).
 struct BytePairMerger {
-    /// Pieces up to this many parts use the linear scan. Above ~64 the O(n²) scan loses to the
-    /// heap's O(n log n) with its bookkeeping.
+    /// Pieces up to this many parts use the linear scan. Above ~64 the O(n²) scan lost to the
+    /// heap's O(n log n) with its bookkeeping (the tree that replaced the heap is cheaper still).
     static let linearScanLimit = 64
     /// Longer pieces are counted in characters first: with `atoms` a part is mostly a character, so
     /// a 150-byte Thai or Hindi word still takes the scan (heap merges were 6.7 % of the
     /// instructions on cold held-out text, mostly mo-th's).
     static let atomScanLimit = 3 * linearScanLimit
 
-    // Scratch reused across pieces: no allocation per piece once warmed up.
-    private var pairRanks: [Rank] = []
-    private var tokens: [Rank] = []
-    private var next: [Int32] = []
-    private var previous: [Int32] = []
-    private var heap: [UInt64] = []
+    // `mergeByTree`'s scratch, reused across pieces: no allocation per piece once warmed up.
+    var tree: [UInt64] = []
+    var links: [Int32] = []
+    var tokens: [Rank] = []
 
     init() {}
 
@@ -36,7 +34,7 @@ struct BytePairMerger {
         {
             mergeByScan(piece, table: table, pairs: pairs, atoms: atoms, into: &output)
         } else {
-            mergeByHeap(piece, table: table, pairs: pairs, into: &output)
+            mergeByTree(piece, table: table, pairs: pairs, into: &output)
         }
     }
 
@@ -132,114 +130,5 @@ struct BytePairMerger {
             }
             for index in 0 ..< live { output.append(Rank(truncatingIfNeeded: parts[index])) }
         }
-    }
-
-    // MARK: - Heap (long pieces)
-
-    /// Nodes are identified by their start offset; a heap entry is `rank << 32 | start`, so the
-    /// heap's minimum is the lowest rank and, among equal ranks, the leftmost pair — the same choice
-    /// as the linear scan. Entries go stale when a neighbour merges; they are skipped when popped.
-    mutating func mergeByHeap(
-        _ piece: UnsafeRawBufferPointer, table: RankTable, pairs: PairTable, into output: inout [Rank]
-    ) {
-        let count = piece.count
-        var next = self.next, previous = self.previous, tokens = self.tokens, pairRanks = self.pairRanks
-        var heap = self.heap
-        self.next = []
-        self.previous = []
-        self.tokens = []
-        self.pairRanks = []
-        self.heap = []
-        defer {
-            self.next = next
-            self.previous = previous
-            self.tokens = tokens
-            self.pairRanks = pairRanks
-            self.heap = heap
-        }
-        next.removeAll(keepingCapacity: true)
-        previous.removeAll(keepingCapacity: true)
-        tokens.removeAll(keepingCapacity: true)
-        pairRanks.removeAll(keepingCapacity: true)
-        heap.removeAll(keepingCapacity: true)
-        for index in 0 ..< count {
-            next.append(Int32(index + 1))
-            previous.append(Int32(index - 1))
-            tokens.append(table.byteRanks[Int(piece[index])])
-            let rank = index + 1 < count ? table.bytePairRanks[Int(piece[index]) << 8 | Int(piece[index + 1])] : RankTable.none
-            pairRanks.append(rank)
-            if rank != RankTable.none { heap.append(UInt64(rank) << 32 | UInt64(index)) }
-        }
-        heap.sort()  // a sorted array is a valid min-heap, built in one O(n log n) pass
-        next.withUnsafeMutableBufferPointer { next in
-            previous.withUnsafeMutableBufferPointer { previous in
-                tokens.withUnsafeMutableBufferPointer { tokens in
-                    pairRanks.withUnsafeMutableBufferPointer { pairRanks in
-                        // Rank of node `start` merged with its successor, from the current links.
-                        func rankAfter(_ start: Int) -> Rank {
-                            let second = Int(next[start])
-                            guard second < count else { return RankTable.none }
-                            return pairs.merged(tokens[start], tokens[second])
-                        }
-                        while let entry = BytePairMerger.popMin(&heap) {
-                            let start = Int(entry & 0xFFFF_FFFF)
-                            let rank = Rank(entry >> 32)
-                            // Stale: the node was absorbed (rank reset to none) or its pair changed.
-                            guard pairRanks[start] == rank else { continue }
-                            let absorbed = Int(next[start])
-                            tokens[start] = rank
-                            pairRanks[absorbed] = RankTable.none
-                            let after = Int(next[absorbed])
-                            next[start] = Int32(after)
-                            if after < count { previous[after] = Int32(start) }
-                            let newRank = rankAfter(start)
-                            pairRanks[start] = newRank
-                            if newRank != RankTable.none { BytePairMerger.push(UInt64(newRank) << 32 | UInt64(start), &heap) }
-                            let before = Int(previous[start])
-                            if before >= 0 {
-                                let beforeRank = rankAfter(before)
-                                pairRanks[before] = beforeRank
-                                if beforeRank != RankTable.none { BytePairMerger.push(UInt64(beforeRank) << 32 | UInt64(before), &heap) }
-                            }
-                        }
-                        var node = 0
-                        while node < count {
-                            output.append(tokens[node])
-                            node = Int(next[node])
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    private static func push(_ value: UInt64, _ heap: inout [UInt64]) {
-        heap.append(value)
-        var child = heap.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            if heap[parent] <= heap[child] { break }
-            heap.swapAt(parent, child)
-            child = parent
-        }
-    }
-
-    private static func popMin(_ heap: inout [UInt64]) -> UInt64? {
-        guard let last = heap.popLast() else { return nil }
-        if heap.isEmpty { return last }
-        let top = heap[0]
-        heap[0] = last
-        var parent = 0
-        let count = heap.count
-        while true {
-            let left = 2 * parent + 1
-            if left >= count { break }
-            var smallest = left
-            if left + 1 < count && heap[left + 1] < heap[left] { smallest = left + 1 }
-            if heap[parent] <= heap[smallest] { break }
-            heap.swapAt(parent, smallest)
-            parent = smallest
-        }
-        return top
     }
 }
