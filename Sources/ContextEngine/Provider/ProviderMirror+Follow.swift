@@ -9,9 +9,18 @@ extension ProviderMirror {
     mutating func follow(_ event: ContextEvent, _ delta: Delta, context: ContextSession) -> ProviderOutcome {
         switch event {
         case .connected(let reseeded):
-            // Resumed with a handle, the provider restored everything: the ledger stands.
-            let send = reseeded ? confirmSeed(context) : []
-            return outcome(send)
+            if reseeded {
+                // Confirmed first: `outcome(confirmSeed(context))` would read the ledger before it.
+                let send = confirmSeed(context)
+                return outcome(send)
+            }
+            // Resumed with a handle, the provider restored everything: the ledger stands. A plan
+            // the relay did not carry out is void, and is made again while the threshold is still
+            // passed: kept, it blocked every later plan, and a Gemini call resumed past one grew
+            // to 38,405 held tokens of its 32,000 with no plan again (audit).
+            pendingSeed = nil
+            let reseed = planIfOverThreshold(context)
+            return outcome(reseed: reseed)
         case .reseedPlanned(let reason):
             let plan = plan(reason, context)
             return outcome(reseed: plan)
@@ -26,13 +35,16 @@ extension ProviderMirror {
         for item in delta.added { add(item, context, &send) }
         for item in delta.updated { update(item, context, &send) }
         truncateAtProvider()
-        var reseed: ReseedPlan?
-        if policy.planReseeds, !profile.canDelete, pendingSeed == nil, Double(held) > policy.reseedAt * Double(limit) {
-            reseed = plan(
-                "the provider holds \(held) tokens, over \(Self.percent(policy.reseedAt)) of its limit \(limit) (\(stale) stale)",
-                context)
-        }
+        let reseed = planIfOverThreshold(context)
         return outcome(send, reseed: reseed)
+    }
+
+    /// A re-seed plan when the policy plans them, the provider cannot delete, none is pending and
+    /// what it holds is past the policy's share of its limit.
+    private mutating func planIfOverThreshold(_ context: ContextSession) -> ReseedPlan? {
+        guard policy.planReseeds, !profile.canDelete, pendingSeed == nil, Double(held) > policy.reseedAt * Double(limit) else { return nil }
+        return plan(
+            "the provider holds \(held) tokens, over \(Self.percent(policy.reseedAt)) of its limit \(limit) (\(stale) stale)", context)
     }
 
     private mutating func remove(_ id: String, _ context: ContextSession, _ send: inout [JSONValue]) {

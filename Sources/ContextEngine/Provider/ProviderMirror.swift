@@ -81,6 +81,8 @@ public struct ProviderMirror: Sendable {
     public internal(set) var audioScale = 1.0
     /// A planned re-seed not yet confirmed: the ids of the items its seed holds, and its size.
     var pendingSeed: (items: [String], held: Int)?
+    /// Whether a re-seed is planned and not yet confirmed (a goAway then re-seeds: the plan is due).
+    public var reseedPending: Bool { pendingSeed != nil }
     /// Provider item ids ever named for this session (a reuse is refused).
     var providerItemIDs: Set<String> = []
 

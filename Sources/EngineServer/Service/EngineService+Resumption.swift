@@ -38,6 +38,10 @@ extension EngineService {
         let reason: String
         if session.context.provider?.profile.kind == .openAIRealtime {
             reason = "OpenAI Realtime has no resumption: a new connection is seeded with the compacted context"
+        } else if session.context.provider?.reseedPending == true {
+            // Resuming would restore what the plan is there to shed; the plan is made again with
+            // what the context holds now.
+            reason = "a re-seed is planned and not carried out yet: the new connection carries it"
         } else if state.handle == nil || !state.resumable {
             reason = "no resumable handle"
         } else if wallNow() - state.updatedAt > options.handleValiditySeconds {
