@@ -38,6 +38,28 @@ import Testing
         #expect(harness.call("session.open", ["session": "a", "script": .string(script)])["result"] != nil)
     }
 
+    /// A budget larger than what the provider holds would keep what it cannot: OpenAI 28,224 input
+    /// tokens (window 32,320 less the 4,096 reserve), Gemini 32,000.
+    @Test func aWindowOverWhatTheProviderHoldsIsRefused() {
+        let harness = Harness()
+        let cases: [(String, JSONObject, String)] = [
+            ("openai-realtime", ["window": 100_000], "window"), ("openai-realtime", ["window": 32_321], "window"),
+            ("openai-realtime", ["reserve": 0], "reserve"), ("gemini-live", ["window": 36_001], "window"),
+        ]
+        for (provider, extra, param) in cases {
+            var params: JSONObject = ["session": "w", "script": .string(script), "provider": .string(provider)]
+            for (key, value) in extra.members { params[key] = value }
+            let answer = harness.call("session.open", params)
+            #expect(Harness.code(answer) == -32602, "\(provider) \(extra)")
+            #expect(answer["error"]?["data"]?["param"] == .string(param))
+        }
+        // At the limit it opens (nothing of the refused ones was opened: the id is free).
+        let fits = harness.call("session.open", ["session": "w", "script": .string(script), "provider": "openai-realtime", "window": 32_320])
+        #expect(fits["result"]?["provider"]?["limit"] == 28_224)
+        let gemini = harness.call("session.open", ["session": "g", "script": .string(script), "provider": "gemini-live", "window": 36_000])
+        #expect(gemini["result"]?["usage"]?["limit"] == 32_000)
+    }
+
     @Test func aNegativeAudioDurationIsRefused() {
         let harness = Self.opened()
         let answer = harness.call("turn.append", ["session": "p", "role": "user", "text": "hi", "audioMs": -1, "providerItemId": "item_1"])

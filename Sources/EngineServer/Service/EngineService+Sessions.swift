@@ -63,6 +63,19 @@ extension EngineService {
         } catch {
             throw RPCError(RPCError.invalidPolicy, "\(error)", data: ["param": .string(parsing)])
         }
+        if let profile, let window = configuration["window"]?.intValue, let reserve = configuration["reserve"]?.intValue,
+           window - reserve > profile.heldLimit
+        {
+            // The budget would keep what the provider cannot hold: an OpenAI call with window 100,000
+            // held 40,081 tokens of its 28,224 with no delete, re-seed or note (audit).
+            let param = params.object["window"].map { $0 != .null } == true ? "window" : "reserve"
+            throw RPCError(
+                RPCError.invalidParams,
+                "session.open: window − reserve is \(window - reserve) (window \(window), reserve \(reserve)), more than "
+                    + "\(profile.kind.rawValue) \(profile.model) holds (\(profile.heldLimit)); give a window of at most "
+                    + "\(profile.heldLimit + reserve) with this reserve",
+                data: ["param": .string(param)])
+        }
         let (context, tokenizer, renderer) = try registry.makeContext(
             id: id, configuration: .object(configuration), scriptText: scriptText)
         let served = ServedSession(
