@@ -33,11 +33,23 @@ struct CapacityCommand: ParsableCommand {
     @Option(help: "Write a chart of context tokens per exchange, stacked by segment.") var plot: String?
     @OptionGroup var provider: ProviderOptions
 
+    /// 1 M exchanges: ~50 hours of call at one exchange every 10 s, a few seconds of simulation.
+    static let maxExchanges = 1_000_000
+
     func validate() throws {
         guard script == nil || scriptTokens == nil else { throw ValidationError("give --script or --script-tokens, not both") }
         guard exchanges >= 1, at >= 1, window >= 1, reserve >= 0, userTokens >= 0, modelTokens >= 0,
-            instructionTokens >= 0, instructionEvery >= 1
+            instructionTokens >= 0, instructionEvery >= 1, (scriptTokens ?? 0) >= 0
         else { throw ValidationError("counts must be positive (tokens may be 0)") }
+        // Past these a token count overflowed a sum (trap) and --exchanges reserved its series up
+        // front (an abort allocating 6.4 TB); the engine's own bound on a window is the same.
+        let most = Bounds.maxWindow
+        guard window <= most, reserve <= most, userTokens <= most, modelTokens <= most, instructionTokens <= most,
+            (scriptTokens ?? 0) <= most, at <= CapacityCommand.maxExchanges
+        else { throw ValidationError("token counts must be at most \(most), --at at most \(CapacityCommand.maxExchanges)") }
+        guard exchanges <= CapacityCommand.maxExchanges else {
+            throw ValidationError("--exchanges must be at most \(CapacityCommand.maxExchanges)")
+        }
     }
 
     /// `--script-tokens`, or the script file counted with `tokenizer`; 20,000 by default.

@@ -59,8 +59,15 @@ struct ProviderOptions: ParsableArguments {
     }
 
     func timing(_ kind: ProviderKind) throws -> CallTiming {
-        guard userSeconds > 0, modelSeconds > 0, wpm > 0, (connectionSeconds ?? 600) > 60 else {
-            throw CLIError("--user-seconds, --model-seconds and --wpm must be positive, --connection-seconds over 60")
+        // Bounded above too: 1e300 seconds, or a rate of 1e-300 words a minute, made a turn's audio
+        // tokens a Double no Int holds (a trap). A day of audio per turn and 1–10,000 words a minute
+        // are past anything spoken.
+        let day = Double(Bounds.maxDurationMs) / 1_000
+        guard userSeconds > 0, userSeconds <= day, modelSeconds > 0, modelSeconds <= day, wpm >= 1, wpm <= 10_000,
+            (connectionSeconds ?? 600) > 60, (connectionSeconds ?? 600) <= day
+        else {
+            throw CLIError(
+                "--user-seconds and --model-seconds must be in (0, \(Int(day))], --wpm in [1, 10000], --connection-seconds in (60, \(Int(day))]")
         }
         return CallTiming(
             userSeconds: userSeconds, modelSeconds: modelSeconds, wordsPerMinute: wpm, audio: !textTurns,

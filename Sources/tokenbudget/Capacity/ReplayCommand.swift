@@ -98,6 +98,10 @@ struct ReplayCommand: ParsableCommand {
     func syntheticInstructions(_ tokenizer: any TextTokenizer) throws -> SyntheticInstructions? {
         guard let every = instructionEvery else { return nil }
         guard every >= 1 else { throw CLIError("--instruction-every must be at least 1") }
+        // A negative count trapped in `prefix`; past a window's bound no instruction could be kept.
+        guard instructionTokens >= 0, instructionTokens <= Bounds.maxWindow else {
+            throw CLIError("--instruction-tokens must be in 0...\(Bounds.maxWindow)")
+        }
         let path = instructionsFile ?? "fixtures/instructions.txt"
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CLIError("cannot read \(path) (give --instructions-file)")

@@ -45,10 +45,21 @@ struct CLIError: Error, CustomStringConvertible, Sendable {
 
 /// Writes `bytes` to standard output in one call: `decode` writes the exact bytes, valid UTF-8 or not.
 func writeStandardOutput(_ bytes: [UInt8]) {
-    FileHandle.standardOutput.write(Data(bytes))
+    writeStandardOutput(Data(bytes))
+}
+
+/// `FileHandle.write(_: Data)` traps when the write fails (`try!` inside Foundation): `capacity >
+/// /dev/full` died with a fatal error. A failed write is a clear error and exit status 74 (EX_IOERR).
+private func writeStandardOutput(_ data: Data) {
+    do {
+        try FileHandle.standardOutput.write(contentsOf: data)
+    } catch {
+        try? FileHandle.standardError.write(contentsOf: Data("tokenbudget: cannot write standard output: \(error.localizedDescription)\n".utf8))
+        exit(74)
+    }
 }
 
 /// Writes `text` to standard output in one call.
 func writeStandardOutput(_ text: String) {
-    FileHandle.standardOutput.write(Data(text.utf8))
+    writeStandardOutput(Data(text.utf8))
 }

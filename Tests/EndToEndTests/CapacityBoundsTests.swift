@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+
+/// `capacity` and `replay` refuse numbers no call has, with a message, where they used to crash:
+/// a negative `--instruction-tokens` trapped in `prefix`, `--user-tokens` near Int.max overflowed
+/// a sum, 1e300 seconds or 1e-300 words a minute made a Double no Int holds, `--exchanges 1e11`
+/// aborted allocating 6.4 TB, and a failed write to stdout was a fatal `try!` (audit).
+@Suite struct CapacityBoundsTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// Runs the binary; its termination reason and status, and stderr. Stdout goes to `output`.
+    static func run(_ arguments: [String], output: FileHandle? = nil) throws -> (signaled: Bool, status: Int32, err: String) {
+        let process = Process()
+        process.executableURL = ServeProcess.executable
+        process.arguments = arguments
+        process.currentDirectoryURL = root
+        let stderr = Pipe()
+        process.standardOutput = output ?? FileHandle.nullDevice
+        process.standardError = stderr
+        try process.run()
+        let err = stderr.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationReason == .uncaughtSignal, process.terminationStatus, String(decoding: err, as: UTF8.self))
+    }
+
+    static let session = "fixtures/sessions/xpersona_it-0001.jsonl", script = "fixtures/scripts/donation-agent.md"
+
+    @Test(arguments: [
+        (["capacity", "--user-tokens", "9223372036854775807"], "at most"),
+        (["capacity", "--exchanges", "100000000000"], "--exchanges must be at most"),
+        (["capacity", "--script-tokens=-100"], "positive"),
+        (["capacity", "--provider", "gemini-live", "--user-seconds", "1e300"], "--user-seconds"),
+        (["capacity", "--provider", "gemini-live", "--model-seconds", "inf"], "--model-seconds"),
+        (["replay", session, "--script", script, "--provider", "gemini-live", "--wpm", "1e-300"], "--wpm"),
+        (["replay", session, "--script", script, "--instruction-every", "1", "--instruction-tokens=-1"], "--instruction-tokens"),
+    ])
+    func outOfRangeNumbersAreErrors(arguments: [String], message: String) throws {
+        let result = try Self.run(arguments)
+        #expect(!result.signaled && result.status != 0, "\(arguments): status \(result.status)")
+        #expect(result.err.contains(message), "\(arguments): \(result.err)")
+    }
+
+    @Test func aFailedWriteToStandardOutputIsAnError() throws {
+        let full = try #require(FileHandle(forWritingAtPath: "/dev/full"))
+        let result = try Self.run(["capacity", "--exchanges", "3"], output: full)
+        #expect(!result.signaled && result.status == 74, "status \(result.status): \(result.err)")
+        #expect(result.err.contains("cannot write standard output"))
+    }
+
+    /// The bounds themselves are accepted: a day of audio a turn is refused by the engine (it does
+    /// not fit the window), with a message, not a crash.
+    @Test func theBoundsThemselvesRunOrAreRefusedByTheEngine() throws {
+        let fits = try Self.run(["capacity", "--exchanges", "3", "--instruction-tokens", "100000000"])
+        #expect(!fits.signaled && fits.status == 0, "\(fits.err)")
+        let day = try Self.run(["capacity", "--provider", "openai-realtime", "--user-seconds", "86400", "--exchanges", "3"])
+        #expect(!day.signaled && day.status == 1 && day.err.contains("needs"), "\(day.err)")
+    }
+}
