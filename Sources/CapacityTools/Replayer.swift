@@ -93,16 +93,27 @@ public enum Replayer {
                 result.rows.append(ReplayRow(seq: event.seq, kind: event.kind, tokens: tokens, usage: outcome.usage, evicted: evicted))
             }
         }
+        // Release builds do not check invariants after every event; a replay is where policies are
+        // tuned, so it does — after every event while the context holds up to 64 items, then every
+        // items/64 events: a check walks every item, and checking after every event made a replay
+        // with a window that never evicts quadratic (40 sessions ×16: 56 s, audit).
+        var uncheckedEvents = 0
+        var lastEvent = ContextEvent.turnComplete
+        func check(after event: ContextEvent) throws {
+            uncheckedEvents = 0
+            if let violation = session.invariantViolation() {
+                throw ContextError(.invalidConfiguration, "\(file): the engine broke an invariant by \(event): \(violation)")
+            }
+        }
         func attempt(_ recorded: RecordedEvent?, _ event: ContextEvent) throws {
             do {
                 record(try session.apply(event), recorded)
             } catch let error as ContextError where error.code == .overBudget || error.code == .instructionTooLong {
                 result.refused.append("seq \(recorded?.seq ?? -1): \(error.message)")
             }
-            // Release builds do not check after every event; a replay is where policies are tuned, so it does.
-            if let violation = session.invariantViolation() {
-                throw ContextError(.invalidConfiguration, "\(file): the engine broke an invariant after \(event): \(violation)")
-            }
+            uncheckedEvents += 1
+            lastEvent = event
+            if uncheckedEvents * 64 >= session.currentUsage.items { try check(after: event) }
         }
         for event in events {
             switch event.kind {
@@ -125,6 +136,7 @@ public enum Replayer {
                 result.turns += 1
             }
         }
+        if uncheckedEvents > 0 { try check(after: lastEvent) }
         return result
     }
 }
