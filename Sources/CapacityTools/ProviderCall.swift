@@ -74,7 +74,7 @@ public struct ProviderCall {
     public private(set) var figures: ProviderFigures
     var connectionAge = 0.0
     /// The held items at the previous answer on this connection (the prefix cache's view).
-    var previousPrompt: [(id: String, tokens: Int)] = []
+    var reconnectedSinceAnswer = false
     var reseededSinceAnswer = false
     var reseedsBeforeExchange = 0
 
@@ -124,32 +124,37 @@ public struct ProviderCall {
             _ = try session.apply(.reseedPlanned(reason: "goAway"))
             try confirmReseed()
         } else {
-            _ = try session.apply(.connected(reseeded: false))
+            // A resumption may plan a re-seed (the plan before it is void): confirmed, as any plan here.
+            let resumed = try session.apply(.connected(reseeded: false))
+            if resumed.provider?.reseed != nil { try confirmReseed() }
             figures.reconnects += 1
             connectionAge = 0
-            previousPrompt = []  // a new connection: nothing cached
+            reconnectedSinceAnswer = true  // a new connection: nothing cached
         }
         observe(exchange)
     }
 
     /// The model answers now: bill what the provider holds (the prompt) and its cached prefix.
+    ///
+    /// The cached prefix is the items held unchanged since the last answer (`unchangedPrefix`): what
+    /// the provider held minus the items from there on, O(items changed). Comparing the whole prompt
+    /// with the last one made a call whose provider keeps everything quadratic (Gemini resume-only,
+    /// 8,000 exchanges: 23.5 s, audit).
     public mutating func answer(exchange: Int) {
         let mirror = session.provider!
-        let prompt = mirror.heldItems.map { (id: $0.id, tokens: $0.tokens) }
         var cached = 0
-        if !reseededSinceAnswer {
-            for (index, item) in prompt.enumerated() {
-                guard index < previousPrompt.count, previousPrompt[index] == item else { break }
-                cached += item.tokens
-            }
+        if !reseededSinceAnswer && !reconnectedSinceAnswer {
+            cached = mirror.held
+            for id in mirror.order[mirror.unchangedPrefix...] { cached -= mirror.tokens(of: id) }
         }
+        session.markProviderPrompt()
         figures.billedInput += mirror.held
         figures.cachedInput += cached
         figures.heldSum += mirror.held
         figures.staleSum += mirror.stale
         figures.answers += 1
-        previousPrompt = prompt
         reseededSinceAnswer = false
+        reconnectedSinceAnswer = false
     }
 
     /// After an exchange: the sample of the chart, and the history the provider holds at the chosen exchange.

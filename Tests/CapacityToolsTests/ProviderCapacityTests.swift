@@ -29,6 +29,21 @@ import Tokenizer
         #expect(figures.cachedInput == 852_750 - 20_450 - 29 * 550)
     }
 
+    /// An instruction in the system instruction changes it at every exchange (a new instruction in,
+    /// the answered one out), and the system instruction comes first: no answer's prefix is cached.
+    /// Items compared by their token counts alone counted a new instruction of the same size as the
+    /// same prompt (spoken, 200 exchanges: $5.90 a call where it is $21.87). Engine-planned, on the
+    /// same calls, caches what it held at the previous answer when no re-seed came between.
+    @Test func aChangedSystemInstructionCachesNothing() throws {
+        let system = try run(.systemInstruction, exchanges: 30)
+        #expect(system.billedInput > 0 && system.cachedInput == 0)
+        let planned = try run(.enginePlanned, exchanges: 30)
+        // Answers 2–16, 18–27, 29–30 cache the previous prompt: 16, 27 and 29 prompts' worth less
+        // the answers right after a re-seed. Σ over k of the held at answer k−1 in each stretch.
+        let stretch = { (first: Int, count: Int, step: Int) in (0 ..< count).reduce(0) { $0 + first + step * $1 } }
+        #expect(planned.cachedInput == stretch(20_450, 15, 550) + stretch(22_850, 10, 550) + stretch(24_500, 2, 550))
+    }
+
     /// Engine-planned re-seeds (at 17 and 28, ProviderReferenceTests has the arithmetic): billed
     /// Σ k=1..16 (20,450 + 550·(k−1)) = 393,200; exchange 17 answers on the seed 22,800 + 50 = 22,850;
     /// 18..27: Σ j=1..10 (23,400 + 550·(j−1)) = 258,750; 28 on the seed 24,450 + 50 = 24,500; 29, 30:

@@ -81,6 +81,10 @@ public struct ProviderMirror: Sendable {
     public internal(set) var audioScale = 1.0
     /// A planned re-seed not yet confirmed: the ids of the items its seed holds, and its size.
     var pendingSeed: (items: [String], held: Int)?
+    /// The first index of `order` whose item was added, dropped or resized since `markPrompt()`:
+    /// the items before it are what the provider held then, unchanged (its cached prefix). Not state:
+    /// a checkpoint drops it.
+    public private(set) var unchangedPrefix = 0
     /// Whether a re-seed is planned and not yet confirmed (a goAway then re-seeds: the plan is due).
     public var reseedPending: Bool { pendingSeed != nil }
     /// Provider item ids ever named for this session (a reuse is refused).
@@ -102,7 +106,13 @@ public struct ProviderMirror: Sendable {
     // MARK: - The ledger
 
     mutating func hold(_ id: String, providerID: String?, tokens: Int, audio: Int = 0, exchange: Int? = nil) {
-        if let old = entries[id] { release(id, old) } else { order.append(id) }
+        if let old = entries[id] {
+            release(id, old)
+            changed(id)
+        } else {
+            unchangedPrefix = min(unchangedPrefix, order.count)
+            order.append(id)
+        }
         entries[id] = Entry(providerID: providerID, tokens: tokens, audio: audio, live: true, exchange: exchange)
         held += tokens
         audioHeld += audio
@@ -114,8 +124,25 @@ public struct ProviderMirror: Sendable {
     mutating func drop(_ id: String) {
         guard let entry = entries.removeValue(forKey: id) else { return }
         release(id, entry)
-        if let index = order.firstIndex(of: id) { order.remove(at: index) }
+        if let index = order.firstIndex(of: id) {
+            order.remove(at: index)
+            unchangedPrefix = min(unchangedPrefix, index)
+        }
     }
+
+    /// From now on `unchangedPrefix` counts the items unchanged since this prompt.
+    public mutating func markPrompt() { unchangedPrefix = order.count }
+
+    /// `id` (held) changed in place. Searched from the end, where a streamed turn is, but the script
+    /// (the system instruction) is first.
+    private mutating func changed(_ id: String) {
+        guard unchangedPrefix > 0 else { return }
+        let index = order.first == id ? 0 : order.lastIndex(of: id) ?? 0
+        unchangedPrefix = min(unchangedPrefix, index)
+    }
+
+    /// The tokens the provider holds for `id` (0 when it holds nothing of it).
+    public func tokens(of id: String) -> Int { entries[id]?.tokens ?? 0 }
 
     /// The held items in the provider's order: id, tokens, still in the compacted context, exchange.
     public var heldItems: [(id: String, tokens: Int, live: Bool, exchange: Int?)] {
@@ -138,6 +165,7 @@ public struct ProviderMirror: Sendable {
 
     mutating func resize(_ id: String, tokens: Int, audio: Int) {
         guard var entry = entries[id] else { return }
+        if tokens != entry.tokens { changed(id) }
         held += tokens - entry.tokens
         audioHeld += audio - entry.audio
         if !entry.live { stale += tokens - entry.tokens }
@@ -150,6 +178,7 @@ public struct ProviderMirror: Sendable {
     mutating func newConnection() {
         entries.removeAll(keepingCapacity: true)
         order.removeAll(keepingCapacity: true)
+        unchangedPrefix = 0
         systemExtra = nil
         held = 0
         stale = 0
@@ -179,4 +208,9 @@ public struct ProviderMirror: Sendable {
 
     /// The provider id the engine gives an item it creates (OpenAI allows client ids of ≤ 32 chars).
     static func ourID(_ item: ContextItem) -> String { "tb_" + item.id }
+}
+
+extension ContextSession {
+    /// The provider's prompt was billed now: its mirror's `unchangedPrefix` counts from here.
+    public mutating func markProviderPrompt() { provider?.markPrompt() }
 }
