@@ -10,6 +10,14 @@ public struct CapacityProfile: Sendable, Equatable {
     /// An instruction before every k-th exchange (1 = every exchange).
     public var instructionEvery: Int
 
+    /// The tokens an instruction of the profile has in the context under `policy`: over its
+    /// `maxInstructionTokens` it is cut there (`overLimit: truncate`), as the engine cuts a real one.
+    /// The engine cuts the text, and the profile's text only stands for its tokens: cut by the
+    /// engine, an instruction of 2,001 tokens became the placeholder's 8 and 2,000 stayed 2,000.
+    public func instructionTokens(under policy: ContextPolicy) -> Int {
+        policy.overLimit == .truncate ? min(instructionTokens, policy.maxInstructionTokens) : instructionTokens
+    }
+
     public init(userTokens: Int = 50, modelTokens: Int = 100, instructionTokens: Int = 400, instructionEvery: Int = 1) {
         self.userTokens = userTokens
         self.modelTokens = modelTokens
@@ -62,7 +70,7 @@ public enum CapacitySimulation {
         for exchange in 1 ... max(1, exchanges) {
             var outcomes = [EventOutcome]()
             if profile.instructionTokens > 0 && profile.instructionEvery > 0 && (exchange - 1) % profile.instructionEvery == 0 {
-                outcomes.append(try session.apply(.instruction(text: "instruction", tokens: profile.instructionTokens)))
+                outcomes.append(try session.apply(.instruction(text: "instruction", tokens: profile.instructionTokens(under: policy))))
             }
             outcomes.append(try session.apply(.speechStarted))
             outcomes.append(try session.apply(.turn(.user, text: "user", tokens: profile.userTokens)))

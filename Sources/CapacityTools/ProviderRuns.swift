@@ -22,7 +22,7 @@ public enum ProviderRuns {
         let ids = provider.canDelete
         for exchange in 1 ... max(1, exchanges) {
             if profile.instructionTokens > 0 && profile.instructionEvery > 0 && (exchange - 1) % profile.instructionEvery == 0 {
-                try call.apply(.instruction(text: "instruction", tokens: profile.instructionTokens), exchange: exchange)
+                try call.apply(.instruction(text: "instruction", tokens: profile.instructionTokens(under: configuration.policy)), exchange: exchange)
             }
             try call.apply(.speechStarted, exchange: exchange)
             try call.apply(

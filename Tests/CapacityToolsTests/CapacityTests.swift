@@ -32,6 +32,21 @@ import Tokenizer
         #expect(strip.series.allSatisfy { $0.total <= 32_000 } && keepAll.series.allSatisfy { $0.total <= 32_000 })
     }
 
+    /// An instruction over the policy's 2,000 tokens is cut to 2,000, as the engine cuts a real one
+    /// (it was cut to the placeholder text's 8 tokens): keep-all evicts after floor(12,000 / 2,150)
+    /// = 5 exchanges with 2,000 and with 2,001, not after 75.
+    @Test func anInstructionOverTheLimitIsCutToTheLimit() throws {
+        let run = { (tokens: Int) in
+            try CapacitySimulation.run(
+                policy: .keepAll, scriptTokens: 20_000, window: 32_000, reserve: 0,
+                profile: CapacityProfile(instructionTokens: tokens), exchanges: 100, retainedAt: 50, tokenizer: self.o200k)
+        }
+        let atLimit = try run(2_000), over = try run(2_001)
+        #expect(atLimit.exchangesBeforeFirstEviction == 12_000 / 2_150)
+        #expect(over.exchangesBeforeFirstEviction == atLimit.exchangesBeforeFirstEviction)
+        #expect(over.contextTokensSum == atLimit.contextTokensSum)
+    }
+
     /// Retained exchanges after eviction stay within what the budget can hold.
     @Test(arguments: [10, 50, 200])
     func retainedExchangesRespectTheBudget(_ at: Int) throws {
