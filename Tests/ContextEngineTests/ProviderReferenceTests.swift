@@ -78,6 +78,17 @@ import Testing
         #expect(run.session.provider!.held <= 28_800 + 550)
     }
 
+    /// Each OpenAI model's input limit, and the profile's budget (window − reserve) exactly that:
+    /// gpt-realtime 28,224 (the SDK's truncation docs), gpt-4o-mini-realtime 16,000 − 4,096 output
+    /// tokens = 11,904 (its model page).
+    @Test(arguments: [("gpt-realtime", 28_224), ("gpt-4o-realtime-preview", 28_224), ("gpt-4o-mini-realtime-preview", 11_904),
+                      ("gpt-4o-mini-realtime-preview-2024-12-17", 11_904)])
+    func openAIModelsHoldTheirOwnLimit(model: String, limit: Int) throws {
+        let profile = try ProviderProfile.named(.openAIRealtime, model: model)
+        #expect(profile.heldLimit == limit)
+        #expect(profile.window - profile.reserve == limit)
+    }
+
     /// OpenAI deletes what leaves the context: what it holds is the compacted context, item for item,
     /// and never more than its 28,224 input tokens (4-token framing per item).
     @Test func openAIWithDeletesHoldsTheCompactedContext() throws {

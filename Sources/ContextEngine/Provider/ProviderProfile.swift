@@ -92,8 +92,13 @@ public struct ProviderProfile: Sendable, Equatable {
             // 28,224 input tokens at most (the SDK's `truncation` docs), 4,096 output: window 32,320,
             // reserve 4,096, so the compacted context is what the provider may hold. Audio: 1 token
             // per 100 ms of user audio, per 50 ms of assistant audio (OpenAI's realtime costs guide).
+            // gpt-4o-mini-realtime-preview: a 16,000-token context window and 4,096 output tokens
+            // (its model page), so at most 11,904 input tokens; it had gpt-realtime's 28,224 and a
+            // call held 24,166 with no action (audit).
+            let mini = model.hasPrefix("gpt-4o-mini-realtime")
             return ProviderProfile(
-                kind: kind, model: model, encoding: "o200k_base", window: 32_320, reserve: 4_096, heldLimit: 28_224,
+                kind: kind, model: model, encoding: "o200k_base", window: mini ? 16_000 : 32_320, reserve: 4_096,
+                heldLimit: mini ? 11_904 : 28_224,
                 overheadPerItem: 4, userAudioTokensPerSecond: 10, modelAudioTokensPerSecond: 20, canDelete: true,
                 instructionDelivery: .systemItem)
         }
