@@ -52,4 +52,35 @@ import Testing
             }
         }
     }
+
+    /// OpenAI: an instruction stripped between the plan and its confirmation was deleted on the old
+    /// connection only, and the new one, seeded with it, kept it (stale forever). Now the
+    /// confirmation deletes it there too: the ledger equals that of the same call whose instruction
+    /// was stripped before the plan (so never seeded), and nothing is stale.
+    @Test func anItemThatLeftBeforeTheConfirmationIsDeletedOnTheNewConnection() throws {
+        func call(stripFirst: Bool) throws -> (send: [JSONValue], provider: JSONValue?, instruction: String) {
+            let harness = Harness()
+            _ = harness.call("session.open", ["session": "o", "script": .string(script), "provider": "openai-realtime"])
+            _ = harness.call("instruction.push", ["session": "o", "text": "Mention the 10% discount."])
+            let started = harness.call("client.speechStarted", ["session": "o"])
+            let instruction = try #require(started["result"]?["delta"]?["added"]?.arrayValue?.first?["id"]?.stringValue)
+            _ = harness.call("turn.append", ["session": "o", "role": "user", "text": "How much is it?", "audioMs": 1_500, "providerItemId": "item_u1"])
+            func goAway() {
+                let answer = harness.call("resume.goAway", ["session": "o", "timeLeftMs": 1_000])
+                #expect(answer["result"]?["action"] == "reseed")
+            }
+            if !stripFirst { goAway() }
+            _ = harness.call("turn.append", ["session": "o", "role": "model", "text": "About nine thousand euros.", "audioMs": 2_000, "providerItemId": "item_m1"])
+            let complete = harness.call("model.turnComplete", ["session": "o"])
+            #expect(complete["result"]?["delta"]?["removed"]?.arrayValue?.contains(.string(instruction)) == true)
+            if stripFirst { goAway() }
+            let confirmed = harness.call("resume.connected", ["session": "o", "reseeded": true])
+            return (try #require(confirmed["result"]?["send"]?.arrayValue), confirmed["result"]?["provider"], instruction)
+        }
+        let between = try call(stripFirst: false), before = try call(stripFirst: true)
+        let deletes = between.send.filter { $0["type"] == "conversation.item.delete" }.compactMap { $0["item_id"]?.stringValue }
+        #expect(deletes == ["tb_" + between.instruction], "\(between.send)")
+        #expect(between.provider?["stale"] == 0)
+        #expect(between.provider?["held"] == before.provider?["held"], "\(String(describing: between.provider)) \(String(describing: before.provider))")
+    }
 }

@@ -201,12 +201,20 @@ extension ProviderMirror {
             }
             seedTokens -= seedCost(item)
         }
-        if seedTokens > 0 {
-            // Items of the seed that left the context meanwhile: held, stale.
-            hold("seed-stale", providerID: nil, tokens: seedTokens)
-            markStale("seed-stale")
-        }
         var send = [JSONValue]()
+        if seedTokens > 0 {
+            if profile.canDelete && policy.sendDeletes {
+                // Items of the seed that left the context meanwhile (their deletes went to the old
+                // connection): deleted on the new one too, else an answered instruction stayed there.
+                for id in seed.items where live[id] == nil {
+                    send.append(OpenAIMessages.delete(Self.ourID(id)))
+                }
+            } else {
+                // Items of the seed that left the context meanwhile: held, stale.
+                hold("seed-stale", providerID: nil, tokens: seedTokens)
+                markStale("seed-stale")
+            }
+        }
         for item in snapshot.items where item.kind != .script && !seeded.contains(item.id) && item.final {
             create(item, context, &send)
         }

@@ -207,7 +207,8 @@ public struct ProviderMirror: Sendable {
     }
 
     /// The provider id the engine gives an item it creates (OpenAI allows client ids of ≤ 32 chars).
-    static func ourID(_ item: ContextItem) -> String { "tb_" + item.id }
+    static func ourID(_ item: ContextItem) -> String { ourID(item.id) }
+    static func ourID(_ id: String) -> String { "tb_" + id }
 }
 
 extension ContextSession {
