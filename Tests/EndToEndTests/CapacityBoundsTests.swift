@@ -1,4 +1,5 @@
 import Foundation
+import JSONWire
 import Testing
 
 /// `capacity` and `replay` refuse numbers no call has, with a message, where they used to crash:
@@ -55,5 +56,25 @@ import Testing
         #expect(!fits.signaled && fits.status == 0, "\(fits.err)")
         let day = try Self.run(["capacity", "--provider", "openai-realtime", "--user-seconds", "86400", "--exchanges", "3"])
         #expect(!day.signaled && day.status == 1 && day.err.contains("needs"), "\(day.err)")
+    }
+
+    /// With `--provider`, an option typed equal to its plain default still counts as given: `--window
+    /// 32000` was taken for "the profile's" (OpenAI's 32,320), and `-e o200k_base` for Gemma's.
+    @Test func anOptionTypedAsItsDefaultIsGiven() throws {
+        func peakHeld(_ extra: [String]) throws -> Int? {
+            let out = FileManager.default.temporaryDirectory.appendingPathComponent("capacity-\(UUID().uuidString).json")
+            FileManager.default.createFile(atPath: out.path, contents: nil)
+            defer { try? FileManager.default.removeItem(at: out) }
+            let handle = try FileHandle(forWritingTo: out)
+            let result = try Self.run(["capacity", "--provider", "openai-realtime", "--text-turns", "--exchanges", "100",
+                                       "--strategy", "deletes", "--json"] + extra, output: handle)
+            try handle.close()
+            #expect(!result.signaled && result.status == 0, "\(result.err)")
+            let json = try JSONParser.parse(String(decoding: try Data(contentsOf: out), as: UTF8.self))
+            return json["strategies"]?.arrayValue?.first { $0["strategy"] == "deletes" }?["peakHeld"]?.intValue
+        }
+        let given = try #require(try peakHeld(["--window", "32000"])), profile = try #require(try peakHeld([]))
+        #expect(given <= 32_000 - 4_096, "peak \(given)")
+        #expect(profile > 32_000 - 4_096 && profile <= 28_224, "peak \(profile)")
     }
 }

@@ -125,7 +125,7 @@ extension CapacityCommand {
     }
 
     func runProvider(_ profile: ProviderProfile) throws -> (text: String, json: JSONValue) {
-        let encodingName = encoding == "o200k_base" ? profile.encoding : encoding
+        let encodingName = encodingOption ?? profile.encoding
         let tokenizer: any TextTokenizer
         do { tokenizer = try Tokenizers.named(encodingName) } catch { throw CLIError("\(error)") }
         let scriptSize = try scriptSize(tokenizer)
@@ -134,8 +134,8 @@ extension CapacityCommand {
             instructionEvery: instructionEvery)
         let timing = try provider.timing(profile.kind)
         let policy = try loadPolicy(policies.last { $0 != "keep-all" } ?? "strip-after-response")
-        let window = self.window == 32_000 ? nil : self.window
-        let reserve = self.reserve == 0 ? nil : self.reserve
+        let window = windowOption
+        let reserve = reserveOption
         let results = try provider.selectedStrategies(profile.kind).map { strategy -> (ProviderStrategy, [ProviderFigures]) in
             do {
                 let figures = try ProviderRuns.capacity(

@@ -24,7 +24,7 @@ extension ReplayCommand {
     func runProvider(_ profile: ProviderProfile) throws -> (text: String, json: JSONValue) {
         let clock = ContinuousClock()
         let started = clock.now
-        let encodingName = encoding == "o200k_base" ? profile.encoding : encoding
+        let encodingName = encodingOption ?? profile.encoding
         let tokenizer: any TextTokenizer
         do { tokenizer = try Tokenizers.named(encodingName) } catch { throw CLIError("\(error)") }
         let (scriptObject, files, logs) = try inputs(tokenizer)
@@ -40,7 +40,7 @@ extension ReplayCommand {
         let progress = Progress(total: jobs.count, enabled: !json && Progress.onTerminal)
         let slots = Slots<Result<ProviderFigures, CLIError>>(count: jobs.count)
         let (window, reserve, instructions, historyAt) = (
-            self.window == 32_000 ? nil : self.window, self.reserve == 0 ? nil : self.reserve, synthetic, provider.historyAt ?? 10
+            windowOption, reserveOption, synthetic, provider.historyAt ?? 10
         )
         DispatchQueue.concurrentPerform(iterations: jobs.count) { job in
             let (strategy, file) = jobs[job]
