@@ -79,6 +79,14 @@ import Tokenizer
         #expect(result.evictions > 0)
         #expect(result.instructionsInjected == events.filter { $0.kind == .user }.count / 2)
         #expect(result.instructionsInjected == result.instructionsStripped)
+        // Every evicted exchange shows on a row, also those a synthesized instruction evicted at
+        // the speech start before a user turn (no row of its own).
+        #expect(result.rows.map(\.evicted).reduce(0, +) == result.exchangesEvicted)
+        let keepAll = try Replayer.replay(
+            events, file: file, script: script, configuration: SessionConfiguration(window: 800, policy: .keepAll),
+            tokenizer: o200k, synthetic: SyntheticInstructions(every: 1, tokens: 120, lines: ["Ask one open question and wait."], tokenizer: o200k))
+        #expect(keepAll.exchangesEvicted > 0)
+        #expect(keepAll.rows.map(\.evicted).reduce(0, +) == keepAll.exchangesEvicted)
     }
 
     @Test func eventLogErrorsNameTheLine() throws {
