@@ -110,5 +110,9 @@ import Tokenizer
         #expect(document.rootElement()?.name == "svg")
         #expect(svg.components(separatedBy: "<polygon").count - 1 == 5)
         #expect(svg.contains("t &lt;&amp;&gt;"))
+        // A control character in a name (a policy file's) is no XML character: replaced.
+        let odd = SVGChart.render(title: "evil\u{1}<&>\u{1F}", panels: [.init(title: "p\u{0}olicy", samples: report.series)])
+        _ = try XMLDocument(data: Data(odd.utf8))
+        #expect(odd.contains("evil\u{FFFD}&lt;&amp;&gt;\u{FFFD}") && odd.contains("p\u{FFFD}olicy"))
     }
 }

@@ -67,9 +67,14 @@ extension ReplayCommand {
         let header = "\(profile.kind.rawValue) \(profile.model): \(files.count) recorded call(s), script \(scriptObject.tokens) tokens, "
             + (timing.audio ? "spoken at \(Int(timing.wordsPerMinute)) words/min" : "text turns")
             + (synthetic.map { ", an instruction of \($0.tokens) tokens every \($0.every)" } ?? "")
-            + String(format: "; replayed in %.2f s", seconds)
-        return try provider.report(results, profile: profile, header: header, json: json, plot: provider.plotPath(plot, profile)) {
+        // The time goes into the table's header only: in the chart's title it made every chart of
+        // the same replay a different file (audit).
+        var report = try provider.report(results, profile: profile, header: header, json: json, plot: provider.plotPath(plot, profile)) {
             figures in ReplayCommand.meanSeries(figures.map(\.series))
         }
+        if let end = report.text.firstIndex(of: "\n") {
+            report.text.insert(contentsOf: String(format: "; replayed in %.2f s", seconds), at: end)
+        }
+        return report
     }
 }
