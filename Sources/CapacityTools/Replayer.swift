@@ -14,7 +14,7 @@ public struct SyntheticInstructions: Sendable {
     public init(every: Int, tokens: Int, lines: [String], tokenizer: any TextTokenizer) {
         self.every = every
         self.tokens = tokens
-        let lines = lines.filter { !$0.isEmpty }
+        let lines = lines.filter { !$0.allSatisfy(\.isWhitespace) }
         self.texts = lines.indices.map { SyntheticInstructions.make(from: lines, start: $0, tokens: tokens, tokenizer: tokenizer) }
     }
 

@@ -35,11 +35,21 @@ import Testing
         (["capacity", "--provider", "gemini-live", "--model-seconds", "inf"], "--model-seconds"),
         (["replay", session, "--script", script, "--provider", "gemini-live", "--wpm", "1e-300"], "--wpm"),
         (["replay", session, "--script", script, "--instruction-every", "1", "--instruction-tokens=-1"], "--instruction-tokens"),
+        (["replay", session, "--script", script, "--window", "0"], "--window must be"),
     ])
     func outOfRangeNumbersAreErrors(arguments: [String], message: String) throws {
         let result = try Self.run(arguments)
         #expect(!result.signaled && result.status != 0, "\(arguments): status \(result.status)")
         #expect(result.err.contains(message), "\(arguments): \(result.err)")
+    }
+
+    /// A blank instructions file made tag-only instructions of 7 tokens, quietly.
+    @Test func aBlankInstructionsFileIsAnError() throws {
+        let blank = FileManager.default.temporaryDirectory.appendingPathComponent("blank-\(UUID().uuidString).txt")
+        try Data("\n  \n\t\n".utf8).write(to: blank)
+        defer { try? FileManager.default.removeItem(at: blank) }
+        let result = try Self.run(["replay", Self.session, "--script", Self.script, "--instruction-every", "1", "--instructions-file", blank.path])
+        #expect(!result.signaled && result.status != 0 && result.err.contains("no line with text"), "\(result.err)")
     }
 
     @Test func aFailedWriteToStandardOutputIsAnError() throws {

@@ -39,6 +39,12 @@ struct ReplayCommand: ParsableCommand {
     var plot: String?
     @OptionGroup var provider: ProviderOptions
 
+    func validate() throws {
+        // Checked here, not per session: a bad window was reported as the first log file's error.
+        guard window >= 1, window <= Bounds.maxWindow else { throw ValidationError("--window must be in 1...\(Bounds.maxWindow)") }
+        guard reserve >= 0, reserve < window else { throw ValidationError("--reserve must be in 0 ..< window (\(window))") }
+    }
+
     func run() throws {
         if provider.provider != nil { return try runProvider() }
         let clock = ContinuousClock()
@@ -112,11 +118,14 @@ struct ReplayCommand: ParsableCommand {
         }
         let path = instructionsFile ?? "fixtures/instructions.txt"
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw CLIError("cannot read \(path) (give --instructions-file)")
+            throw CLIError("cannot read \(path)" + (instructionsFile == nil ? " (the default, relative to the current folder; give --instructions-file)" : ""))
         }
-        return SyntheticInstructions(
-            every: every, tokens: instructionTokens,
-            lines: String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init), tokenizer: tokenizer)
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+        // Blank lines make no instruction: a blank file made tag-only 7-token ones, quietly.
+        guard lines.contains(where: { !$0.allSatisfy(\.isWhitespace) }) else {
+            throw CLIError("\(path) has no line with text to make instructions of")
+        }
+        return SyntheticInstructions(every: every, tokens: instructionTokens, lines: lines, tokenizer: tokenizer)
     }
 
     /// Mean of each segment per exchange index over the sessions that reached it.
