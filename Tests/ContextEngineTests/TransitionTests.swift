@@ -64,6 +64,46 @@ import Testing
         #expect(session.pendingInstruction?.text == "A\nB")
     }
 
+    /// A coalesced push counts the joined text on from what the pending count settled: after every
+    /// push the pending tokens are the tokenizer's count of the whole rendered text (oracle), for
+    /// pushes that join mid-word-run, across line breaks and in scripts without spaces, and after a
+    /// truncation (which counts whole again).
+    @Test func coalescedCountsEqualCountingTheWholeText() throws {
+        var policy = ContextPolicy.stripAfterResponse
+        policy.pending = .coalesce
+        policy.maxInstructionTokens = 400
+        var session = try realSession(policy)
+        let pushes = ["Mention the 10% discount", "aaaa", "aaaa", "日本語のお客様です", "のでゆっくり", "", "  spaced  ",
+                      "ask about the roof", "!!!", "?!", "don't", "'s it", String(repeating: "long line of advice ", count: 15)]
+        for round in 0 ..< 6 {
+            for text in pushes {
+                let outcome = try session.pushInstruction(text + (round % 2 == 0 ? "" : " \(round)"))
+                let pending = try #require(session.pendingInstruction)
+                let record = try #require(outcome.transcript.last { $0.id == pending.id })
+                let rendered = policy.instructionTag + "\n" + pending.text
+                #expect(record.tokens == o200k.count(rendered), "\(round) \(text): \(rendered.suffix(60).debugDescription)")
+            }
+        }
+        // Over the limit the oldest lines go. A dropped line of many tokens in few bytes (digits),
+        // then a push of few tokens in many bytes: the joined text fits, and reaches past where the
+        // uncut text had settled — a count resumed from there would be off.
+        policy.maxInstructionTokens = 60
+        var short = try realSession(policy)
+        let line = "please offer the annual plan with the installation discount today"
+        var resumedPastACut = false
+        var cutBefore = false
+        for text in ["1 2 3 4 5 6 7 8 9", line, line, line, "ab cd", "internationalization", "y", line] {
+            let outcome = try short.pushInstruction(text)
+            let pending = try #require(short.pendingInstruction)
+            let record = try #require(outcome.transcript.last { $0.id == pending.id })
+            #expect(record.tokens == o200k.count(policy.instructionTag + "\n" + pending.text), "\(pending.text.debugDescription)")
+            let cut = outcome.notes.contains { if case .instructionTruncated = $0 { true } else { false } }
+            if cutBefore && !cut { resumedPastACut = true }
+            cutBefore = cut
+        }
+        #expect(resumedPastACut, "a push that fits right after a cut")
+    }
+
     /// Coalesced instructions over the limit keep the newest whole and drop the oldest lines (the
     /// joined text's end was cut: the newest instruction was lost and empty lines piled up, audit);
     /// a newest one over the limit alone is cut and nothing older kept. Oracle: the pushed texts.

@@ -96,6 +96,9 @@ public struct ContextSession: Sendable {
         var text: String
         var rendered: String
         var tokens: Int
+        /// How far `rendered` is counted for good (`countAppending`): a coalesced push counts only
+        /// from there. Not state: a checkpoint drops it, and the next push counts the whole text.
+        var settled: SettledPrefix? = nil
     }
 
     // MARK: Opening
