@@ -36,6 +36,10 @@ import Testing
         (["replay", session, "--script", script, "--provider", "gemini-live", "--wpm", "1e-300"], "--wpm"),
         (["replay", session, "--script", script, "--instruction-every", "1", "--instruction-tokens=-1"], "--instruction-tokens"),
         (["replay", session, "--script", script, "--window", "0"], "--window must be"),
+        // With both providers an empty or folder --plot wrote next to the folder (`../x-gemini-live.svg`).
+        (["capacity", "--provider", "both", "--exchanges", "3", "--plot", ""], "names a folder or nothing"),
+        (["capacity", "--provider", "both", "--exchanges", "3", "--plot", "fixtures"], "names a folder or nothing"),
+        (["replay", session, "--script", script, "--provider", "both", "--plot", "fixtures/"], "names a folder or nothing"),
     ])
     func outOfRangeNumbersAreErrors(arguments: [String], message: String) throws {
         let result = try Self.run(arguments)

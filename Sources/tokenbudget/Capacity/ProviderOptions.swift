@@ -40,8 +40,16 @@ struct ProviderOptions: ParsableArguments {
     }
 
     /// `x.svg` for one provider, `x-<provider>.svg` for each of both.
-    func plotPath(_ plot: String?, _ profile: ProviderProfile) -> String? {
-        guard let plot, provider == "both" else { return plot }
+    ///
+    /// - Throws: when `plot` names no file (empty, a folder): with both providers `--plot ""` wrote
+    ///   `../<folder>-gemini-live.svg` and `--plot out/` wrote `out-gemini-live.svg` beside it (audit).
+    func plotPath(_ plot: String?, _ profile: ProviderProfile) throws -> String? {
+        guard let plot else { return nil }
+        var isFolder: ObjCBool = false
+        if plot.isEmpty || plot.hasSuffix("/") || (FileManager.default.fileExists(atPath: plot, isDirectory: &isFolder) && isFolder.boolValue) {
+            throw CLIError("--plot \"\(plot)\" names a folder or nothing; give a file, e.g. chart.svg")
+        }
+        guard provider == "both" else { return plot }
         let url = URL(fileURLWithPath: plot)
         return url.deletingPathExtension().path + "-" + profile.kind.rawValue + "." + (url.pathExtension.isEmpty ? "svg" : url.pathExtension)
     }
@@ -152,7 +160,7 @@ extension CapacityCommand {
             : "text turns \(userTokens) / \(modelTokens) tokens"
         let header = "\(profile.kind.rawValue) \(profile.model): script \(scriptSize) tokens, \(turns), instruction "
             + "\(instructionTokens) every \(instructionEvery); \(exchanges) exchanges, policy \(policy.name)"
-        return try provider.report(results, profile: profile, header: header, json: json, plot: provider.plotPath(plot, profile)) {
+        return try provider.report(results, profile: profile, header: header, json: json, plot: try provider.plotPath(plot, profile)) {
             $0[0].series
         }
     }

@@ -69,7 +69,7 @@ extension ReplayCommand {
             + (synthetic.map { ", an instruction of \($0.tokens) tokens every \($0.every)" } ?? "")
         // The time goes into the table's header only: in the chart's title it made every chart of
         // the same replay a different file (audit).
-        var report = try provider.report(results, profile: profile, header: header, json: json, plot: provider.plotPath(plot, profile)) {
+        var report = try provider.report(results, profile: profile, header: header, json: json, plot: try provider.plotPath(plot, profile)) {
             figures in ReplayCommand.meanSeries(figures.map(\.series))
         }
         if let end = report.text.firstIndex(of: "\n") {
