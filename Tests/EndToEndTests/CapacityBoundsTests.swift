@@ -91,4 +91,21 @@ import Testing
         #expect(given <= 32_000 - 4_096, "peak \(given)")
         #expect(profile > 32_000 - 4_096 && profile <= 28_224, "peak \(profile)")
     }
+
+    /// history@N past the last exchange is clamped to it, as `--at` is (it read 0.0 "at exchange 50"
+    /// of a 40-exchange run).
+    @Test func historyAtIsClampedToTheRun() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("history-\(UUID().uuidString).json")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: out) }
+        let handle = try FileHandle(forWritingTo: out)
+        let result = try Self.run(["capacity", "--provider", "gemini-live", "--text-turns", "--exchanges", "40", "--json"], output: handle)
+        try handle.close()
+        #expect(result.status == 0, "\(result.err)")
+        let json = try JSONParser.parse(String(decoding: try Data(contentsOf: out), as: UTF8.self))
+        let resume = try #require(json["strategies"]?.arrayValue?.first { $0["strategy"] == "resume-only" })
+        #expect(resume["historyAtExchange"] == 40)
+        // Resume-only holds every exchange: all 40 at exchange 40.
+        #expect(resume["historySeen"]?.intValue == 40)
+    }
 }

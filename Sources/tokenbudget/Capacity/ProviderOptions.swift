@@ -148,7 +148,8 @@ extension CapacityCommand {
             do {
                 let figures = try ProviderRuns.capacity(
                     strategy: strategy, provider: profile, policy: policy, scriptTokens: scriptSize, window: window,
-                    reserve: reserve, profile: callProfile, timing: timing, exchanges: exchanges, historyAt: provider.historyAt ?? 50,
+                    reserve: reserve, profile: callProfile, timing: timing, exchanges: exchanges,
+                    historyAt: min(provider.historyAt ?? 50, exchanges),  // as --at is: "at exchange 50" of a 40-exchange run read 0.0
                     tokenizer: tokenizer)
                 return (strategy, [figures])
             } catch let error as ContextError {
