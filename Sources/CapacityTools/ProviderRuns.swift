@@ -52,34 +52,36 @@ public enum ProviderRuns {
         let configuration = strategy.configuration(profile: provider, policy: policy, window: window, reserve: reserve)
         let session = try ContextSession(id: "replay", script: script, configuration: configuration, tokenizer: tokenizer)
         var call = ProviderCall(session: session, strategy: strategy, timing: timing, historyAt: historyAt)
-        var exchange = 0
+        var exchanges = ExchangeCounter()
         for (index, event) in events.enumerated() {
             let seconds = timing.seconds(speaking: event.text)
             let audioMs = timing.audio ? Int(seconds * 1_000) : nil
             let id = provider.canDelete ? "e\(index)" : nil
             switch event.kind {
             case .instruction:
-                try call.apply(.instruction(text: event.text), exchange: max(exchange, 1))
+                try call.apply(.instruction(text: event.text), exchange: max(exchanges.exchange, 1))
             case .user:
-                if exchange > 0 { call.finishExchange(exchange) }
-                exchange += 1
-                if let synthetic, synthetic.every > 0, exchange % synthetic.every == 0 {
-                    try call.apply(.instruction(text: synthetic.text(exchange / synthetic.every - 1)), exchange: exchange)
+                let previous = exchanges.exchange
+                if exchanges.user() && previous > 0 { call.finishExchange(previous) }
+                let (exchange, userTurns) = (exchanges.exchange, exchanges.userTurns)
+                if let synthetic, synthetic.every > 0, userTurns % synthetic.every == 0 {
+                    try call.apply(.instruction(text: synthetic.text(userTurns / synthetic.every - 1)), exchange: exchange)
                 }
                 try call.apply(.speechStarted, exchange: exchange)
                 try call.apply(
                     .turn(.user, text: event.text, tokens: tokens[index], audioMs: audioMs, providerItemID: id), exchange: exchange)
                 try call.advance(seconds: seconds, exchange: exchange)
             case .model:
-                call.answer(exchange: max(exchange, 1))
+                exchanges.model()
+                let exchange = exchanges.exchange
+                call.answer(exchange: exchange)
                 try call.apply(
-                    .turn(.model, text: event.text, tokens: tokens[index], audioMs: audioMs, providerItemID: id),
-                    exchange: max(exchange, 1))
-                try call.advance(seconds: seconds, exchange: max(exchange, 1))
-                try call.apply(.turnComplete, exchange: max(exchange, 1))
+                    .turn(.model, text: event.text, tokens: tokens[index], audioMs: audioMs, providerItemID: id), exchange: exchange)
+                try call.advance(seconds: seconds, exchange: exchange)
+                try call.apply(.turnComplete, exchange: exchange)
             }
         }
-        if exchange > 0 { call.finishExchange(exchange) }
+        if exchanges.exchange > 0 { call.finishExchange(exchanges.exchange) }
         return call.figures
     }
 }

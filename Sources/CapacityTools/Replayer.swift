@@ -79,7 +79,7 @@ public enum Replayer {
             file: file, policy: configuration.policy.name, rows: [], series: [], turns: 0, evictions: 0,
             instructionsInjected: 0, instructionsStripped: 0, peak: session.currentUsage.total, contextTokensSum: 0,
             refused: [])
-        var exchange = 0
+        var exchanges = ExchangeCounter()
         // Exchanges evicted by events that have no row of their own (a synthesized instruction, a
         // speech start): shown on the next row. They were shown on none, so a replay whose evictions
         // all came from synthesized instructions had an empty "evicted" column (audit).
@@ -134,19 +134,25 @@ public enum Replayer {
             case .instruction:
                 try attempt(event, .instruction(text: event.text))
             case .user:
-                exchange += 1
-                if let synthetic, synthetic.every > 0, exchange % synthetic.every == 0 {
-                    let text = synthetic.text(exchange / synthetic.every - 1)
+                _ = exchanges.user()
+                let userTurns = exchanges.userTurns
+                if let synthetic, synthetic.every > 0, userTurns % synthetic.every == 0 {
+                    let text = synthetic.text(userTurns / synthetic.every - 1)
                     try attempt(nil, .instruction(text: text))
                 }
                 try attempt(nil, .speechStarted)
                 try attempt(event, .turn(.user, text: event.text))
                 result.turns += 1
             case .model:
+                exchanges.model()
                 try attempt(event, .turn(.model, text: event.text))
                 result.contextTokensSum += session.currentUsage.total
                 try attempt(nil, .turnComplete)
-                result.series.append(SegmentSample(exchange: max(exchange, 1), usage: session.currentUsage))
+                // One sample an exchange (its last answer): the chart averages sessions by exchange.
+                let sample = SegmentSample(exchange: exchanges.exchange, usage: session.currentUsage)
+                if result.series.last?.exchange == sample.exchange { result.series[result.series.count - 1] = sample } else {
+                    result.series.append(sample)
+                }
                 result.turns += 1
             }
         }

@@ -73,6 +73,10 @@ import Tokenizer
             synthetic: synthetic)
         #expect(result.turns == events.count)
         #expect(result.rows.filter { $0.kind != .instruction }.count == events.count)
+        // The log opens with the agent's greeting: exchange 1 on its own, as the engine numbers it,
+        // then one sample an exchange (it was [1, 1, 2, …]: one exchange off against the rest).
+        #expect(events.first?.kind == .model)
+        #expect(result.series.map(\.exchange) == Array(1 ... result.series.count))
         // Every turn's tokens are the tokenizer's count of its text.
         for (row, event) in zip(result.rows, events) { #expect(row.tokens == o200k.count(event.text)) }
         #expect(result.peak <= 800)

@@ -1,3 +1,4 @@
+import Foundation
 import CapacityTools
 import ContextEngine
 import Testing
@@ -90,5 +91,23 @@ import Tokenizer
         #expect(figures.series.filter(\.reseeded).map(\.exchange) == [17, 28, 36])
         let svg = SVGChart.render(title: "t", panels: [SVGChart.Panel(title: "p", samples: figures.series, providerLimit: 32_000)])
         #expect(svg.contains("provider held") && svg.contains("provider limit 32000") && svg.contains("#2e7d32"))
+    }
+
+    /// A recorded call that opens with the agent's greeting, replayed as Gemini holds it without
+    /// re-seeds: the provider holds every exchange, and at exchange N it holds exactly N of them —
+    /// the greeting is exchange 1, as the engine numbers it (it read N + 1).
+    @Test func aReplayedCallHoldsNExchangesAtExchangeN() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let events = try EventLog.read(root.appendingPathComponent("fixtures/sessions/persuasion4good-0001.jsonl").path)
+        #expect(events.first?.kind == .model)
+        let script = Script(text: "script", tokens: 1_000, encoding: o200k.name)
+        for at in [3, 5, 8] {
+            let figures = try ProviderRuns.replay(
+                events, tokens: events.map { o200k.count($0.text) }, strategy: .resumeOnly,
+                provider: try ProviderProfile.named(.geminiLive), policy: .stripAfterResponse, script: script, synthetic: nil,
+                timing: textTurns, historyAt: at, tokenizer: o200k)
+            #expect(figures.historySeen == at, "at \(at): \(figures.historySeen)")
+        }
     }
 }
