@@ -18,17 +18,10 @@ struct CapacityCommand: ParsableCommand {
 
     @Option(help: "Script file (its tokens are counted with --encoding).") var script: String?
     @Option(help: "Script size in tokens, instead of a file.") var scriptTokens: Int?
-    // Optional, so that a value typed equal to the default still counts as given with --provider
-    // (`--window 32000` was taken for "the profile's": OpenAI then ran on 32,320).
-    @Option(name: [.customShort("e"), .customLong("encoding")], help: "Encoding for counting the script file (default o200k_base; with --provider, the profile's).")
-    var encodingOption: String?
-    var encoding: String { encodingOption ?? "o200k_base" }
-    @Option(name: .customLong("window"), help: "Context window in tokens (default 32000; with --provider, the profile's).")
-    var windowOption: Int?
-    var window: Int { windowOption ?? 32_000 }
-    @Option(name: .customLong("reserve"), help: "Tokens reserved for the model's answer (default 0; with --provider, the profile's).")
-    var reserveOption: Int?
-    var reserve: Int { reserveOption ?? 0 }
+    @OptionGroup var budget: BudgetOptions
+    var encoding: String { budget.encoding }
+    var window: Int { budget.window }
+    var reserve: Int { budget.reserve }
     @Option(help: "Tokens per client turn.") var userTokens = 50
     @Option(help: "Tokens per agent turn.") var modelTokens = 100
     @Option(help: "Tokens per rendered manager instruction (0 for none).") var instructionTokens = 400

@@ -133,7 +133,7 @@ extension CapacityCommand {
     }
 
     func runProvider(_ profile: ProviderProfile) throws -> (text: String, json: JSONValue) {
-        let encodingName = encodingOption ?? profile.encoding
+        let encodingName = budget.encodingOption ?? profile.encoding
         let tokenizer: any TextTokenizer
         do { tokenizer = try Tokenizers.named(encodingName) } catch { throw CLIError("\(error)") }
         let scriptSize = try scriptSize(tokenizer)
@@ -142,8 +142,8 @@ extension CapacityCommand {
             instructionEvery: instructionEvery)
         let timing = try provider.timing(profile.kind)
         let policy = try loadPolicy(policies.last { $0 != "keep-all" } ?? "strip-after-response")
-        let window = windowOption
-        let reserve = reserveOption
+        let window = budget.windowOption
+        let reserve = budget.reserveOption
         let results = try provider.selectedStrategies(profile.kind).map { strategy -> (ProviderStrategy, [ProviderFigures]) in
             do {
                 let figures = try ProviderRuns.capacity(

@@ -24,7 +24,7 @@ extension ReplayCommand {
     func runProvider(_ profile: ProviderProfile) throws -> (text: String, json: JSONValue) {
         let clock = ContinuousClock()
         let started = clock.now
-        let encodingName = encodingOption ?? profile.encoding
+        let encodingName = budget.encodingOption ?? profile.encoding
         let tokenizer: any TextTokenizer
         do { tokenizer = try Tokenizers.named(encodingName) } catch { throw CLIError("\(error)") }
         let (scriptObject, files, logs) = try inputs(tokenizer)
@@ -40,7 +40,7 @@ extension ReplayCommand {
         let progress = Progress(total: jobs.count, enabled: !json && Progress.onTerminal)
         let slots = Slots<Result<ProviderFigures, CLIError>>(count: jobs.count)
         let (window, reserve, instructions, historyAt) = (
-            windowOption, reserveOption, synthetic, provider.historyAt ?? 10
+            budget.windowOption, budget.reserveOption, synthetic, provider.historyAt ?? 10
         )
         DispatchQueue.concurrentPerform(iterations: jobs.count) { job in
             let (strategy, file) = jobs[job]

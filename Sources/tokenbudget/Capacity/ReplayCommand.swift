@@ -17,17 +17,10 @@ struct ReplayCommand: ParsableCommand {
 
     @Argument(help: "Event-log files or directories of them.") var paths: [String]
     @Option(help: "The script pinned at the top of every session (a file).") var script: String
-    // Optional, so that a value typed equal to the default still counts as given with --provider
-    // (`--window 32000` was taken for "the profile's": OpenAI then ran on 32,320).
-    @Option(name: [.customShort("e"), .customLong("encoding")], help: "Encoding (default o200k_base; with --provider, the profile's).")
-    var encodingOption: String?
-    var encoding: String { encodingOption ?? "o200k_base" }
-    @Option(name: .customLong("window"), help: "Context window in tokens (default 32000; with --provider, the profile's).")
-    var windowOption: Int?
-    var window: Int { windowOption ?? 32_000 }
-    @Option(name: .customLong("reserve"), help: "Tokens reserved for the model's answer (default 0; with --provider, the profile's).")
-    var reserveOption: Int?
-    var reserve: Int { reserveOption ?? 0 }
+    @OptionGroup var budget: BudgetOptions
+    var encoding: String { budget.encoding }
+    var window: Int { budget.window }
+    var reserve: Int { budget.reserve }
     @Option(name: .customLong("policy"), help: "Preset name or policy file (repeatable).")
     var policies: [String] = ["strip-after-response"]
     @Option(help: "Synthesize a manager instruction every k exchanges.") var instructionEvery: Int?
