@@ -58,19 +58,30 @@ import Testing
     /// confirmation deletes it there too: the ledger equals that of the same call whose instruction
     /// was stripped before the plan (so never seeded), and nothing is stale.
     @Test func anItemThatLeftBeforeTheConfirmationIsDeletedOnTheNewConnection() throws {
-        func call(stripFirst: Bool) throws -> (send: [JSONValue], provider: JSONValue?, instruction: String) {
+        func call(stripFirst: Bool, calibrate: Bool = false) throws -> (send: [JSONValue], provider: JSONValue?, instruction: String) {
             let harness = Harness()
-            _ = harness.call("session.open", ["session": "o", "script": .string(script), "provider": "openai-realtime"])
+            _ = harness.call("session.open", ["session": "o", "script": .string(script), "provider": "openai-realtime",
+                                              "providerPolicy": ["calibrate": .bool(calibrate)]])
             _ = harness.call("instruction.push", ["session": "o", "text": "Mention the 10% discount."])
             let started = harness.call("client.speechStarted", ["session": "o"])
             let instruction = try #require(started["result"]?["delta"]?["added"]?.arrayValue?.first?["id"]?.stringValue)
-            _ = harness.call("turn.append", ["session": "o", "role": "user", "text": "How much is it?", "audioMs": 1_500, "providerItemId": "item_u1"])
+            // Calibrated: typed turns, so that the report moves the framing per item (audio would
+            // take the difference on the audio rate instead).
+            let spoken: (Int, String) -> JSONObject = { ms, id in calibrate ? [:] : ["audioMs": .int(Int64(ms)), "providerItemId": .string(id)] }
+            func turn(_ role: String, _ text: String, _ ms: Int, _ id: String) {
+                var params: JSONObject = ["session": "o", "role": .string(role), "text": .string(text)]
+                for (key, value) in spoken(ms, id).members { params[key] = value }
+                _ = harness.call("turn.append", params)
+            }
+            turn("user", "How much is it?", 1_500, "item_u1")
             func goAway() {
                 let answer = harness.call("resume.goAway", ["session": "o", "timeLeftMs": 1_000])
                 #expect(answer["result"]?["action"] == "reseed")
             }
             if !stripFirst { goAway() }
-            _ = harness.call("turn.append", ["session": "o", "role": "model", "text": "About nine thousand euros.", "audioMs": 2_000, "providerItemId": "item_m1"])
+            turn("model", "About nine thousand euros.", 2_000, "item_m1")
+            // A report far above the ledger: calibration moves the framing between plan and confirmation.
+            if calibrate { _ = harness.call("usage.report", ["session": "o", "inputTokens": 2_000]) }
             let complete = harness.call("model.turnComplete", ["session": "o"])
             #expect(complete["result"]?["delta"]?["removed"]?.arrayValue?.contains(.string(instruction)) == true)
             if stripFirst { goAway() }
@@ -82,5 +93,10 @@ import Testing
         #expect(deletes == ["tb_" + between.instruction], "\(between.send)")
         #expect(between.provider?["stale"] == 0)
         #expect(between.provider?["held"] == before.provider?["held"], "\(String(describing: between.provider)) \(String(describing: before.provider))")
+        // Sent by id: framing calibrated between plan and confirmation (the seed's size counted at
+        // the old framing) once hid the delete.
+        let calibrated = try call(stripFirst: false, calibrate: true)
+        let calibratedDeletes = calibrated.send.filter { $0["type"] == "conversation.item.delete" }.compactMap { $0["item_id"]?.stringValue }
+        #expect(calibratedDeletes == ["tb_" + calibrated.instruction], "\(calibrated.send)")
     }
 }

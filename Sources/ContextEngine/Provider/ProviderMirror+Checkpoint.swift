@@ -43,6 +43,7 @@ extension ProviderMirror {
         }
         self.entries = entries
         order = try reader.array("order").map { value throws(CheckpointError) in try CheckpointReader.string(value, "order") }
+        unchangedPrefix = 0  // not state: the next prompt after a restore counts as uncached
         held = try reader.int("held")
         stale = try reader.int("stale")
         audioHeld = try reader.int("audioHeld")

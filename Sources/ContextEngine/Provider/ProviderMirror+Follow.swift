@@ -42,7 +42,9 @@ extension ProviderMirror {
     /// A re-seed plan when the policy plans them, the provider cannot delete, none is pending and
     /// what it holds is past the policy's share of its limit.
     private mutating func planIfOverThreshold(_ context: ContextSession) -> ReseedPlan? {
-        guard policy.planReseeds, !profile.canDelete, pendingSeed == nil, Double(held) > policy.reseedAt * Double(limit) else { return nil }
+        guard policy.planReseeds, !profile.canDelete, pendingSeed == nil, Double(held) > policy.reseedAt * Double(limit) else {
+            return nil
+        }
         return plan(
             "the provider holds \(held) tokens, over \(Self.percent(policy.reseedAt)) of its limit \(limit) (\(stale) stale)", context)
     }
@@ -202,18 +204,17 @@ extension ProviderMirror {
             seedTokens -= seedCost(item)
         }
         var send = [JSONValue]()
-        if seedTokens > 0 {
-            if profile.canDelete && policy.sendDeletes {
-                // Items of the seed that left the context meanwhile (their deletes went to the old
-                // connection): deleted on the new one too, else an answered instruction stayed there.
-                for id in seed.items where live[id] == nil {
-                    send.append(OpenAIMessages.delete(Self.ourID(id)))
-                }
-            } else {
-                // Items of the seed that left the context meanwhile: held, stale.
-                hold("seed-stale", providerID: nil, tokens: seedTokens)
-                markStale("seed-stale")
+        if profile.canDelete && policy.sendDeletes {
+            // Items of the seed that left the context meanwhile (their deletes went to the old
+            // connection): deleted on the new one too, else an answered instruction stayed there.
+            // By id, not by `seedTokens`: framing calibrated between plan and confirmation moves it.
+            for id in seed.items where live[id] == nil {
+                send.append(OpenAIMessages.delete(Self.ourID(id)))
             }
+        } else if seedTokens > 0 {
+            // Items of the seed that left the context meanwhile: held, stale.
+            hold("seed-stale", providerID: nil, tokens: seedTokens)
+            markStale("seed-stale")
         }
         for item in snapshot.items where item.kind != .script && !seeded.contains(item.id) && item.final {
             create(item, context, &send)

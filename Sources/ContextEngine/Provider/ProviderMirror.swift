@@ -84,7 +84,7 @@ public struct ProviderMirror: Sendable {
     /// The first index of `order` whose item was added, dropped or resized since `markPrompt()`:
     /// the items before it are what the provider held then, unchanged (its cached prefix). Not state:
     /// a checkpoint drops it.
-    public private(set) var unchangedPrefix = 0
+    public internal(set) var unchangedPrefix = 0
     /// Whether a re-seed is planned and not yet confirmed (a goAway then re-seeds: the plan is due).
     public var reseedPending: Bool { pendingSeed != nil }
     /// Provider item ids ever named for this session (a reuse is refused).
@@ -110,8 +110,7 @@ public struct ProviderMirror: Sendable {
             release(id, old)
             changed(id)
         } else {
-            unchangedPrefix = min(unchangedPrefix, order.count)
-            order.append(id)
+            order.append(id)  // past the unchanged prefix: it stays
         }
         entries[id] = Entry(providerID: providerID, tokens: tokens, audio: audio, live: true, exchange: exchange)
         held += tokens
