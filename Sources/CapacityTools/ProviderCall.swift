@@ -73,7 +73,7 @@ public struct ProviderCall {
     public let timing: CallTiming
     public private(set) var figures: ProviderFigures
     var connectionAge = 0.0
-    /// The held items at the previous answer on this connection (the prefix cache's view).
+    /// A new connection (a resumption or a re-seed) since the last answer: its prompt starts cold.
     var reconnectedSinceAnswer = false
     var reseededSinceAnswer = false
     var reseedsBeforeExchange = 0

@@ -114,9 +114,11 @@ public enum Replayer {
         var uncheckedEvents = 0
         var lastEvent = ContextEvent.turnComplete
         func check(after event: ContextEvent) throws {
-            uncheckedEvents = 0
+            defer { uncheckedEvents = 0 }
             if let violation = session.invariantViolation() {
-                throw ContextError(.invalidConfiguration, "\(file): the engine broke an invariant by \(event): \(violation)")
+                throw ContextError(
+                    .invalidConfiguration,
+                    "\(file): the engine broke an invariant in the last \(uncheckedEvents) event(s), up to \(event): \(violation)")
             }
         }
         func attempt(_ recorded: RecordedEvent?, _ event: ContextEvent) throws {

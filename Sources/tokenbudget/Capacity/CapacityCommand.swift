@@ -34,7 +34,7 @@ struct CapacityCommand: ParsableCommand {
     @Option(help: "Write a chart of context tokens per exchange, stacked by segment.") var plot: String?
     @OptionGroup var provider: ProviderOptions
 
-    /// 1 M exchanges: ~50 hours of call at one exchange every 10 s, a few seconds of simulation.
+    /// 1 M exchanges: ~50 hours of call at one exchange every 10 s, ~18 s of simulation.
     static let maxExchanges = 1_000_000
 
     func validate() throws {

@@ -25,6 +25,11 @@ extension ReplayCommand {
         let clock = ContinuousClock()
         let started = clock.now
         let encodingName = budget.encodingOption ?? profile.encoding
+        // The reserve against this profile's window, before any log: it was the first log's error.
+        let sessionWindow = budget.windowOption ?? profile.window
+        if let reserve = budget.reserveOption, reserve >= sessionWindow {
+            throw CLIError("--reserve must be in 0 ..< window (\(sessionWindow), \(profile.kind.rawValue) \(profile.model))")
+        }
         let tokenizer: any TextTokenizer
         do { tokenizer = try Tokenizers.named(encodingName) } catch { throw CLIError("\(error)") }
         let (scriptObject, files, logs) = try inputs(tokenizer)

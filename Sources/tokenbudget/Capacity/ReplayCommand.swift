@@ -35,8 +35,16 @@ struct ReplayCommand: ParsableCommand {
     func validate() throws {
         // Checked here, not per session: a bad window was reported as the first log file's error.
         guard window >= 1, window <= Bounds.maxWindow else { throw ValidationError("--window must be in 1...\(Bounds.maxWindow)") }
-        guard reserve >= 0, reserve < window else { throw ValidationError("--reserve must be in 0 ..< window (\(window))") }
+        // With --provider the window may be the profile's: `runProvider` checks the reserve there.
+        guard reserve >= 0, provider.provider != nil || reserve < window else {
+            throw ValidationError("--reserve must be in 0 ..< window (\(window))")
+        }
     }
+
+    /// 200,000 tokens, six of the largest realtime windows: each line of the instructions file makes
+    /// one instruction this long, and 100 M (the window's bound) made 6 texts of 100 M tokens (~80 s,
+    /// 5 GB) that every policy then cut to its `maxTokens`.
+    static let maxInstructionTokens = 200_000
 
     func run() throws {
         if provider.provider != nil { return try runProvider() }
@@ -105,9 +113,9 @@ struct ReplayCommand: ParsableCommand {
     func syntheticInstructions(_ tokenizer: any TextTokenizer) throws -> SyntheticInstructions? {
         guard let every = instructionEvery else { return nil }
         guard every >= 1 else { throw CLIError("--instruction-every must be at least 1") }
-        // A negative count trapped in `prefix`; past a window's bound no instruction could be kept.
-        guard instructionTokens >= 0, instructionTokens <= Bounds.maxWindow else {
-            throw CLIError("--instruction-tokens must be in 0...\(Bounds.maxWindow)")
+        // A negative count trapped in `prefix`.
+        guard instructionTokens >= 0, instructionTokens <= Self.maxInstructionTokens else {
+            throw CLIError("--instruction-tokens must be in 0...\(Self.maxInstructionTokens)")
         }
         let path = instructionsFile ?? "fixtures/instructions.txt"
         guard let data = FileManager.default.contents(atPath: path) else {
