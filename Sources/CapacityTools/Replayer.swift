@@ -150,11 +150,7 @@ public enum Replayer {
                 try attempt(event, .turn(.model, text: event.text))
                 result.contextTokensSum += session.currentUsage.total
                 try attempt(nil, .turnComplete)
-                // One sample an exchange (its last answer): the chart averages sessions by exchange.
-                let sample = SegmentSample(exchange: exchanges.exchange, usage: session.currentUsage)
-                if result.series.last?.exchange == sample.exchange { result.series[result.series.count - 1] = sample } else {
-                    result.series.append(sample)
-                }
+                result.series.append(SegmentSample(exchange: exchanges.exchange, usage: session.currentUsage))
                 result.turns += 1
             }
         }

@@ -135,6 +135,14 @@ struct ReplayCommand: ParsableCommand {
     /// Mean of each segment (and of what the provider held) per exchange index over the sessions that
     /// reached it; an exchange is marked re-seeded when most of those sessions re-seeded in it.
     static func meanSeries(_ series: [[SegmentSample]]) -> [SegmentSample] {
+        // One sample an exchange per session, its last answer's: exchanges are numbered 1, 2, … as
+        // the engine numbers them, so a sample's index is its exchange (an exchange of two answers
+        // put every later one of its session an index off).
+        let series = series.map { samples in
+            samples.reduce(into: [SegmentSample]()) { kept, sample in
+                if kept.last?.exchange == sample.exchange { kept[kept.count - 1] = sample } else { kept.append(sample) }
+            }
+        }
         let length = series.map(\.count).max() ?? 0
         return (0 ..< length).map { index in
             let present = series.compactMap { index < $0.count ? $0[index] : nil }
