@@ -50,6 +50,12 @@ public final class SQLiteDatabase {
         }
         self.handle = handle
         sqlite3_extended_result_codes(handle, 1)
+        // A reader waits for what another connection holds briefly: the first reader of a WAL store
+        // whose engine has closed rebuilds its index under an exclusive lock, and a second
+        // `sessions …` run at that moment failed at once with "database is locked" (SQLite 261,
+        // BUSY_RECOVERY; CI, SessionsCLITests). The engine's own connection is the only writer
+        // (its lock file) and keeps failing fast.
+        if readOnly { sqlite3_busy_timeout(handle, 5_000) }
     }
 
     private var closed = false
