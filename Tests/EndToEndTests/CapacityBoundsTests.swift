@@ -32,6 +32,7 @@ import Testing
         (["capacity", "--exchanges", "100000000000"], "--exchanges must be at most"),
         (["capacity", "--script-tokens=-100"], "positive"),
         (["capacity", "--provider", "gemini-live", "--user-seconds", "1e300"], "--user-seconds"),
+        (["capacity", "--provider", "gemini-live", "--history-at=-5"], "--history-at must be at least 1"),
         (["capacity", "--provider", "gemini-live", "--model-seconds", "inf"], "--model-seconds"),
         (["replay", session, "--script", script, "--provider", "gemini-live", "--wpm", "1e-300"], "--wpm"),
         (["replay", session, "--script", script, "--instruction-every", "1", "--instruction-tokens=-1"], "--instruction-tokens"),

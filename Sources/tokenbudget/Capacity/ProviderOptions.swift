@@ -67,6 +67,8 @@ struct ProviderOptions: ParsableArguments {
     }
 
     func timing(_ kind: ProviderKind) throws -> CallTiming {
+        // An exchange is numbered from 1: --history-at=-5 was accepted and reported nothing.
+        if let historyAt, historyAt < 1 { throw CLIError("--history-at must be at least 1") }
         // Bounded above too: 1e300 seconds, or a rate of 1e-300 words a minute, made a turn's audio
         // tokens a Double no Int holds (a trap). A day of audio per turn and 1–10,000 words a minute
         // are past anything spoken.
