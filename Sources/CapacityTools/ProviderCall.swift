@@ -73,9 +73,9 @@ public struct ProviderCall {
     public let timing: CallTiming
     public private(set) var figures: ProviderFigures
     var connectionAge = 0.0
-    /// A new connection (a resumption or a re-seed) since the last answer: its prompt starts cold.
+    /// A resumption since the last answer: its prompt starts cold. (After a re-seed the mirror's
+    /// `unchangedPrefix` is 0 already: the new connection held nothing before the seed.)
     var reconnectedSinceAnswer = false
-    var reseededSinceAnswer = false
     var reseedsBeforeExchange = 0
 
     public init(session: ContextSession, strategy: ProviderStrategy, timing: CallTiming, historyAt: Int) {
@@ -103,7 +103,6 @@ public struct ProviderCall {
         _ = try session.apply(.connected(reseeded: true))
         figures.reseeds += 1
         connectionAge = 0
-        reseededSinceAnswer = true
     }
 
     private mutating func observe(_ exchange: Int) {
@@ -143,7 +142,7 @@ public struct ProviderCall {
     public mutating func answer(exchange: Int) {
         let mirror = session.provider!
         var cached = 0
-        if !reseededSinceAnswer && !reconnectedSinceAnswer {
+        if !reconnectedSinceAnswer {
             cached = mirror.held
             for id in mirror.order[mirror.unchangedPrefix...] { cached -= mirror.tokens(of: id) }
         }
@@ -153,7 +152,6 @@ public struct ProviderCall {
         figures.heldSum += mirror.held
         figures.staleSum += mirror.stale
         figures.answers += 1
-        reseededSinceAnswer = false
         reconnectedSinceAnswer = false
     }
 

@@ -65,35 +65,26 @@ extension EngineService {
         } catch {
             throw RPCError(RPCError.invalidPolicy, "\(error)", data: ["param": .string(parsing)])
         }
-        if let profile, let window = configuration["window"]?.intValue, let reserve = configuration["reserve"]?.intValue,
-           window - reserve > profile.heldLimit
-        {
-            // The budget would keep what the provider cannot hold: an OpenAI call with window 100,000
-            // held 40,081 tokens of its 28,224 with no delete, re-seed or note (audit).
-            let param = params.object["window"].map { $0 != .null } == true ? "window" : "reserve"
-            throw RPCError(
-                RPCError.invalidParams,
-                "session.open: window − reserve is \(window - reserve) (window \(window), reserve \(reserve)), more than "
-                    + "\(profile.kind.rawValue) \(profile.model) holds (\(profile.heldLimit)); give a window of at most "
-                    + "\(profile.heldLimit + reserve) with this reserve",
-                data: ["param": .string(param)])
-        }
-        if let profile, !profile.canDelete, providerPolicy.planReseeds, let window = configuration["window"]?.intValue,
-           let reserve = configuration["reserve"]?.intValue,
-           Double(window - reserve) > providerPolicy.reseedAt * Double(profile.heldLimit)
-        {
-            // A seed holds up to window − reserve: past the re-seed threshold, every confirmed seed
-            // is planned again at the next event (Gemini, window 32,000, reserve 0: 214 plans in 400
-            // exchanges, 32,034 held of 32,000; re-audit).
-            let threshold = Int(providerPolicy.reseedAt * Double(profile.heldLimit))
-            let param = params.object["window"].map { $0 != .null } == true ? "window" : "reserve"
-            throw RPCError(
-                RPCError.invalidParams,
-                "session.open: window − reserve is \(window - reserve) (window \(window), reserve \(reserve)), over the "
-                    + "re-seed threshold \(threshold) (reseedAt \(providerPolicy.reseedAt) of \(profile.heldLimit)): every seed "
-                    + "would be planned again at once; give a window of at most \(threshold + reserve) with this reserve, "
-                    + "or a higher reseedAt",
-                data: ["param": .string(param)])
+        if let profile, let window = configuration["window"]?.intValue, let reserve = configuration["reserve"]?.intValue {
+            // What a budget may keep: no more than the provider holds (an OpenAI call with window
+            // 100,000 held 40,081 of its 28,224 with no delete, re-seed or note; audit), and where
+            // re-seeds are planned (no deletes), no more than the threshold, for a seed holds up to
+            // window − reserve and one over it was planned again at once (Gemini, window 32,000,
+            // reserve 0: 214 plans in 400 exchanges, 32,034 held of 32,000; re-audit).
+            let reseeds = !profile.canDelete && providerPolicy.planReseeds
+            let most = reseeds ? min(1, providerPolicy.reseedAt) * Double(profile.heldLimit) : Double(profile.heldLimit)
+            if Double(window - reserve) > most {
+                let bound = reseeds && providerPolicy.reseedAt < 1
+                    ? "the re-seed threshold \(Int(most)) (reseedAt \(providerPolicy.reseedAt) of \(profile.heldLimit)): every seed "
+                        + "would be planned again at once"
+                    : "what \(profile.kind.rawValue) \(profile.model) holds (\(profile.heldLimit))"
+                let param = params.object["window"].map { $0 != .null } == true ? "window" : "reserve"
+                throw RPCError(
+                    RPCError.invalidParams,
+                    "session.open: window − reserve is \(window - reserve) (window \(window), reserve \(reserve)), more than "
+                        + bound + "; give a window of at most \(Int(most) + reserve) with this reserve",
+                    data: ["param": .string(param)])
+            }
         }
         let (context, tokenizer, renderer) = try registry.makeContext(
             id: id, configuration: .object(configuration), scriptText: scriptText)
