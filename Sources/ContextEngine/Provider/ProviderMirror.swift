@@ -193,10 +193,18 @@ public struct ProviderMirror: Sendable {
     /// when spoken, else its text.
     func createdCost(_ item: ContextItem) -> (tokens: Int, audio: Int) {
         guard let audioMs = item.audioMs else { return (textCost(item), 0) }
-        let rated = profile.audioTokens(item.role == .model ? .model : .user, milliseconds: audioMs)
-        let audio = Int((Double(rated) * audioScale).rounded())
+        let audio = audioTokens(item.role == .model ? .model : .user, milliseconds: audioMs)
         return (audio + overhead, audio)
     }
+
+    /// The audio tokens of a spoken turn at the calibrated rate.
+    func audioTokens(_ role: TurnRole, milliseconds: Int) -> Int {
+        Int((Double(profile.audioTokens(role, milliseconds: milliseconds)) * audioScale).rounded())
+    }
+
+    /// What calibration added to the profile's framing per item (0 without `calibrate`): the budget
+    /// counts it on every item it adds, so that it holds what the provider will be counted holding.
+    var framingShift: Int { overhead - profile.overheadPerItem }
 
     /// Turns the provider created itself: spoken turns, the model's own answers, and any turn the
     /// relay names a provider id for. The engine sends the others (typed user turns, instructions,

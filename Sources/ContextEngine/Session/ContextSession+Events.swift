@@ -154,7 +154,8 @@ extension ContextSession {
         let protectedFrom = startsExchange ? exchangeBase + exchanges.count : currentExchange!
         // The previous active instruction (if any) is finished before the new one comes in; when
         // eviction may be needed, measure on a copy with it finished (O(n), as eviction itself is).
-        let extra = pending.tokens + overhead
+        let instructionCost = calibratedTextCost(pending.tokens)
+        let extra = instructionCost + overhead
         var evict = 0
         if usage.total + extra > usage.limit {
             var probe = self
@@ -168,7 +169,7 @@ extension ContextSession {
         let exchangeIndex = startsExchange ? startExchange() : currentExchange!
         let item = ContextItem(
             id: pending.id, kind: .instruction, role: .user, text: pending.rendered, tokens: pending.tokens, final: true,
-            ordinal: takeOrdinal(), exchange: exchangeIndex)
+            ordinal: takeOrdinal(), exchange: exchangeIndex, cost: instructionCost)
         activeIndex = appendItem(item)
         self.pending = nil
         notes.append(.instructionActivated(id: item.id))
@@ -226,11 +227,21 @@ extension ContextSession {
     // MARK: - Helpers
 
     /// The budget cost of a turn: its text tokens, or its audio tokens when it was spoken and the
-    /// provider (one that deletes, so it holds what the budget holds) keeps it as audio.
+    /// provider (one that deletes, so it holds what the budget holds) keeps it as audio — at the
+    /// provider mirror's calibrated audio rate and framing, so that with `calibrate` the budget
+    /// evicts for what the provider counts. (It counted the profile's rates: an OpenAI call whose
+    /// reports doubled the audio rate held 48,889 of its 28,224 tokens with no eviction, and a Gemini
+    /// call whose framing calibrated to ~200 a item planned a seed over the re-seed threshold at
+    /// every exchange; audit.)
     func cost(_ role: TurnRole, tokens: Int, audioMs: Int?) -> Int {
-        guard let audioMs, let profile = configuration.provider, profile.canDelete else { return tokens }
-        return profile.audioTokens(role, milliseconds: audioMs)
+        guard let mirror = provider else { return tokens }
+        guard let audioMs, mirror.profile.canDelete else { return calibratedTextCost(tokens) }
+        return max(0, mirror.audioTokens(role, milliseconds: audioMs) + mirror.framingShift)
     }
+
+    /// The budget cost of an item the provider holds as text (a typed turn, an instruction): its
+    /// tokens and what calibration added to the framing.
+    func calibratedTextCost(_ tokens: Int) -> Int { max(0, tokens + (provider?.framingShift ?? 0)) }
 
     func render(instruction text: String) -> String {
         let tag = configuration.policy.instructionTag
