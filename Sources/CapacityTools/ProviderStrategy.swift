@@ -68,7 +68,7 @@ public enum ProviderStrategy: String, Sendable, CaseIterable {
         case .resumeOnly, .reseedAtGoAway, .enginePlanned, .deletes, .keepAll:
             break
         }
-        configuration.providerPolicy = provider
+        configuration.providerPolicy = provider.opening(profile)
         return configuration
     }
 }

@@ -202,6 +202,14 @@ public struct ProviderMirror: Sendable {
         Int((Double(profile.audioTokens(role, milliseconds: milliseconds)) * audioScale).rounded())
     }
 
+    /// Tokens the context keeps free when the client starts speaking (`ProviderPolicy.speechRoomMs`),
+    /// for the spoken turn the provider adds before the engine hears of it; 0 on a provider that
+    /// cannot delete (what it holds is bounded by re-seeds).
+    var speechRoom: Int {
+        guard profile.canDelete, let milliseconds = policy.speechRoomMs, milliseconds > 0 else { return 0 }
+        return audioTokens(.user, milliseconds: milliseconds) + overhead
+    }
+
     /// What calibration added to the profile's framing per item (0 without `calibrate`): the budget
     /// counts it on every item it adds, so that it holds what the provider will be counted holding.
     var framingShift: Int { overhead - profile.overheadPerItem }

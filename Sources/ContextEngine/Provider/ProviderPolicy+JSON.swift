@@ -1,7 +1,8 @@
 import JSONWire
 
 /// `providerPolicy` in `session.open`: `{planReseeds, reseedAt, reseedOnGoAwayStaleTokens, calibrate,
-/// driftNotifyPercent, instructionDelivery}`, every key optional (docs/providers.md).
+/// driftNotifyPercent, instructionDelivery, sendDeletes, providerTruncation, speechRoomMs}`, every key
+/// optional (docs/providers.md).
 extension ProviderPolicy {
     public init(json: JSONValue) throws {
         self.init()
@@ -10,7 +11,7 @@ extension ProviderPolicy {
         }
         let known = [
             "planReseeds", "reseedAt", "reseedOnGoAwayStaleTokens", "calibrate", "driftNotifyPercent", "instructionDelivery",
-            "sendDeletes", "providerTruncation",
+            "sendDeletes", "providerTruncation", "speechRoomMs",
         ]
         for key in object.keys where !known.contains(key) {
             throw ContextError(.invalidPolicy, "unknown key \"\(key)\" in providerPolicy; allowed: \(known.joined(separator: ", "))")
@@ -62,6 +63,12 @@ extension ProviderPolicy {
             }
             providerTruncation = (trigger, target)
         }
+        if let value = object["speechRoomMs"] {
+            guard let milliseconds = value.intValue, (0 ... 600_000).contains(milliseconds) else {
+                throw ContextError(.invalidPolicy, "providerPolicy.speechRoomMs must be a whole number in 0...600000 (10 minutes)")
+            }
+            speechRoomMs = milliseconds
+        }
     }
 
     public var json: JSONValue {
@@ -71,6 +78,7 @@ extension ProviderPolicy {
         ]
         if let instructionDelivery { object["instructionDelivery"] = .string(instructionDelivery.rawValue) }
         if !sendDeletes { object["sendDeletes"] = false }
+        if let speechRoomMs { object["speechRoomMs"] = .int(Int64(speechRoomMs)) }
         if let providerTruncation {
             object["providerTruncation"] = ["trigger": .int(Int64(providerTruncation.trigger)), "target": .int(Int64(providerTruncation.target))]
         }

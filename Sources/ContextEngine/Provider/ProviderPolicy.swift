@@ -22,14 +22,31 @@ public struct ProviderPolicy: Sendable, Equatable {
     /// (`contextWindowCompression`, sent in `setup`), OpenAI's `truncation: "auto"`. Nil: off (the
     /// engine manages the context; Gemini's window is set at the held limit as a backstop).
     public var providerTruncation: (trigger: Int, target: Int)? = nil
+    /// A provider that deletes (OpenAI): when the client starts speaking, the context keeps room for
+    /// this much user audio. Its server VAD commits the spoken turn and starts the response before the
+    /// transcript reaches the engine, so the response's input is what the provider held then plus
+    /// the turn; with `truncation: "disabled"` an input over 28,224 tokens fails the response.
+    /// Nil: no room kept (a session stored before this key); `session.open` gives an OpenAI session
+    /// `defaultSpeechRoomMs`.
+    public var speechRoomMs: Int? = nil
+    /// 60 s of user audio: 600 tokens at OpenAI's 10 a second, 2 % of the 28,224.
+    public static let defaultSpeechRoomMs = 60_000
 
     public static func == (lhs: ProviderPolicy, rhs: ProviderPolicy) -> Bool {
         lhs.planReseeds == rhs.planReseeds && lhs.reseedAt == rhs.reseedAt
             && lhs.reseedOnGoAwayStaleTokens == rhs.reseedOnGoAwayStaleTokens && lhs.calibrate == rhs.calibrate
             && lhs.driftNotifyPercent == rhs.driftNotifyPercent && lhs.instructionDelivery == rhs.instructionDelivery
             && lhs.sendDeletes == rhs.sendDeletes && lhs.providerTruncation?.trigger == rhs.providerTruncation?.trigger
-            && lhs.providerTruncation?.target == rhs.providerTruncation?.target
+            && lhs.providerTruncation?.target == rhs.providerTruncation?.target && lhs.speechRoomMs == rhs.speechRoomMs
     }
 
     public init() {}
+
+    /// The policy a new session of `profile` opens with: `speechRoomMs` on a provider that deletes,
+    /// unless the caller set it.
+    public func opening(_ profile: ProviderProfile) -> ProviderPolicy {
+        var policy = self
+        if profile.canDelete && policy.speechRoomMs == nil { policy.speechRoomMs = Self.defaultSpeechRoomMs }
+        return policy
+    }
 }

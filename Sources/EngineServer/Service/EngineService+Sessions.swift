@@ -51,6 +51,12 @@ extension EngineService {
                     providerPolicy = try ProviderPolicy(json: value)
                     configuration["providerPolicy"] = providerPolicy.json
                 }
+                // Stored with the session: one stored before a default existed rebuilds without it.
+                let opening = providerPolicy.opening(profile)
+                if opening != providerPolicy {
+                    providerPolicy = opening
+                    configuration["providerPolicy"] = opening.json
+                }
             } else if params.object["providerPolicy"].map({ $0 != .null }) == true {
                 throw RPCError(RPCError.invalidParams, "session.open: \"providerPolicy\" needs a \"provider\"",
                                data: ["param": "providerPolicy"])
