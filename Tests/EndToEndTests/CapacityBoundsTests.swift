@@ -37,6 +37,7 @@ import Testing
         (["replay", session, "--script", script, "--provider", "gemini-live", "--wpm", "1e-300"], "--wpm"),
         (["replay", session, "--script", script, "--instruction-every", "1", "--instruction-tokens=-1"], "--instruction-tokens"),
         (["replay", session, "--script", script, "--window", "0"], "--window must be"),
+        (["replay", session, "--script", script, "--instruction-every", "0"], "--instruction-every must be at least 1"),
         // With both providers an empty or folder --plot wrote next to the folder (`../x-gemini-live.svg`).
         (["capacity", "--provider", "both", "--exchanges", "3", "--plot", ""], "names a folder or nothing"),
         (["capacity", "--provider", "both", "--exchanges", "3", "--plot", "fixtures"], "names a folder or nothing"),
@@ -44,8 +45,13 @@ import Testing
     ])
     func outOfRangeNumbersAreErrors(arguments: [String], message: String) throws {
         let result = try Self.run(arguments)
-        #expect(!result.signaled && result.status != 0, "\(arguments): status \(result.status)")
+        // A bad number is a usage error (exit 64, as ArgumentParser's own), naming the option, with the
+        // command's usage; a bad --plot path is an error of the run (exit 1). The timing bounds were
+        // exit 1 naming every option at once (re-audit N8).
+        let usage = !arguments.contains("--plot")
+        #expect(!result.signaled && result.status == (usage ? 64 : 1), "\(arguments): status \(result.status)")
         #expect(result.err.contains(message), "\(arguments): \(result.err)")
+        if usage { #expect(result.err.contains("Usage: tokenbudget \(arguments[0])"), "\(arguments): \(result.err)") }
     }
 
     /// A blank instructions file made tag-only instructions of 7 tokens, quietly.

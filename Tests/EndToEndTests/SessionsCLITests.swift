@@ -221,6 +221,18 @@ import Testing
         }
     }
 
+    /// A failed write to standard output is exit 74 (EX_IOERR) with the reason, as for every other
+    /// command; an export to /dev/full exited 1 (re-audit N8).
+    @Test func anExportThatCannotBeWrittenIsAnIOError() throws {
+        let fixture = try Self.shared.get()
+        for arguments in [["export", "--all"], ["export", "plain"], ["list"]] {
+            let full = try #require(FileHandle(forWritingAtPath: "/dev/full"))
+            let result = try CapacityBoundsTests.run(["sessions"] + arguments + ["--store", fixture.store.location], output: full)
+            #expect(!result.signaled && result.status == 74, "\(arguments): status \(result.status): \(result.err)")
+            #expect(result.err.contains("standard output"), "\(arguments): \(result.err)")
+        }
+    }
+
     // MARK: - serve --export-dir
 
     /// One file per ended session (closed, resolved, abandoned), none for the active one, each the

@@ -66,20 +66,27 @@ struct ProviderOptions: ParsableArguments {
         return selected
     }
 
-    func timing(_ kind: ProviderKind) throws -> CallTiming {
+    /// Checked when the options are parsed (ArgumentParser validates an option group): a usage error,
+    /// exit 64 with the command's usage, naming the option — the timing bounds were exit 1 with every
+    /// bound in one sentence (re-audit N8).
+    func validate() throws {
         // An exchange is numbered from 1: --history-at=-5 was accepted and reported nothing.
-        if let historyAt, historyAt < 1 { throw CLIError("--history-at must be at least 1") }
+        if let historyAt, historyAt < 1 { throw ValidationError("--history-at must be at least 1") }
         // Bounded above too: 1e300 seconds, or a rate of 1e-300 words a minute, made a turn's audio
         // tokens a Double no Int holds (a trap). A day of audio per turn and 1–10,000 words a minute
         // are past anything spoken.
         let day = Double(Bounds.maxDurationMs) / 1_000
-        guard userSeconds > 0, userSeconds <= day, modelSeconds > 0, modelSeconds <= day, wpm >= 1, wpm <= 10_000,
-            (connectionSeconds ?? 600) > 60, (connectionSeconds ?? 600) <= day
-        else {
-            throw CLIError(
-                "--user-seconds and --model-seconds must be in (0, \(Int(day))], --wpm in [1, 10000], --connection-seconds in (60, \(Int(day))]")
+        for (name, value) in [("--user-seconds", userSeconds), ("--model-seconds", modelSeconds)] where !(value > 0 && value <= day) {
+            throw ValidationError("\(name) must be in (0, \(Int(day))] seconds (a day), got \(value)")
         }
-        return CallTiming(
+        if !(wpm >= 1 && wpm <= 10_000) { throw ValidationError("--wpm must be in [1, 10000] words a minute, got \(wpm)") }
+        if let connectionSeconds, !(connectionSeconds > 60 && connectionSeconds <= day) {
+            throw ValidationError("--connection-seconds must be in (60, \(Int(day))], got \(connectionSeconds)")
+        }
+    }
+
+    func timing(_ kind: ProviderKind) -> CallTiming {
+        CallTiming(
             userSeconds: userSeconds, modelSeconds: modelSeconds, wordsPerMinute: wpm, audio: !textTurns,
             connectionSeconds: connectionSeconds ?? CallTiming.connectionSeconds(kind))
     }
@@ -142,7 +149,7 @@ extension CapacityCommand {
         let callProfile = CapacityProfile(
             userTokens: userTokens, modelTokens: modelTokens, instructionTokens: instructionTokens,
             instructionEvery: instructionEvery)
-        let timing = try provider.timing(profile.kind)
+        let timing = provider.timing(profile.kind)
         let policy = try loadPolicy(policies.last { $0 != "keep-all" } ?? "strip-after-response")
         let window = budget.windowOption
         let reserve = budget.reserveOption

@@ -36,7 +36,7 @@ extension ReplayCommand {
         let synthetic = try syntheticInstructions(tokenizer)
         let policy = try loadPolicy(policies.last { $0 != "keep-all" } ?? "strip-after-response")
         let strategies = try provider.selectedStrategies(profile.kind)
-        let timing = try provider.timing(profile.kind)
+        let timing = provider.timing(profile.kind)
         let counts = Slots<[Int]>(count: logs.count)
         DispatchQueue.concurrentPerform(iterations: logs.count) { file in
             counts.set(file, logs[file].map { tokenizer.count($0.text) })

@@ -39,6 +39,11 @@ struct ReplayCommand: ParsableCommand {
         guard reserve >= 0, provider.provider != nil || reserve < window else {
             throw ValidationError("--reserve must be in 0 ..< window (\(window))")
         }
+        if let every = instructionEvery, every < 1 { throw ValidationError("--instruction-every must be at least 1") }
+        // A negative count trapped in `prefix`.
+        guard instructionTokens >= 0, instructionTokens <= Self.maxInstructionTokens else {
+            throw ValidationError("--instruction-tokens must be in 0...\(Self.maxInstructionTokens)")
+        }
     }
 
     /// 200,000 tokens, six of the largest realtime windows: each line of the instructions file makes
@@ -112,11 +117,6 @@ struct ReplayCommand: ParsableCommand {
     /// `--instruction-every`: instructions made up from the lines of `--instructions-file`.
     func syntheticInstructions(_ tokenizer: any TextTokenizer) throws -> SyntheticInstructions? {
         guard let every = instructionEvery else { return nil }
-        guard every >= 1 else { throw CLIError("--instruction-every must be at least 1") }
-        // A negative count trapped in `prefix`.
-        guard instructionTokens >= 0, instructionTokens <= Self.maxInstructionTokens else {
-            throw CLIError("--instruction-tokens must be in 0...\(Self.maxInstructionTokens)")
-        }
         let path = instructionsFile ?? "fixtures/instructions.txt"
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CLIError("cannot read \(path)" + (instructionsFile == nil ? " (the default, relative to the current folder; give --instructions-file)" : ""))

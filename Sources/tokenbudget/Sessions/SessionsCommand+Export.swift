@@ -73,8 +73,15 @@ extension SessionsCommand {
         static func writing(to path: String?, _ body: (ExportOutput) throws -> Void) throws {
             guard let path else {
                 let out = ExportOutput(descriptor: STDOUT_FILENO, name: "standard output")
-                try body(out)
-                try out.flush()
+                do {
+                    try body(out)
+                    try out.flush()
+                } catch let failure as ExportOutput.Failure {
+                    // As every other command's failed write to standard output: exit 74 (EX_IOERR),
+                    // where an export to /dev/full exited 1 (re-audit N8).
+                    FileHandle.standardError.write(Data("tokenbudget: \(failure)\n".utf8))
+                    throw ExitCode(74)
+                }
                 return
             }
             let temporary = path + ".\(getpid()).tmp"
