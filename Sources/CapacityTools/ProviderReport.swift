@@ -83,7 +83,7 @@ public enum ProviderReport {
             ("saved vs keep-all", 19),
         ] + (price == nil ? [] : [("$/call", 9)])
         var out = columns.enumerated().map { index, column in
-            index == 0 ? column.0.padding(toLength: column.1, withPad: " ", startingAt: 0) : leftPad(column.0, column.1)
+            index == 0 ? TableCell.left(column.0, column.1) : TableCell.right(column.0, column.1)
         }.joined() + "\n"
         for summary in summaries {
             let over: String
@@ -98,14 +98,14 @@ public enum ProviderReport {
                 saved = "\(number(tokens)) (\(String(format: "%.1f", 100 * tokens / baseline.billedPerCall))%)"
             }
             var cells = [
-                summary.strategy.padding(toLength: 20, withPad: " ", startingAt: 0), leftPad(over, 11),
-                leftPad(String(format: "%.1f", summary.historySeen), 10), leftPad(String(summary.peakHeld), 10),
-                leftPad(number(summary.meanHeld), 10), leftPad(String(summary.peakStale), 11),
-                leftPad(String(format: "%.1f", summary.reseedsPerHour), 11), leftPad(String(format: "%.1f", summary.reconnectsPerHour), 10),
-                leftPad(number(summary.billedPerCall), 12), leftPad(number(summary.cachedPerCall), 10), leftPad(saved, 19),
+                TableCell.left(summary.strategy, 20), TableCell.right(over, 11),
+                TableCell.right(String(format: "%.1f", summary.historySeen), 10), TableCell.right(String(summary.peakHeld), 10),
+                TableCell.right(number(summary.meanHeld), 10), TableCell.right(String(summary.peakStale), 11),
+                TableCell.right(String(format: "%.1f", summary.reseedsPerHour), 11), TableCell.right(String(format: "%.1f", summary.reconnectsPerHour), 10),
+                TableCell.right(number(summary.billedPerCall), 12), TableCell.right(number(summary.cachedPerCall), 10), TableCell.right(saved, 19),
             ]
             if let price {
-                cells.append(leftPad(String(format: "%.4f", price.cost(billed: Int(summary.billedPerCall), cached: Int(summary.cachedPerCall))), 9))
+                cells.append(TableCell.right(String(format: "%.4f", price.cost(billed: Int(summary.billedPerCall), cached: Int(summary.cachedPerCall))), 9))
             }
             out += cells.joined() + "\n"
         }
@@ -134,7 +134,4 @@ public enum ProviderReport {
         })
     }
 
-    static func leftPad(_ text: String, _ width: Int) -> String {
-        String(repeating: " ", count: max(0, width - text.count)) + text
-    }
 }

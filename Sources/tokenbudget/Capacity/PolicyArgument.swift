@@ -1,3 +1,4 @@
+import CapacityTools
 import ContextEngine
 import Foundation
 import JSONWire
@@ -29,10 +30,9 @@ func loadPolicy(_ argument: String) throws -> ContextPolicy {
     }
 }
 
-/// Left- or right-aligned cells for the text tables.
+/// Left- or right-aligned cells for the text tables (`TableCell`).
 func pad(_ text: String, _ width: Int, right: Bool = true) -> String {
-    let padding = String(repeating: " ", count: max(0, width - text.count))
-    return right ? padding + text : text + padding
+    right ? TableCell.right(text, width) : TableCell.left(text, width)
 }
 
 func writeFile(_ text: String, to path: String) throws {
