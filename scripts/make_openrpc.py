@@ -116,7 +116,7 @@ methods = [
     method("turn.append", "A turn, or a chunk of one.", [
         SESSION, ("role", {"enum": ["user", "model"]}, True), ("text", S, True), ("final", B, False),
         ("metadata", ANY_OBJECT, False), ("audioMs", {"type": "integer", "minimum": 0, "maximum": 86_400_000}, False),
-        ("providerItemId", S, False),
+        ("providerItemId", {"type": "string", "minLength": 1}, False),
     ], ref("Change"), EVENT_ERRORS),
     method("instruction.push", "A manager instruction, buffered as pending.", [SESSION, ("text", S, True)],
            ref("Change"), EVENT_ERRORS + ["instructionTooLong"]),

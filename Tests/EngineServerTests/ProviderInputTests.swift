@@ -90,6 +90,14 @@ import Testing
         #expect(report["result"]?["provider"]?["held"] == held)
     }
 
+    /// An empty id would be what a later `conversation.item.delete` names (audit L5).
+    @Test func anEmptyProviderItemIdIsRefused() {
+        let harness = Self.opened()
+        let answer = harness.call("turn.append", ["session": "p", "role": "user", "text": "hi", "audioMs": 900, "providerItemId": ""])
+        #expect(Harness.code(answer) == -32602)
+        #expect(answer["error"]?["data"]?["param"] == "providerItemId")
+    }
+
     /// OpenAI can only delete what it can name: a turn it created needs its id.
     @Test func anOpenAITurnWithoutItsProviderIdIsRefused() {
         let harness = Self.opened()

@@ -20,6 +20,18 @@ public enum RPCResult {
 /// The protocol's methods: name → handler (docs/protocol.md). The context's events have one generic
 /// handler each, fed by a params decoder that makes the `ContextEvent`; a new event kind is one entry
 /// here plus its case in `ContextEvent`.
+/// `providerItemId`: the provider's id for a turn it created, what a `conversation.item.delete` names
+/// later; an empty one was accepted and the delete named "" (audit L5). Checked on the wire only: a
+/// stored log rebuilds as it was written.
+private func providerItemID(_ params: Params) throws(RPCError) -> String? {
+    let id = try params.optionalString("providerItemId")
+    if id?.isEmpty == true {
+        throw RPCError(RPCError.invalidParams, "turn.append: \"providerItemId\" must not be empty (the provider's id for the turn)",
+                       data: ["param": "providerItemId"])
+    }
+    return id
+}
+
 struct MethodTable: Sendable {
     typealias Handler = @Sendable (EngineService, Params) throws(RPCError) -> Reply
 
@@ -33,7 +45,7 @@ struct MethodTable: Sendable {
             let event = ContextEvent.turn(
                 role, text: try params.string("text"), final: try params.optionalBool("final") ?? true,
                 audioMs: try params.optionalInt("audioMs", min: 0, max: Bounds.maxDurationMs),
-                providerItemID: try params.optionalString("providerItemId"))
+                providerItemID: try providerItemID(params))
             return (event, try params.optionalObject("metadata").map { .object($0) })
         },
         "instruction.push": event { params throws(RPCError) in (.instruction(text: try params.string("text")), nil) },

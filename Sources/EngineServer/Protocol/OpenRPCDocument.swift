@@ -353,7 +353,8 @@ enum OpenRPCDocument {
     {
      "name": "providerItemId",
      "schema": {
-      "type": "string"
+      "type": "string",
+      "minLength": 1
      },
      "required": false
     },
