@@ -166,7 +166,10 @@ methods = [
            [SESSION, ("usageMetadata", ANY_OBJECT, False), ("usage", ANY_OBJECT, False),
             ("inputTokens", {"type": "integer", "minimum": 0, "maximum": 1_000_000_000}, False)],
            ref("Change"), ["invalidParams", "unknownSession", "sessionNotActive"] + STORE_WRITE_ERRORS),
-    method("session.get", "The stored record, with usage and hash.", [SESSION], ref("SessionRecord"),
+    # Without a store an ended session keeps only its id and status (it had no record to read).
+    method("session.get", "The stored record, with usage and hash (without a store, an ended session: its id and status).",
+           [SESSION], {"oneOf": [ref("SessionRecord"),
+                                 obj({"id": S, "status": {"enum": ["closed", "resolved", "abandoned"]}})]},
            ["invalidParams", "unknownSession", "storeUnavailable"]),
     method("session.messages", "One page of the stored transcript, in seq order.",
            [SESSION, ("limit", {"type": "integer", "minimum": 1, "maximum": 500}, False),

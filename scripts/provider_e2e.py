@@ -327,6 +327,11 @@ def drive(provider, provider_policy=None):
                 if answer:
                     check(answer["drift"]["driftTokens"] == 0, f"{provider} {path.name}: drift {answer['drift']}")
         call("session.close", session=session)
+        if index == 0:
+            # Without a store an ended session answers its id and status only: checked against the
+            # schema like every answer (it did not match SessionRecord's required fields).
+            ended = call("session.get", session=session)
+            check(ended.get("result", {}).get("status") == "closed", f"session.get of an ended session: {ended}")
     serve.stdin.close()
     serve.wait()
     return messages, stats

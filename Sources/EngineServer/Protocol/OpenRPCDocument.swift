@@ -1441,7 +1441,7 @@ enum OpenRPCDocument {
   },
   {
    "name": "session.get",
-   "summary": "The stored record, with usage and hash.",
+   "summary": "The stored record, with usage and hash (without a store, an ended session: its id and status).",
    "params": [
     {
      "name": "session",
@@ -1464,7 +1464,31 @@ enum OpenRPCDocument {
    "result": {
     "name": "result",
     "schema": {
-     "$ref": "#/components/schemas/SessionRecord"
+     "oneOf": [
+      {
+       "$ref": "#/components/schemas/SessionRecord"
+      },
+      {
+       "type": "object",
+       "properties": {
+        "id": {
+         "type": "string"
+        },
+        "status": {
+         "enum": [
+          "closed",
+          "resolved",
+          "abandoned"
+         ]
+        }
+       },
+       "required": [
+        "id",
+        "status"
+       ],
+       "additionalProperties": false
+      }
+     ]
     }
    },
    "errors": [
