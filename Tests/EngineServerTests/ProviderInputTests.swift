@@ -98,6 +98,18 @@ import Testing
         #expect(answer["error"]?["data"]?["param"] == "providerItemId")
     }
 
+    /// A turn begun typed and continued with audio is the provider's: without its id it was held as
+    /// audio that could never be deleted (audit L1). With the id it goes on.
+    @Test func aChunkThatMakesATypedTurnSpokenNeedsItsProviderId() {
+        let harness = Self.opened()
+        _ = harness.call("turn.append", ["session": "p", "role": "user", "text": "hello", "final": false])
+        let spoken = harness.call("turn.append", ["session": "p", "role": "user", "text": " there", "audioMs": 3_000])
+        #expect(Harness.code(spoken) == -32602, "\(spoken)")
+        #expect(spoken["error"]?["data"]?["param"] == "providerItemId")
+        let named = harness.call("turn.append", ["session": "p", "role": "user", "text": " there", "audioMs": 3_000, "providerItemId": "item_9"])
+        #expect(named["result"]?["delta"]?["updated"]?.arrayValue?.first?["tokens"]?.intValue == 2, "\(named)")
+    }
+
     /// OpenAI can only delete what it can name: a turn it created needs its id.
     @Test func anOpenAITurnWithoutItsProviderIdIsRefused() {
         let harness = Self.opened()

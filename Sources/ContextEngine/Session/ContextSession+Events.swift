@@ -393,6 +393,15 @@ extension ContextSession {
                     .invalidInput, "providerItemId \"\(id)\" differs from \"\(turn.providerItemID!)\" of the turn this chunk continues",
                     field: "providerItemId")
             }
+            // A turn begun typed that a chunk makes spoken is the provider's from then on: it needs
+            // the id too (it was held as audio with none, so it could never be deleted; audit L1).
+            if id == nil, turn.providerItemID == nil, audioMs != nil, let provider, provider.profile.canDelete {
+                throw ContextError(
+                    .invalidInput,
+                    "\(provider.profile.kind.rawValue): this chunk makes the turn spoken (audioMs), so the provider created it: "
+                        + "give providerItemId, the provider's id for it, so that it can be deleted when it leaves the context",
+                    field: "providerItemId")
+            }
             return
         }
         if let id, provider?.providerItemIDs.contains(id) == true {
