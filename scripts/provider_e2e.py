@@ -316,13 +316,16 @@ def drive(provider, provider_policy=None):
                     follow("turn.append", call("turn.append", session=session, role="user", text=text[half:],
                                                audioMs=ms, providerItemId=key))
                     continue
+            # What the answer's usage counts: its input, what the provider held when it began (not its
+            # own output, nor the instruction stripped after it).
+            answer_input = sim.held
             sim.spoken(key, role, ms)
             follow(f"turn.append {role}", call("turn.append", session=session, role=role, text=text, audioMs=ms,
                                                providerItemId=key))
             if role == "model":
                 follow("model.turnComplete", call("model.turnComplete", session=session))
-                report = {"usageMetadata": {"promptTokenCount": sim.held}} if provider == "gemini-live" \
-                    else {"usage": {"input_tokens": sim.held}}
+                report = {"usageMetadata": {"promptTokenCount": answer_input}} if provider == "gemini-live" \
+                    else {"usage": {"input_tokens": answer_input}}
                 answer = follow("usage.report", call("usage.report", session=session, **report))
                 if answer:
                     check(answer["drift"]["driftTokens"] == 0, f"{provider} {path.name}: drift {answer['drift']}")

@@ -91,6 +91,34 @@ import Testing
 
     /// OpenAI deletes what leaves the context: what it holds is the compacted context, item for item,
     /// and never more than its 28,224 input tokens (4-token framing per item).
+    /// A session stored before `recostOnCalibration` folds its log as it did: after a report that
+    /// doubles the audio rate, a new spoken turn still costs the budget the profile's rate (10 s of
+    /// user audio: 100 tokens) and nothing held is counted again; a session opened now counts 200
+    /// and re-counts the turn held before the report (the audit's F3: old calibrating sessions did not
+    /// resume after the upgrade, their logs rebuilt to other hashes).
+    @Test(arguments: [false, true])
+    func calibrationReachesTheBudgetOnlyInSessionsOpenedWithIt(recost: Bool) throws {
+        let profile = try ProviderProfile.named(.openAIRealtime)
+        var configuration = SessionConfiguration(window: profile.window, reserve: profile.reserve, policy: .stripAfterResponse, provider: profile)
+        configuration.policy.overheadPerItem = ["*": profile.overheadPerItem]
+        configuration.providerPolicy.calibrate = true
+        configuration.providerPolicy.recostOnCalibration = recost
+        var session = try ContextSession(
+            id: "stored", script: TestSupport.script(tokens: 1_000), configuration: configuration, tokenizer: TestSupport.o200k)
+        _ = try session.apply(.turn(.user, text: "hi", tokens: 1, audioMs: 10_000, providerItemID: "u1"))
+        _ = try session.apply(.turn(.model, text: "hello", tokens: 1, audioMs: 5_000, providerItemID: "m1"))
+        // The answer's input: the script (1,004) and the user turn at twice the rate (200 + 4).
+        // Stored sessions match it against what is held at the report (the answer's 104 in): −4.
+        let report = try session.apply(.usageReported(inputTokens: 1_208))
+        #expect(report.provider?.drift?.calibrated == (recost ? "audio rate × 2.000 (was × 1.000)" : "audio rate × 0.980 (was × 1.000)"))
+        let before = session.snapshot().usage.history
+        _ = try session.apply(.turn(.user, text: "more", tokens: 1, audioMs: 10_000, providerItemID: "u2"))
+        let added = session.snapshot().usage.history - before
+        #expect(added == (recost ? 204 : 104))
+        // What the budget holds of the first exchange: at the profile's rates (100 + 100 + 8), or again at × 2.
+        #expect(before == (recost ? 408 : 208))
+    }
+
     @Test func openAIWithDeletesHoldsTheCompactedContext() throws {
         let run = try Self.run(.openAIRealtime, exchanges: 1_000)
         #expect(run.firstOver == nil)

@@ -6,44 +6,105 @@ import Testing
 /// the budget must evict for those costs too. It counted the profile's rates: an OpenAI call whose
 /// report doubled the audio rate held 55,815 of its 28,224 tokens with no eviction, and a Gemini call
 /// whose framing calibrated to ~200 tokens an item planned a seed over the re-seed threshold at every
-/// exchange (audit H2). The oracle is the provider's own limit and the threshold, not our budget.
+/// exchange (audit H2). The oracle is a provider simulated from its documented rules, its limit and
+/// the re-seed threshold, not our budget.
 @Suite struct CalibratedBudgetTests {
     static func held(_ answer: JSONValue) -> Int? { answer["result"]?["provider"]?["held"]?.intValue }
 
-    @Test func openAIHoldsItsLimitAfterTheAudioRateIsCalibratedUp() throws {
-        let harness = Harness()
-        _ = harness.call("session.open", ["session": "o", "script": "You sell solar panels.", "provider": "openai-realtime",
-                                          "providerPolicy": ["calibrate": true]])
-        var maxHeld = 0, evicted = false
-        for exchange in 0 ..< 200 {
-            for role in ["user", "model"] {
-                let answer = harness.call("turn.append", ["session": "o", "role": .string(role), "text": "a question",
-                                                          "audioMs": 10_000, "providerItemId": .string("item_\(role)\(exchange)")])
-                maxHeld = max(maxHeld, try #require(Self.held(answer), "\(answer)"))
-                if answer["result"]?["notes"]?.arrayValue?.contains(where: { $0["note"] == "evicted" }) == true { evicted = true }
+    /// OpenAI as its documented rules have it, fed only by what the engine answers: a spoken turn
+    /// held at the true audio rate (1 token per 100 ms of user audio, per 50 ms of assistant audio,
+    /// times `truth`) plus 4 tokens of framing, an item the engine creates at its text's tokens plus 4,
+    /// a delete removing what it names.
+    struct OpenAISimulator {
+        let truth: Double
+        var held: [String: Int]
+        var total: Int { held.values.reduce(0, +) }
+
+        mutating func spoken(_ id: String, model: Bool, milliseconds: Int) {
+            held[id] = Int((Double(milliseconds) / (model ? 50 : 100) * truth).rounded()) + 4
+        }
+
+        mutating func follow(_ answer: JSONValue) {
+            var tokens = [String: Int]()
+            for item in answer["result"]?["delta"]?["added"]?.arrayValue ?? [] {
+                if let id = item["id"]?.stringValue, let count = item["tokens"]?.intValue { tokens["tb_" + id] = count }
             }
-            if exchange == 0 {
-                // 10 s of user and 10 s of model audio are 100 + 200 tokens at the profile's rates; the
-                // provider counted twice as much.
-                let report = harness.call("usage.report", ["session": "o", "usage": ["input_tokens": 620]])
-                #expect(report["result"]?["drift"]?["calibrated"] != nil, "\(report)")
+            for message in answer["result"]?["send"]?.arrayValue ?? [] {
+                if message["type"] == "conversation.item.create", let id = message["item"]?["id"]?.stringValue {
+                    held[id] = (tokens[id] ?? 0) + 4
+                } else if message["type"] == "conversation.item.delete", let id = message["item_id"]?.stringValue {
+                    held[id] = nil
+                }
             }
         }
-        #expect(evicted)
-        #expect(maxHeld <= 28_224, "held \(maxHeld) of 28,224")
+    }
+
+    /// A call of 20 s questions and 15 s answers, an instruction every third exchange, each answer's
+    /// exact `input_tokens` reported (what the simulated provider held when the answer began); the
+    /// most the provider held after any event, and the reports' drifts.
+    static func openAICall(truth: Double, exchanges: Int) throws -> (maxHeld: Int, drifts: [Int], calibrated: [String]) {
+        let harness = Harness()
+        let open = harness.call("session.open", ["session": "o", "script": .string(String(repeating: "You sell solar panels. ", count: 200)),
+                                                 "provider": "openai-realtime", "providerPolicy": ["calibrate": true]])
+        var provider = OpenAISimulator(truth: truth, held: ["script": try #require(open["result"]?["provider"]?["held"]?.intValue)])
+        var maxHeld = 0, drifts = [Int](), calibrated = [String]()
+        func step(_ method: String, _ params: JSONObject) {
+            let answer = harness.call(method, params)
+            #expect(answer["error"] == nil, "\(method): \(answer)")
+            provider.follow(answer)
+            maxHeld = max(maxHeld, provider.total)
+            if let drift = answer["result"]?["drift"] {
+                drifts.append(drift["driftTokens"]?.intValue ?? 0)
+                if let text = drift["calibrated"]?.stringValue { calibrated.append(text) }
+            }
+        }
+        for exchange in 0 ..< exchanges {
+            if exchange % 3 == 0 { step("instruction.push", ["session": "o", "text": "Mention the discount and the warranty."]) }
+            step("client.speechStarted", ["session": "o"])
+            provider.spoken("u\(exchange)", model: false, milliseconds: 20_000)
+            step("turn.append", ["session": "o", "role": "user", "text": "a question", "audioMs": 20_000, "providerItemId": .string("u\(exchange)")])
+            let input = provider.total
+            provider.spoken("m\(exchange)", model: true, milliseconds: 15_000)
+            step("turn.append", ["session": "o", "role": "model", "text": "an answer", "audioMs": 15_000, "providerItemId": .string("m\(exchange)")])
+            step("model.turnComplete", ["session": "o"])
+            step("usage.report", ["session": "o", "usage": ["input_tokens": .int(Int64(input))]])
+        }
+        return (maxHeld, drifts, calibrated)
+    }
+
+    /// Exact reports of a provider at the profile's rates calibrate nothing. Matched against what was
+    /// held after the answer (its own output in, the stripped instruction out), each one drifted by
+    /// about the answer's cost and set the audio rate to × 0.25 (audit F1).
+    @Test func exactReportsAtTheProfileRatesCalibrateNothing() throws {
+        let call = try Self.openAICall(truth: 1, exchanges: 60)
+        #expect(call.drifts.allSatisfy { $0 == 0 }, "drifts \(call.drifts.prefix(8))")
+        #expect(call.calibrated.isEmpty, "\(call.calibrated.prefix(3))")
+        #expect(call.maxHeld <= 28_224)
+    }
+
+    /// A provider that counts audio at twice the profile's rate: the first report sets × 2 and the
+    /// later ones find nothing left to correct, and the provider never holds more than 28,224. The
+    /// budget used to keep the profile's rates (55,815 held), and then re-counted only new items, so
+    /// the rate swung between × 0.25 and × 4 (audit F2).
+    @Test func aProviderAtTwiceTheRateIsHeldWithinItsLimit() throws {
+        let call = try Self.openAICall(truth: 2, exchanges: 200)
+        #expect(call.maxHeld <= 28_224, "the provider held \(call.maxHeld)")
+        #expect(call.calibrated.first == "audio rate × 2.000 (was × 1.000)", "\(call.calibrated.prefix(3))")
+        // Rounding only: a token or two an item.
+        #expect(call.drifts.dropFirst().allSatisfy { abs($0) <= 8 }, "drifts \(call.drifts.prefix(12))")
     }
 
     @Test func geminiSeedsStayUnderTheThresholdAfterTheFramingIsCalibratedUp() throws {
         let harness = Harness()
         _ = harness.call("session.open", ["session": "g", "script": "You sell solar panels.", "provider": "gemini-live",
                                           "providerPolicy": ["calibrate": true]])
-        var plans = 0, maxHeld = 0
+        var plans = [Int](), maxHeld = 0
         for exchange in 0 ..< 120 {
             for (role, text) in [("user", "typed question number \(exchange) about panels"), ("model", "answer \(exchange)")] {
                 let answer = harness.call("turn.append", ["session": "g", "role": .string(role), "text": .string(text)])
                 maxHeld = max(maxHeld, try #require(Self.held(answer), "\(answer)"))
                 if let seed = answer["result"]?["reseed"]?["held"]?.intValue {
-                    plans += 1
+                    plans.append(exchange)
                     // A seed over the threshold (90 % of 32,000) is planned again at the next exchange.
                     #expect(seed <= 28_800, "a seed of \(seed)")
                     _ = harness.call("resume.connected", ["session": "g", "reseeded": true])
@@ -55,7 +116,10 @@ import Testing
             }
         }
         #expect(maxHeld <= 32_000, "held \(maxHeld) of 32,000")
-        // ~140 items of ~210 tokens fill the 28,000-token budget once in 240 turns: a plan or two.
-        #expect((1 ... 3).contains(plans), "\(plans) plans")
+        // Items of ~300 tokens: the budget evicts to 21,000 and grows ~600 an exchange, Gemini keeps
+        // what it evicts until the held 28,800 are passed: a plan every dozen exchanges or so, never a
+        // storm (plans at consecutive exchanges, each seed over the threshold).
+        #expect(!plans.isEmpty)
+        #expect(zip(plans, plans.dropFirst()).allSatisfy { $1 - $0 >= 5 }, "plans at exchanges \(plans)")
     }
 }

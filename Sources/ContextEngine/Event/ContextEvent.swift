@@ -54,7 +54,9 @@ extension ContextSession {
             outcome = applyTurnComplete()
         case .summary(let text, let tokens):
             outcome = try applySummary(text, tokens: tokens)
-        case .connected, .reseedPlanned, .usageReported:
+        case .usageReported(let reported):
+            outcome = applyUsageReport(reported)
+        case .connected, .reseedPlanned:
             // The context stays as it is; only the provider mirror follows.
             outcome = finish([], [])
         }

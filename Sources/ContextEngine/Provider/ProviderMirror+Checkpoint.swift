@@ -8,10 +8,13 @@ extension ProviderMirror {
         var object: JSONObject = [
             "entries": .array(entries.keys.sorted().map { id in
                 let entry = entries[id]!
-                return [
+                var fields: [JSONValue] = [
                     .string(id), entry.providerID.map(JSONValue.string) ?? .null, JSONValue(entry.tokens), JSONValue(entry.audio),
                     .bool(entry.live), entry.exchange.map(JSONValue.init) ?? .null,
                 ]
+                // A seventh field only for audio, so a ledger without any checkpoints as before.
+                if entry.audioBase != 0 { fields.append(JSONValue(entry.audioBase)) }
+                return .array(fields)
             }),
             "order": .array(order.map(JSONValue.string)),
             "held": JSONValue(held),
@@ -26,6 +29,9 @@ extension ProviderMirror {
         if let pendingSeed {
             object["pendingSeed"] = [.array(pendingSeed.items.map(JSONValue.string)), JSONValue(pendingSeed.held)]
         }
+        if let answerStart {
+            object["answerStart"] = [JSONValue(answerStart.held), JSONValue(answerStart.audio), JSONValue(answerStart.items)]
+        }
         return .object(object)
     }
 
@@ -33,11 +39,16 @@ extension ProviderMirror {
         let reader = try CheckpointReader(value)
         var entries = [String: Entry]()
         for entry in try reader.array("entries") {
-            let fields = try CheckpointReader.fields(entry, count: 6, what: "provider entry")
+            // Six fields, or seven with the audio's uncalibrated base: checkpoints before it have six,
+            // and their sessions never re-count (`recostOnCalibration` is newer), so no base is needed.
+            let long = entry.arrayValue?.count == 7
+            let fields = try CheckpointReader.fields(entry, count: long ? 7 : 6, what: "provider entry")
+            let audio = try CheckpointReader.int(fields[3], "provider entry audio")
             entries[try CheckpointReader.string(fields[0], "provider entry id")] = Entry(
                 providerID: fields[1] == .null ? nil : try CheckpointReader.string(fields[1], "provider entry providerID"),
                 tokens: try CheckpointReader.int(fields[2], "provider entry tokens"),
-                audio: try CheckpointReader.int(fields[3], "provider entry audio"),
+                audio: audio,
+                audioBase: long ? try CheckpointReader.int(fields[6], "provider entry audioBase") : 0,
                 live: try CheckpointReader.bool(fields[4], "provider entry live"),
                 exchange: fields[5] == .null ? nil : try CheckpointReader.int(fields[5], "provider entry exchange"))
         }
@@ -55,6 +66,11 @@ extension ProviderMirror {
         systemExtra = try reader.optional("systemExtra").map { value throws(CheckpointError) in
             let fields = try CheckpointReader.fields(value, count: 2, what: "systemExtra")
             return (try CheckpointReader.string(fields[0], "systemExtra.id"), try CheckpointReader.int(fields[1], "systemExtra.tokens"))
+        }
+        answerStart = try reader.optional("answerStart").map { value throws(CheckpointError) in
+            let fields = try CheckpointReader.fields(value, count: 3, what: "answerStart")
+            return (try CheckpointReader.int(fields[0], "answerStart.held"), try CheckpointReader.int(fields[1], "answerStart.audio"),
+                    try CheckpointReader.int(fields[2], "answerStart.items"))
         }
         pendingSeed = try reader.optional("pendingSeed").map { value throws(CheckpointError) in
             let fields = try CheckpointReader.fields(value, count: 2, what: "pendingSeed")

@@ -25,8 +25,13 @@ extension ProviderMirror {
             let plan = plan(reason, context)
             return outcome(reseed: plan)
         case .usageReported(let reported):
-            let drift = reconcile(reported)
-            return outcome(drift: drift)
+            // Reconciled by `ContextSession.applyUsageReport` (its evictions follow below); a
+            // mirror applied alone reconciles here.
+            let drift = reportedDrift ?? reconcile(reported)
+            reportedDrift = nil
+            var send = [JSONValue]()
+            for id in delta.removed { remove(id, context, &send) }
+            return outcome(send, drift: drift)
         case .turn, .instruction, .speechStarted, .turnComplete, .summary:
             break
         }
@@ -68,8 +73,10 @@ extension ProviderMirror {
 
     private mutating func add(_ item: ContextItem, _ context: ContextSession, _ send: inout [JSONValue]) {
         if providerCreated(item) {
+            if item.role == .model { answerStart = (held, audioHeld, entries.count) }
             let cost = createdCost(item)
-            hold(item.id, providerID: item.providerItemID, tokens: cost.tokens, audio: cost.audio, exchange: item.exchange)
+            hold(item.id, providerID: item.providerItemID, tokens: cost.tokens, audio: cost.audio, audioBase: cost.audioBase,
+                 exchange: item.exchange)
             if let providerID = item.providerItemID { providerItemIDs.insert(providerID) }
         } else if item.kind != .turn || item.final {
             create(item, context, &send)
@@ -80,13 +87,15 @@ extension ProviderMirror {
         if entries[item.id] != nil {
             if providerCreated(item) {
                 let cost = createdCost(item)
-                resize(item.id, tokens: cost.tokens, audio: cost.audio)
+                resize(item.id, tokens: cost.tokens, audio: cost.audio, audioBase: cost.audioBase)
             }
         } else if providerCreated(item) {
             // A turn still arriving when a new connection was seeded (seeds hold final items only):
             // the provider creates it anew from the audio that follows.
+            if item.role == .model { answerStart = (held, audioHeld, entries.count) }
             let cost = createdCost(item)
-            hold(item.id, providerID: item.providerItemID, tokens: cost.tokens, audio: cost.audio, exchange: item.exchange)
+            hold(item.id, providerID: item.providerItemID, tokens: cost.tokens, audio: cost.audio, audioBase: cost.audioBase,
+                 exchange: item.exchange)
         } else if item.final {
             create(item, context, &send)  // a typed turn that arrived in chunks, now whole
         }
@@ -233,24 +242,37 @@ extension ProviderMirror {
     /// A provider's report of the input tokens it counted for the last response, against the ledger.
     /// With `calibrate`, the difference moves the audio rate (when audio is held) or the framing per
     /// item, for the items that follow.
+    ///
+    /// With `recostOnCalibration` the report is matched against what the provider held when the
+    /// answer began (`answerStart`): OpenAI's `input_tokens` and Gemini's `promptTokenCount` count the
+    /// answer's input, not its own output nor what was stripped after it. Matched against what is held
+    /// now, an exact report drifted by the answer's cost and calibrated the audio rate down to × 0.25
+    /// (audit). The calibration then re-counts every held item, so the next report sees no error of
+    /// the old rate left in the items before it (the rate swung between × 0.25 and × 4 where the truth
+    /// was × 2).
     mutating func reconcile(_ reported: Int) -> ProviderDrift {
-        var drift = ProviderDrift(reported: reported, held: held, notify: false, calibrated: nil)
+        let recost = policy.recostOnCalibration
+        let basis = recost ? answerStart ?? (held, audioHeld, entries.count) : (held, audioHeld, entries.count)
+        if recost { answerStart = nil }
+        var drift = ProviderDrift(reported: reported, held: basis.held, notify: false, calibrated: nil)
         drift.notify = abs(drift.percent) > policy.driftNotifyPercent
-        guard policy.calibrate, drift.tokens != 0, !entries.isEmpty else { return drift }
-        if audioHeld > 0 {
+        guard policy.calibrate, drift.tokens != 0, basis.items > 0 else { return drift }
+        let fromOverhead = overhead
+        if basis.audio > 0 {
             // Audio dominates what a voice call holds (25 tokens/s against ~3 of text): the rate is
             // what sources disagree on, so the difference is put on it, within 4x either way.
-            let scale = min(4, max(0.25, audioScale * Double(audioHeld + drift.tokens) / Double(audioHeld)))
+            let scale = min(4, max(0.25, audioScale * Double(basis.audio + drift.tokens) / Double(basis.audio)))
             drift.calibrated = "audio rate × \(String(format: "%.3f", scale)) (was × \(String(format: "%.3f", audioScale)))"
             audioScale = scale
-            return drift
+        } else {
+            let perItem = Double(drift.tokens) / Double(basis.items)
+            let newOverhead = max(0, overhead + Int(perItem.rounded()))
+            if newOverhead != overhead {
+                drift.calibrated = "overheadPerItem \(overhead) → \(newOverhead)"
+                overhead = newOverhead
+            }
         }
-        let perItem = Double(drift.tokens) / Double(entries.count)
-        let newOverhead = max(0, overhead + Int(perItem.rounded()))
-        if newOverhead != overhead {
-            drift.calibrated = "overheadPerItem \(overhead) → \(newOverhead)"
-            overhead = newOverhead
-        }
+        if recost && drift.calibrated != nil { recostEntries(fromOverhead: fromOverhead) }
         return drift
     }
 }

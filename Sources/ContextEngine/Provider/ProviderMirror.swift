@@ -60,6 +60,8 @@ public struct ProviderMirror: Sendable {
         var tokens: Int
         /// The part of `tokens` that is audio.
         var audio: Int
+        /// That audio at the profile's rate, before calibration scaled it (0: text).
+        var audioBase: Int = 0
         /// Still in the compacted context.
         var live: Bool
         /// The exchange of the context item it stands for (nil: the script, a seed's leftovers).
@@ -89,6 +91,11 @@ public struct ProviderMirror: Sendable {
     public var reseedPending: Bool { pendingSeed != nil }
     /// Provider item ids ever named for this session (a reuse is refused).
     var providerItemIDs: Set<String> = []
+    /// What the provider held when its latest answer began (just before the model's turn was held):
+    /// the input that answer's usage report counts. Nil until an answer, and after a report.
+    var answerStart: (held: Int, audio: Int, items: Int)?
+    /// The drift `ContextSession` reconciled for the usage report being applied, for `follow`.
+    var reportedDrift: ProviderDrift?
 
     init(profile: ProviderProfile, policy: ProviderPolicy) {
         self.profile = profile
@@ -105,14 +112,14 @@ public struct ProviderMirror: Sendable {
 
     // MARK: - The ledger
 
-    mutating func hold(_ id: String, providerID: String?, tokens: Int, audio: Int = 0, exchange: Int? = nil) {
+    mutating func hold(_ id: String, providerID: String?, tokens: Int, audio: Int = 0, audioBase: Int = 0, exchange: Int? = nil) {
         if let old = entries[id] {
             release(id, old)
             changed(id)
         } else {
             order.append(id)  // past the unchanged prefix: it stays
         }
-        entries[id] = Entry(providerID: providerID, tokens: tokens, audio: audio, live: true, exchange: exchange)
+        entries[id] = Entry(providerID: providerID, tokens: tokens, audio: audio, audioBase: audioBase, live: true, exchange: exchange)
         held += tokens
         audioHeld += audio
     }
@@ -162,7 +169,7 @@ public struct ProviderMirror: Sendable {
         stale += entry.tokens
     }
 
-    mutating func resize(_ id: String, tokens: Int, audio: Int) {
+    mutating func resize(_ id: String, tokens: Int, audio: Int, audioBase: Int = 0) {
         guard var entry = entries[id] else { return }
         if tokens != entry.tokens { changed(id) }
         held += tokens - entry.tokens
@@ -170,7 +177,30 @@ public struct ProviderMirror: Sendable {
         if !entry.live { stale += tokens - entry.tokens }
         entry.tokens = tokens
         entry.audio = audio
+        entry.audioBase = audioBase
         entries[id] = entry
+    }
+
+    /// Every held item counted again at the calibrated audio rate and framing (`recostOnCalibration`):
+    /// the calibration is the provider's cost of what it already holds too. Each entry is at the
+    /// framing `fromOverhead` (every entry was held or last counted at the framing of its time, and
+    /// each calibration re-counts them all). What the provider holds is unchanged: its cached prefix
+    /// is not touched.
+    ///
+    /// - Complexity: O(items held), once per calibrating report.
+    mutating func recostEntries(fromOverhead: Int) {
+        for id in order {
+            guard var entry = entries[id] else { continue }
+            let text = max(0, entry.tokens - entry.audio - fromOverhead)
+            let audio = entry.audioBase > 0 ? Int((Double(entry.audioBase) * audioScale).rounded()) : entry.audio
+            let tokens = text + audio + overhead
+            held += tokens - entry.tokens
+            audioHeld += audio - entry.audio
+            if !entry.live { stale += tokens - entry.tokens }
+            entry.tokens = tokens
+            entry.audio = audio
+            entries[id] = entry
+        }
     }
 
     /// Forgets everything the old connection held: a new connection starts empty.
@@ -191,10 +221,11 @@ public struct ProviderMirror: Sendable {
 
     /// What the provider counts for a turn it created itself, and the audio part of it: its audio
     /// when spoken, else its text.
-    func createdCost(_ item: ContextItem) -> (tokens: Int, audio: Int) {
-        guard let audioMs = item.audioMs else { return (textCost(item), 0) }
-        let audio = audioTokens(item.role == .model ? .model : .user, milliseconds: audioMs)
-        return (audio + overhead, audio)
+    func createdCost(_ item: ContextItem) -> (tokens: Int, audio: Int, audioBase: Int) {
+        guard let audioMs = item.audioMs else { return (textCost(item), 0, 0) }
+        let role: TurnRole = item.role == .model ? .model : .user
+        let audio = audioTokens(role, milliseconds: audioMs)
+        return (audio + overhead, audio, profile.audioTokens(role, milliseconds: audioMs))
     }
 
     /// The audio tokens of a spoken turn at the calibrated rate.

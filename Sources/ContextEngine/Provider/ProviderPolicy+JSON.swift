@@ -1,7 +1,8 @@
 import JSONWire
 
 /// `providerPolicy` in `session.open`: `{planReseeds, reseedAt, reseedOnGoAwayStaleTokens, calibrate,
-/// driftNotifyPercent, instructionDelivery, sendDeletes, providerTruncation, speechRoomMs}`, every key
+/// driftNotifyPercent, instructionDelivery, sendDeletes, providerTruncation, speechRoomMs,
+/// recostOnCalibration}`, every key
 /// optional (docs/providers.md).
 extension ProviderPolicy {
     public init(json: JSONValue) throws {
@@ -11,7 +12,7 @@ extension ProviderPolicy {
         }
         let known = [
             "planReseeds", "reseedAt", "reseedOnGoAwayStaleTokens", "calibrate", "driftNotifyPercent", "instructionDelivery",
-            "sendDeletes", "providerTruncation", "speechRoomMs",
+            "sendDeletes", "providerTruncation", "speechRoomMs", "recostOnCalibration",
         ]
         for key in object.keys where !known.contains(key) {
             throw ContextError(.invalidPolicy, "unknown key \"\(key)\" in providerPolicy; allowed: \(known.joined(separator: ", "))")
@@ -65,9 +66,16 @@ extension ProviderPolicy {
         }
         if let value = object["speechRoomMs"] {
             guard let milliseconds = value.intValue, (0 ... 600_000).contains(milliseconds) else {
-                throw ContextError(.invalidPolicy, "providerPolicy.speechRoomMs must be a whole number in 0...600000 (10 minutes)")
+                throw ContextError(
+                    .invalidPolicy, "providerPolicy.speechRoomMs must be a whole number in 0...600000 (10 minutes)", field: "speechRoomMs")
             }
             speechRoomMs = milliseconds
+        }
+        if let value = object["recostOnCalibration"] {
+            guard let flag = value.boolValue else {
+                throw ContextError(.invalidPolicy, "providerPolicy.recostOnCalibration must be true or false", field: "recostOnCalibration")
+            }
+            recostOnCalibration = flag
         }
     }
 
@@ -79,6 +87,7 @@ extension ProviderPolicy {
         if let instructionDelivery { object["instructionDelivery"] = .string(instructionDelivery.rawValue) }
         if !sendDeletes { object["sendDeletes"] = false }
         if let speechRoomMs { object["speechRoomMs"] = .int(Int64(speechRoomMs)) }
+        if recostOnCalibration { object["recostOnCalibration"] = true }
         if let providerTruncation {
             object["providerTruncation"] = ["trigger": .int(Int64(providerTruncation.trigger)), "target": .int(Int64(providerTruncation.target))]
         }

@@ -31,6 +31,12 @@ public struct ProviderPolicy: Sendable, Equatable {
     public var speechRoomMs: Int? = nil
     /// 60 s of user audio: 600 tokens at OpenAI's 10 a second, 2 % of the 28,224.
     public static let defaultSpeechRoomMs = 60_000
+    /// With `calibrate`: a report is matched against what the provider held when its answer began
+    /// (the answer's input), and the calibrated costs apply to every item held, in the ledger and in
+    /// the budget, which evicts when they no longer fit. False: a session stored before this key,
+    /// whose log must fold to its recorded hash — the report matched against what is held now, the
+    /// calibration for the ledger's items that follow, the budget at the profile's costs.
+    public var recostOnCalibration = false
 
     public static func == (lhs: ProviderPolicy, rhs: ProviderPolicy) -> Bool {
         lhs.planReseeds == rhs.planReseeds && lhs.reseedAt == rhs.reseedAt
@@ -38,15 +44,17 @@ public struct ProviderPolicy: Sendable, Equatable {
             && lhs.driftNotifyPercent == rhs.driftNotifyPercent && lhs.instructionDelivery == rhs.instructionDelivery
             && lhs.sendDeletes == rhs.sendDeletes && lhs.providerTruncation?.trigger == rhs.providerTruncation?.trigger
             && lhs.providerTruncation?.target == rhs.providerTruncation?.target && lhs.speechRoomMs == rhs.speechRoomMs
+            && lhs.recostOnCalibration == rhs.recostOnCalibration
     }
 
     public init() {}
 
     /// The policy a new session of `profile` opens with: `speechRoomMs` on a provider that deletes,
-    /// unless the caller set it.
+    /// unless the caller set it, and `recostOnCalibration`.
     public func opening(_ profile: ProviderProfile) -> ProviderPolicy {
         var policy = self
         if profile.canDelete && policy.speechRoomMs == nil { policy.speechRoomMs = Self.defaultSpeechRoomMs }
+        policy.recostOnCalibration = true
         return policy
     }
 }

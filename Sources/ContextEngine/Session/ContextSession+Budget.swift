@@ -38,6 +38,14 @@ extension ContextSession {
         return count
     }
 
+    /// How many of the oldest exchanges may be evicted at all: those before `protectedFrom` and before
+    /// the one holding the active instruction.
+    func evictableExchanges(protectedFrom: Int) -> Int {
+        var firstProtected = protectedFrom
+        if let activeIndex, let active = item(at: activeIndex) { firstProtected = min(firstProtected, active.exchange) }
+        return max(0, firstProtected - exchangeBase)
+    }
+
     /// Evicts the `count` oldest exchanges and returns the note describing it.
     ///
     /// - Complexity: O(items evicted + items kept): the arrays are shifted once per eviction, and the

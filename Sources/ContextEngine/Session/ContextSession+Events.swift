@@ -161,7 +161,10 @@ extension ContextSession {
             var ignored = [ContextNote]()
             if pending != nil { _ = probe.finishActiveInstruction(&ignored) }
             do {
-                evict = try probe.exchangesToEvict(forExtra: extra + room, protectedFrom: protectedFrom, what: "the instruction")
+                // The room never evicts the exchange in progress: at a barge-in its answer is still
+                // streaming, and the relay's truncate of it needs it held (audit).
+                let roomProtectedFrom = room > 0 ? min(protectedFrom, currentExchange ?? protectedFrom) : protectedFrom
+                evict = try probe.exchangesToEvict(forExtra: extra + room, protectedFrom: roomProtectedFrom, what: "the instruction")
             } catch where room > 0 {
                 evict = try probe.exchangesToEvict(forExtra: extra, protectedFrom: protectedFrom, what: "the instruction")
             }
@@ -258,15 +261,52 @@ extension ContextSession {
     /// reports doubled the audio rate held 48,889 of its 28,224 tokens with no eviction, and a Gemini
     /// call whose framing calibrated to ~200 a item planned a seed over the re-seed threshold at
     /// every exchange; audit.)
+    /// A session stored before `recostOnCalibration` keeps the profile's rates (its log must fold to
+    /// its recorded hash).
     func cost(_ role: TurnRole, tokens: Int, audioMs: Int?) -> Int {
-        guard let mirror = provider else { return tokens }
+        guard let mirror = provider, mirror.policy.recostOnCalibration else {
+            guard let audioMs, let profile = configuration.provider, profile.canDelete else { return tokens }
+            return profile.audioTokens(role, milliseconds: audioMs)
+        }
         guard let audioMs, mirror.profile.canDelete else { return calibratedTextCost(tokens) }
         return max(0, mirror.audioTokens(role, milliseconds: audioMs) + mirror.framingShift)
     }
 
     /// The budget cost of an item the provider holds as text (a typed turn, an instruction): its
     /// tokens and what calibration added to the framing.
-    func calibratedTextCost(_ tokens: Int) -> Int { max(0, tokens + (provider?.framingShift ?? 0)) }
+    func calibratedTextCost(_ tokens: Int) -> Int {
+        guard let mirror = provider, mirror.policy.recostOnCalibration else { return tokens }
+        return max(0, tokens + mirror.framingShift)
+    }
+
+    /// A usage report: the mirror reconciles it; when that calibrated (`recostOnCalibration`), every
+    /// live turn and instruction is counted again at the new costs, and the oldest exchanges are
+    /// evicted if they no longer fit, the one in progress and the active instruction's never — even
+    /// if the rest does not fit then (a report is a fact, not a request to refuse).
+    mutating func applyUsageReport(_ reported: Int) -> EventOutcome {
+        guard var mirror = provider.take() else { return finish([], []) }
+        let before = (mirror.audioScale, mirror.overhead)
+        mirror.reportedDrift = mirror.reconcile(reported)
+        provider = mirror
+        guard mirror.policy.recostOnCalibration, before != (mirror.audioScale, mirror.overhead) else { return finish([], []) }
+        for slot in items.indices {
+            guard let item = items[slot], item.kind == .turn || item.kind == .instruction else { continue }
+            let cost = item.kind == .instruction
+                ? calibratedTextCost(item.tokens) : self.cost(item.role == .model ? .model : .user, tokens: item.tokens, audioMs: item.audioMs)
+            guard cost != item.cost else { continue }
+            items[slot]!.cost = cost
+            exchanges[item.exchange - exchangeBase].cost += cost - item.cost
+            addToSegment(item.kind, cost - item.cost)
+        }
+        var notes = [ContextNote]()
+        if usage.total > usage.limit {
+            let protectedFrom = currentExchange ?? exchangeBase + exchanges.count
+            let count = (try? exchangesToEvict(forExtra: 0, protectedFrom: protectedFrom, what: "the calibration"))
+                ?? evictableExchanges(protectedFrom: protectedFrom)
+            if let note = evictOldest(count) { notes.append(note) }
+        }
+        return finish(notes, [])
+    }
 
     func render(instruction text: String) -> String {
         let tag = configuration.policy.instructionTag
