@@ -51,6 +51,21 @@ import Testing
         #expect(over > 0)
     }
 
+    /// A barge-in where older exchanges cannot make the room (a 26,500-token script): the exchange in
+    /// progress stays, its answer still streaming — the room deleted it, and the relay's
+    /// `conversation.item.truncate` of the interrupted answer then named no item (audit F5).
+    @Test func theRoomNeverEvictsTheExchangeInProgress() {
+        let harness = Harness()
+        _ = harness.call("session.open", ["session": "o", "script": .string(String(repeating: "You sell solar panels. ", count: 5_300)),
+                                          "provider": "openai-realtime"])
+        _ = harness.call("client.speechStarted", ["session": "o"])
+        _ = harness.call("turn.append", ["session": "o", "role": "user", "text": "q", "audioMs": 60_000, "providerItemId": "u1"])
+        _ = harness.call("turn.append", ["session": "o", "role": "model", "text": "a", "final": false, "audioMs": 30_000, "providerItemId": "m1"])
+        let bargeIn = harness.call("client.speechStarted", ["session": "o"])
+        #expect(bargeIn["result"]?["send"]?.arrayValue?.isEmpty == true, "\(bargeIn)")
+        #expect(bargeIn["result"]?["delta"]?["removed"]?.arrayValue?.isEmpty == true, "\(bargeIn)")
+    }
+
     @Test func theRoomIsCheckedAndOnlyOpenAIGetsItByDefault() {
         let harness = Harness()
         let bad = harness.call("session.open", ["session": "x", "script": "s", "provider": "openai-realtime",
