@@ -231,6 +231,12 @@ import Testing
             #expect(!result.signaled && result.status == 74, "\(arguments): status \(result.status): \(result.err)")
             #expect(result.err.contains("standard output"), "\(arguments): \(result.err)")
         }
+        // `-o` naming a device writes to it: renamed over, /dev/full became a regular file (as root)
+        // and the export exited 0 (review).
+        let device = try CapacityBoundsTests.run(["sessions", "export", "--all", "-o", "/dev/full", "--store", fixture.store.location])
+        #expect(!device.signaled && device.status == 74 && device.err.contains("/dev/full"), "\(device)")
+        let type = try FileManager.default.attributesOfItem(atPath: "/dev/full")[.type] as? FileAttributeType
+        #expect(type == .typeCharacterSpecial)
     }
 
     // MARK: - serve --export-dir

@@ -69,10 +69,18 @@ extension SessionsCommand {
         }
 
         /// Runs `body` on standard output, or on a temporary file renamed to `path` once complete
-        /// (a failed export leaves no half file behind).
+        /// (a failed export leaves no half file behind), or on `path` itself when something there is
+        /// no regular file (a device, a pipe): renamed over, `-o /dev/full` turned the device into a
+        /// file and exited 0 (review).
         static func writing(to path: String?, _ body: (ExportOutput) throws -> Void) throws {
-            guard let path else {
-                let out = ExportOutput(descriptor: STDOUT_FILENO, name: "standard output")
+            var status = stat()
+            guard let path, stat(path, &status) != 0 || (status.st_mode & S_IFMT) == S_IFREG else {
+                let out: ExportOutput
+                if let path {
+                    do { out = try ExportOutput(creating: path) } catch { throw CLIError("\(error)") }
+                } else {
+                    out = ExportOutput(descriptor: STDOUT_FILENO, name: "standard output")
+                }
                 do {
                     try body(out)
                     try out.flush()
