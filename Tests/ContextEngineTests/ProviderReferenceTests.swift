@@ -89,8 +89,6 @@ import Testing
         #expect(profile.window - profile.reserve == limit)
     }
 
-    /// OpenAI deletes what leaves the context: what it holds is the compacted context, item for item,
-    /// and never more than its 28,224 input tokens (4-token framing per item).
     /// A session stored before `recostOnCalibration` folds its log as it did: after a report that
     /// doubles the audio rate, a new spoken turn still costs the budget the profile's rate (10 s of
     /// user audio: 100 tokens) and nothing held is counted again; a session opened now counts 200
@@ -119,6 +117,8 @@ import Testing
         #expect(before == (recost ? 408 : 208))
     }
 
+    /// OpenAI deletes what leaves the context: what it holds is the compacted context, item for item,
+    /// and never more than its 28,224 input tokens (4-token framing per item).
     @Test func openAIWithDeletesHoldsTheCompactedContext() throws {
         let run = try Self.run(.openAIRealtime, exchanges: 1_000)
         #expect(run.firstOver == nil)

@@ -17,9 +17,6 @@ public enum RPCResult {
     case encoded([UInt8])
 }
 
-/// The protocol's methods: name → handler (docs/protocol.md). The context's events have one generic
-/// handler each, fed by a params decoder that makes the `ContextEvent`; a new event kind is one entry
-/// here plus its case in `ContextEvent`.
 /// `providerItemId`: the provider's id for a turn it created, what a `conversation.item.delete` names
 /// later; an empty one was accepted and the delete named "" (audit L5). Checked on the wire only: a
 /// stored log rebuilds as it was written.
@@ -32,6 +29,9 @@ private func providerItemID(_ params: Params) throws(RPCError) -> String? {
     return id
 }
 
+/// The protocol's methods: name → handler (docs/protocol.md). The context's events have one generic
+/// handler each, fed by a params decoder that makes the `ContextEvent`; a new event kind is one entry
+/// here plus its case in `ContextEvent`.
 struct MethodTable: Sendable {
     typealias Handler = @Sendable (EngineService, Params) throws(RPCError) -> Reply
 
