@@ -118,7 +118,7 @@ import Tokenizer
         let mirror = try #require(session.provider)
         let mirrorFields = Set(Mirror(reflecting: mirror).children.compactMap(\.label))
         let ledger = Set(try #require(session.checkpoint()["provider"]?.objectValue).members.map(\.key))
-            .union(["systemExtra", "pendingSeed", "answerStart"])
+            .union(["systemExtra", "pendingSeed", "answerStart", "deletedSinceAnswer"])
         let renamed = ["providerItemIds": "providerItemIDs"]
         // `unchangedPrefix` is a capacity run's mark between two answers, not the ledger: a session
         // rebuilt from a checkpoint starts its next prompt uncached. `reportedDrift` lives within one

@@ -40,18 +40,22 @@ import Testing
     }
 
     /// A call of 20 s questions and 15 s answers, an instruction every third exchange, each answer's
-    /// exact `input_tokens` reported (what the simulated provider held when the answer began); the
-    /// most the provider held after any event, and the reports' drifts.
-    static func openAICall(truth: Double, exchanges: Int) throws -> (maxHeld: Int, drifts: [Int], calibrated: [String]) {
+    /// exact `input_tokens` reported (what the simulated provider held when the answer began, server
+    /// VAD's order); the most the provider held after any event, the reports' drifts, and whether the
+    /// ledger equalled the simulated provider after every event once calibrated.
+    static func openAICall(truth: Double, exchanges: Int, answerMs: Int = 15_000, scriptRepeats: Int = 200) throws
+        -> (maxHeld: Int, drifts: [Int], calibrated: [String], ledgerMatches: Bool)
+    {
         let harness = Harness()
-        let open = harness.call("session.open", ["session": "o", "script": .string(String(repeating: "You sell solar panels. ", count: 200)),
+        let open = harness.call("session.open", ["session": "o", "script": .string(String(repeating: "You sell solar panels. ", count: scriptRepeats)),
                                                  "provider": "openai-realtime", "providerPolicy": ["calibrate": true]])
         var provider = OpenAISimulator(truth: truth, held: ["script": try #require(open["result"]?["provider"]?["held"]?.intValue)])
-        var maxHeld = 0, drifts = [Int](), calibrated = [String]()
+        var maxHeld = 0, drifts = [Int](), calibrated = [String](), ledgerMatches = true
         func step(_ method: String, _ params: JSONObject) {
             let answer = harness.call(method, params)
             #expect(answer["error"] == nil, "\(method): \(answer)")
             provider.follow(answer)
+            if !calibrated.isEmpty, let held = answer["result"]?["provider"]?["held"]?.intValue, held != provider.total { ledgerMatches = false }
             maxHeld = max(maxHeld, provider.total)
             if let drift = answer["result"]?["drift"] {
                 drifts.append(drift["driftTokens"]?.intValue ?? 0)
@@ -61,22 +65,29 @@ import Testing
         for exchange in 0 ..< exchanges {
             if exchange % 3 == 0 { step("instruction.push", ["session": "o", "text": "Mention the discount and the warranty."]) }
             step("client.speechStarted", ["session": "o"])
+            // Server VAD: the answer begins once the audio is committed, before its transcript
+            // reaches the engine (whose evictions' deletes come after).
             provider.spoken("u\(exchange)", model: false, milliseconds: 20_000)
-            step("turn.append", ["session": "o", "role": "user", "text": "a question", "audioMs": 20_000, "providerItemId": .string("u\(exchange)")])
             let input = provider.total
-            provider.spoken("m\(exchange)", model: true, milliseconds: 15_000)
-            step("turn.append", ["session": "o", "role": "model", "text": "an answer", "audioMs": 15_000, "providerItemId": .string("m\(exchange)")])
+            step("turn.append", ["session": "o", "role": "user", "text": "a question", "audioMs": 20_000, "providerItemId": .string("u\(exchange)")])
+            provider.spoken("m\(exchange)", model: true, milliseconds: answerMs)
+            step("turn.append", ["session": "o", "role": "model", "text": "an answer", "audioMs": .int(Int64(answerMs)),
+                                 "providerItemId": .string("m\(exchange)")])
             step("model.turnComplete", ["session": "o"])
             step("usage.report", ["session": "o", "usage": ["input_tokens": .int(Int64(input))]])
         }
-        return (maxHeld, drifts, calibrated)
+        return (maxHeld, drifts, calibrated, ledgerMatches)
     }
 
     /// Exact reports of a provider at the profile's rates calibrate nothing. Matched against what was
     /// held after the answer (its own output in, the stripped instruction out), each one drifted by
     /// about the answer's cost and set the audio rate to × 0.25 (audit F1).
-    @Test func exactReportsAtTheProfileRatesCalibrateNothing() throws {
-        let call = try Self.openAICall(truth: 1, exchanges: 60)
+    /// With 200 s answers the model's turn evicts older exchanges; the provider held them when the
+    /// answer began, and the report counts them (matched against what was left, an exact report read
+    /// as × 4; re-audit N1).
+    @Test(arguments: [15_000, 200_000])
+    func exactReportsAtTheProfileRatesCalibrateNothing(answerMs: Int) throws {
+        let call = try Self.openAICall(truth: 1, exchanges: 60, answerMs: answerMs)
         #expect(call.drifts.allSatisfy { $0 == 0 }, "drifts \(call.drifts.prefix(8))")
         #expect(call.calibrated.isEmpty, "\(call.calibrated.prefix(3))")
         #expect(call.maxHeld <= 28_224)
@@ -86,12 +97,25 @@ import Testing
     /// later ones find nothing left to correct, and the provider never holds more than 28,224. The
     /// budget used to keep the profile's rates (55,815 held), and then re-counted only new items, so
     /// the rate swung between × 0.25 and × 4 (audit F2).
-    @Test func aProviderAtTwiceTheRateIsHeldWithinItsLimit() throws {
-        let call = try Self.openAICall(truth: 2, exchanges: 200)
+    @Test(arguments: [(2.0, "× 2.000"), (0.5, "× 0.500")])
+    func aProviderAtAnotherRateIsHeldWithinItsLimit(truth: Double, scale: String) throws {
+        let call = try Self.openAICall(truth: truth, exchanges: 200)
         #expect(call.maxHeld <= 28_224, "the provider held \(call.maxHeld)")
-        #expect(call.calibrated.first == "audio rate × 2.000 (was × 1.000)", "\(call.calibrated.prefix(3))")
+        #expect(call.calibrated.first == "audio rate \(scale) (was × 1.000)", "\(call.calibrated.prefix(3))")
         // Rounding only: a token or two an item.
         #expect(call.drifts.dropFirst().allSatisfy { abs($0) <= 8 }, "drifts \(call.drifts.prefix(12))")
+        #expect(call.ledgerMatches)
+    }
+
+    /// A 20,000-token script and 200 s answers at twice the rate (8,004 tokens): an answer does not
+    /// fit beside the script and its own question, but the provider holds it, so it is taken (every
+    /// step asserts no error) and the ledger follows the provider token for token. Refused, it was
+    /// never held nor deleted, and the provider grew past any limit (re-audit N2: 1,579 refusals in
+    /// 8 random calls).
+    @Test func aTurnTheProviderHoldsIsTakenEvenPastTheBudget() throws {
+        let call = try Self.openAICall(truth: 2, exchanges: 30, answerMs: 200_000, scriptRepeats: 4_000)
+        #expect(call.calibrated.first == "audio rate × 2.000 (was × 1.000)")
+        #expect(call.ledgerMatches)
     }
 
     @Test func geminiSeedsStayUnderTheThresholdAfterTheFramingIsCalibratedUp() throws {
@@ -99,8 +123,9 @@ import Testing
         _ = harness.call("session.open", ["session": "g", "script": "You sell solar panels.", "provider": "gemini-live",
                                           "providerPolicy": ["calibrate": true]])
         var plans = [Int](), maxHeld = 0
-        for exchange in 0 ..< 120 {
-            for (role, text) in [("user", "typed question number \(exchange) about panels"), ("model", "answer \(exchange)")] {
+        let question = String(repeating: "a typed question about the panels and their price ", count: 4)
+        for exchange in 0 ..< 300 {
+            for (role, text) in [("user", "\(exchange): " + question), ("model", "answer \(exchange)")] {
                 let answer = harness.call("turn.append", ["session": "g", "role": .string(role), "text": .string(text)])
                 maxHeld = max(maxHeld, try #require(Self.held(answer), "\(answer)"))
                 if let seed = answer["result"]?["reseed"]?["held"]?.intValue {
@@ -111,14 +136,16 @@ import Testing
                 }
             }
             if exchange == 0 {
-                // Three items held, ~20 tokens of text: the provider counted ~200 tokens of framing each.
-                _ = harness.call("usage.report", ["session": "g", "usageMetadata": ["promptTokenCount": 600]])
+                // The answer's input was two items of ~45 tokens: the provider counted ~250 tokens of
+                // framing each, which the calibration caps at 32.
+                let report = harness.call("usage.report", ["session": "g", "usageMetadata": ["promptTokenCount": 600]])
+                #expect(report["result"]?["drift"]?["calibrated"] == "overheadPerItem 0 → 32", "\(report)")
             }
         }
         #expect(maxHeld <= 32_000, "held \(maxHeld) of 32,000")
-        // Items of ~300 tokens: the budget evicts to 21,000 and grows ~600 an exchange, Gemini keeps
-        // what it evicts until the held 28,800 are passed: a plan every dozen exchanges or so, never a
-        // storm (plans at consecutive exchanges, each seed over the threshold).
+        // Exchanges of ~130 tokens: the budget evicts to 21,000, Gemini keeps what it evicts until the
+        // held 28,800 are passed: a plan every fifty exchanges or so, never a storm (plans at
+        // consecutive exchanges, each seed over the threshold).
         #expect(!plans.isEmpty)
         #expect(zip(plans, plans.dropFirst()).allSatisfy { $1 - $0 >= 5 }, "plans at exchanges \(plans)")
     }

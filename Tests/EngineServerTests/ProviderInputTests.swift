@@ -108,6 +108,14 @@ import Testing
         #expect(spoken["error"]?["data"]?["param"] == "providerItemId")
         let named = harness.call("turn.append", ["session": "p", "role": "user", "text": " there", "audioMs": 3_000, "providerItemId": "item_9"])
         #expect(named["result"]?["delta"]?["updated"]?.arrayValue?.first?["tokens"]?.intValue == 2, "\(named)")
+        // The id a chunk gave is registered: another turn cannot take it, nor a chunk of another typed
+        // turn (two ledger items shared one id, and a delete hit the wrong one; review H2).
+        let again = harness.call("turn.append", ["session": "p", "role": "model", "text": "ok", "audioMs": 900, "providerItemId": "item_9"])
+        #expect(Harness.code(again) == -32602, "\(again)")
+        _ = harness.call("turn.append", ["session": "p", "role": "model", "text": "ok", "audioMs": 900, "providerItemId": "item_10"])
+        _ = harness.call("turn.append", ["session": "p", "role": "user", "text": "next", "final": false])
+        let taken = harness.call("turn.append", ["session": "p", "role": "user", "text": " one", "audioMs": 900, "providerItemId": "item_10"])
+        #expect(Harness.code(taken) == -32602, "\(taken)")
     }
 
     /// OpenAI can only delete what it can name: a turn it created needs its id.

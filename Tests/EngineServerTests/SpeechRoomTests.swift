@@ -71,10 +71,17 @@ import Testing
         let bad = harness.call("session.open", ["session": "x", "script": "s", "provider": "openai-realtime",
                                                 "providerPolicy": ["speechRoomMs": -1]])
         #expect(bad["error"]?["data"]?["param"] == "providerPolicy", "\(bad)")
-        // Gemini cannot delete: nothing to evict for the provider, so no room (and no stored key).
+        #expect(bad["error"]?["data"]?["key"] == "speechRoomMs", "\(bad)")
+        let engines = harness.call("session.open", ["session": "y", "script": "s", "provider": "openai-realtime",
+                                                    "providerPolicy": ["recostOnCalibration": false]])
+        #expect(engines["error"]?["data"]?["key"] == "recostOnCalibration", "\(engines)")
+        // Gemini cannot delete: nothing to evict for the provider, so no room is stored with it.
         let gemini = harness.call("session.open", ["session": "g", "script": "s", "provider": "gemini-live"])
         #expect(gemini["result"] != nil)
-        let started = harness.call("client.speechStarted", ["session": "g"])
-        #expect(started["result"]?["notes"] == nil || started["result"]?["notes"]?.arrayValue?.isEmpty == true, "\(started)")
+        let stored = harness.call("session.get", ["session": "g"])["result"]?["configuration"]?["providerPolicy"]
+        #expect(stored?["speechRoomMs"] == nil && stored?["recostOnCalibration"] == true, "\(String(describing: stored))")
+        _ = harness.call("session.open", ["session": "o", "script": "s", "provider": "openai-realtime"])
+        let openAI = harness.call("session.get", ["session": "o"])["result"]?["configuration"]?["providerPolicy"]
+        #expect(openAI?["speechRoomMs"] == 60_000, "\(String(describing: openAI))")
     }
 }

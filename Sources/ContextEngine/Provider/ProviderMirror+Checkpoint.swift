@@ -12,7 +12,7 @@ extension ProviderMirror {
                     .string(id), entry.providerID.map(JSONValue.string) ?? .null, JSONValue(entry.tokens), JSONValue(entry.audio),
                     .bool(entry.live), entry.exchange.map(JSONValue.init) ?? .null,
                 ]
-                // A seventh field only for audio, so a ledger without any checkpoints as before.
+                // A seventh field only for audio: a ledger that holds none checkpoints as before.
                 if entry.audioBase != 0 { fields.append(JSONValue(entry.audioBase)) }
                 return .array(fields)
             }),
@@ -31,6 +31,11 @@ extension ProviderMirror {
         }
         if let answerStart {
             object["answerStart"] = [JSONValue(answerStart.held), JSONValue(answerStart.audio), JSONValue(answerStart.items)]
+        }
+        if deletedSinceAnswer != (0, 0, 0) {
+            object["deletedSinceAnswer"] = [
+                JSONValue(deletedSinceAnswer.held), JSONValue(deletedSinceAnswer.audio), JSONValue(deletedSinceAnswer.items),
+            ]
         }
         return .object(object)
     }
@@ -72,6 +77,12 @@ extension ProviderMirror {
             return (try CheckpointReader.int(fields[0], "answerStart.held"), try CheckpointReader.int(fields[1], "answerStart.audio"),
                     try CheckpointReader.int(fields[2], "answerStart.items"))
         }
+        deletedSinceAnswer = try reader.optional("deletedSinceAnswer").map { value throws(CheckpointError) in
+            let fields = try CheckpointReader.fields(value, count: 3, what: "deletedSinceAnswer")
+            return (try CheckpointReader.int(fields[0], "deletedSinceAnswer.held"),
+                    try CheckpointReader.int(fields[1], "deletedSinceAnswer.audio"),
+                    try CheckpointReader.int(fields[2], "deletedSinceAnswer.items"))
+        } ?? (0, 0, 0)
         pendingSeed = try reader.optional("pendingSeed").map { value throws(CheckpointError) in
             let fields = try CheckpointReader.fields(value, count: 2, what: "pendingSeed")
             guard let items = fields[0].arrayValue else { throw CheckpointError("the checkpoint's pendingSeed items are not an array") }

@@ -25,8 +25,8 @@ extension ProviderMirror {
             let plan = plan(reason, context)
             return outcome(reseed: plan)
         case .usageReported(let reported):
-            // Reconciled by `ContextSession.applyUsageReport` (its evictions follow below); a
-            // mirror applied alone reconciles here.
+            // Reconciled by `ContextSession.applyUsageReport`, which applies every report (its
+            // evictions follow below).
             let drift = reportedDrift ?? reconcile(reported)
             reportedDrift = nil
             var send = [JSONValue]()
@@ -36,7 +36,13 @@ extension ProviderMirror {
             break
         }
         var send = [JSONValue]()
+        let beforeRemovals = (held: held, audio: audioHeld, items: entries.count)
         for id in delta.removed { remove(id, context, &send) }
+        if case .turn = event {
+            deletedSinceAnswer.held += beforeRemovals.held - held
+            deletedSinceAnswer.audio += beforeRemovals.audio - audioHeld
+            deletedSinceAnswer.items += beforeRemovals.items - entries.count
+        }
         for item in delta.added { add(item, context, &send) }
         for item in delta.updated { update(item, context, &send) }
         truncateAtProvider()
@@ -73,14 +79,24 @@ extension ProviderMirror {
 
     private mutating func add(_ item: ContextItem, _ context: ContextSession, _ send: inout [JSONValue]) {
         if providerCreated(item) {
-            if item.role == .model { answerStart = (held, audioHeld, entries.count) }
-            let cost = createdCost(item)
-            hold(item.id, providerID: item.providerItemID, tokens: cost.tokens, audio: cost.audio, audioBase: cost.audioBase,
-                 exchange: item.exchange)
-            if let providerID = item.providerItemID { providerItemIDs.insert(providerID) }
+            holdCreated(item)
         } else if item.kind != .turn || item.final {
             create(item, context, &send)
         }
+    }
+
+    /// A turn the provider created, first held: what its answer's report will be matched against is
+    /// taken just before a model turn, and its id is registered (a reuse is refused).
+    private mutating func holdCreated(_ item: ContextItem) {
+        if item.role == .model {
+            let deleted = deletedSinceAnswer
+            answerStart = (held + deleted.held, audioHeld + deleted.audio, entries.count + deleted.items)
+            deletedSinceAnswer = (0, 0, 0)
+        }
+        let cost = createdCost(item)
+        hold(item.id, providerID: item.providerItemID, tokens: cost.tokens, audio: cost.audio, audioBase: cost.audioBase,
+             exchange: item.exchange)
+        if let providerID = item.providerItemID { providerItemIDs.insert(providerID) }
     }
 
     private mutating func update(_ item: ContextItem, _ context: ContextSession, _ send: inout [JSONValue]) {
@@ -91,11 +107,9 @@ extension ProviderMirror {
             }
         } else if providerCreated(item) {
             // A turn still arriving when a new connection was seeded (seeds hold final items only):
-            // the provider creates it anew from the audio that follows.
-            if item.role == .model { answerStart = (held, audioHeld, entries.count) }
-            let cost = createdCost(item)
-            hold(item.id, providerID: item.providerItemID, tokens: cost.tokens, audio: cost.audio, audioBase: cost.audioBase,
-                 exchange: item.exchange)
+            // the provider creates it anew from the audio that follows. Or a typed turn that a chunk
+            // made spoken, with the id it gave.
+            holdCreated(item)
         } else if item.final {
             create(item, context, &send)  // a typed turn that arrived in chunks, now whole
         }
@@ -252,11 +266,15 @@ extension ProviderMirror {
     /// was × 2).
     mutating func reconcile(_ reported: Int) -> ProviderDrift {
         let recost = policy.recostOnCalibration
-        let basis = recost ? answerStart ?? (held, audioHeld, entries.count) : (held, audioHeld, entries.count)
+        // A report no answer began since the last one was matched (sent twice, or before any answer)
+        // is compared with what is held now and calibrates nothing: the first of two exact reports
+        // set × 1, the second × 0.9; one right after the opening set the framing to 2,999 (audit).
+        let matched = recost ? answerStart : (held, audioHeld, entries.count)
+        let basis = matched ?? (held, audioHeld, entries.count)
         if recost { answerStart = nil }
         var drift = ProviderDrift(reported: reported, held: basis.held, notify: false, calibrated: nil)
         drift.notify = abs(drift.percent) > policy.driftNotifyPercent
-        guard policy.calibrate, drift.tokens != 0, basis.items > 0 else { return drift }
+        guard policy.calibrate, matched != nil, drift.tokens != 0, basis.items > 0 else { return drift }
         let fromOverhead = overhead
         if basis.audio > 0 {
             // Audio dominates what a voice call holds (25 tokens/s against ~3 of text): the rate is
@@ -265,8 +283,10 @@ extension ProviderMirror {
             drift.calibrated = "audio rate × \(String(format: "%.3f", scale)) (was × \(String(format: "%.3f", audioScale)))"
             audioScale = scale
         } else {
+            // Within 0…`maxCalibratedFraming`, as the rate is within 4×: one report of 1e6 tokens set
+            // the framing to 19,992 a item and left the budget 32,002 over its limit (review).
             let perItem = Double(drift.tokens) / Double(basis.items)
-            let newOverhead = max(0, overhead + Int(perItem.rounded()))
+            let newOverhead = min(Self.maxCalibratedFraming, max(0, overhead + Int(perItem.rounded())))
             if newOverhead != overhead {
                 drift.calibrated = "overheadPerItem \(overhead) → \(newOverhead)"
                 overhead = newOverhead

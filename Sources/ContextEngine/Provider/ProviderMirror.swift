@@ -81,6 +81,9 @@ public struct ProviderMirror: Sendable {
     public internal(set) var overhead: Int
     /// Multiplies the profile's audio rates (calibration).
     public internal(set) var audioScale = 1.0
+    /// The most framing per item a calibration sets: 8× OpenAI's documented 4 ("a 10-token message
+    /// may count 12", realtime costs guide); more is a report that is not about framing.
+    static let maxCalibratedFraming = 32
     /// A planned re-seed not yet confirmed: the ids of the items its seed holds, and its size.
     var pendingSeed: (items: [String], held: Int)?
     /// The first index of `order` whose item was added, dropped or resized since `markPrompt()`:
@@ -94,6 +97,11 @@ public struct ProviderMirror: Sendable {
     /// What the provider held when its latest answer began (just before the model's turn was held):
     /// the input that answer's usage report counts. Nil until an answer, and after a report.
     var answerStart: (held: Int, audio: Int, items: Int)?
+    /// What turns' evictions deleted since the last answer began: the provider held it when the next
+    /// answer began (server VAD starts it before the turn's transcript, whose eviction deletes, and a
+    /// model turn's deletes go out with its transcript), so that answer's input counts it. Taken as
+    /// what was held after, an exact report drifted by what was evicted and calibrated × 4 (audit).
+    var deletedSinceAnswer = (held: 0, audio: 0, items: 0)
     /// The drift `ContextSession` reconciled for the usage report being applied, for `follow`.
     var reportedDrift: ProviderDrift?
 
@@ -212,6 +220,7 @@ public struct ProviderMirror: Sendable {
         held = 0
         stale = 0
         audioHeld = 0
+        deletedSinceAnswer = (0, 0, 0)
     }
 
     // MARK: - Costs

@@ -13,8 +13,12 @@ extension ContextSession {
     ///
     /// - Parameter protectedFrom: exchanges at this index and after are not evictable (the one in
     ///   progress, the new one about to start).
+    /// - Parameter bestEffort: when even evicting every evictable exchange is not enough, evict them
+    ///   all instead of throwing (what the provider already holds, in a calibrating session).
     /// - Throws: `.overBudget` when even evicting every evictable exchange is not enough.
-    func exchangesToEvict(forExtra extra: Int, protectedFrom: Int, what: @autoclosure () -> String) throws -> Int {
+    func exchangesToEvict(forExtra extra: Int, protectedFrom: Int, what: @autoclosure () -> String, bestEffort: Bool = false) throws
+        -> Int
+    {
         let needed = usage.total + extra
         if needed <= usage.limit { return 0 }
         var firstProtected = protectedFrom
@@ -29,7 +33,7 @@ extension ContextSession {
             exchange += 1
             count += 1
         }
-        guard remaining <= usage.limit else {
+        guard remaining <= usage.limit || bestEffort else {
             throw ContextError(
                 .overBudget,
                 "\(what()) needs \(extra) tokens; \(usage.free) are free and evicting every older exchange frees "
@@ -38,12 +42,13 @@ extension ContextSession {
         return count
     }
 
-    /// How many of the oldest exchanges may be evicted at all: those before `protectedFrom` and before
-    /// the one holding the active instruction.
-    func evictableExchanges(protectedFrom: Int) -> Int {
-        var firstProtected = protectedFrom
-        if let activeIndex, let active = item(at: activeIndex) { firstProtected = min(firstProtected, active.exchange) }
-        return max(0, firstProtected - exchangeBase)
+    /// A turn the provider created (spoken, the model's, or named by its id) in a session whose
+    /// calibration re-counts what is held: the provider holds it whatever the budget says, so it is
+    /// never refused for room — refused, the ledger never held it nor deleted it, and the provider
+    /// grew past any limit (a 200 s answer at twice the rate; audit).
+    func heldWhateverTheBudget(_ role: TurnRole, audioMs: Int?, providerItemID: String?) -> Bool {
+        guard let policy = provider?.policy, policy.calibrate, policy.recostOnCalibration else { return false }
+        return audioMs != nil || role == .model || providerItemID != nil
     }
 
     /// Evicts the `count` oldest exchanges and returns the note describing it.

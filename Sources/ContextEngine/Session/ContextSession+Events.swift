@@ -43,7 +43,8 @@ extension ContextSession {
         }
         let protectedFrom = startsExchange ? exchangeBase + exchanges.count : currentExchange!
         let evict = try exchangesToEvict(
-            forExtra: newCost + overhead, protectedFrom: protectedFrom, what: "the \(role.rawValue) turn")
+            forExtra: newCost + overhead, protectedFrom: protectedFrom, what: "the \(role.rawValue) turn",
+            bestEffort: heldWhateverTheBudget(role, audioMs: audioMs, providerItemID: providerItemID))
         // Nothing can fail from here on.
         if let finalized = finalizeLastTurn() { transcript.append(finalized) }
         if let note = evictOldest(evict) { notes.append(note) }
@@ -162,11 +163,19 @@ extension ContextSession {
             if pending != nil { _ = probe.finishActiveInstruction(&ignored) }
             do {
                 // The room never evicts the exchange in progress: at a barge-in its answer is still
-                // streaming, and the relay's truncate of it needs it held (audit).
+                // streaming, and the relay's truncate of it needs it held (audit). An instruction that
+                // needs that exchange's room still may, as before.
                 let roomProtectedFrom = room > 0 ? min(protectedFrom, currentExchange ?? protectedFrom) : protectedFrom
                 evict = try probe.exchangesToEvict(forExtra: extra + room, protectedFrom: roomProtectedFrom, what: "the instruction")
-            } catch where room > 0 {
-                evict = try probe.exchangesToEvict(forExtra: extra, protectedFrom: protectedFrom, what: "the instruction")
+            } catch where room > 0 || pending == nil {
+                // Without an instruction nothing must fit: a context a calibration left over its limit
+                // evicts what it can (speech start was refused, "the instruction needs 0 tokens").
+                if pending != nil {
+                    evict = try probe.exchangesToEvict(forExtra: extra, protectedFrom: protectedFrom, what: "the instruction")
+                } else {
+                    evict = try probe.exchangesToEvict(
+                        forExtra: 0, protectedFrom: min(protectedFrom, currentExchange ?? protectedFrom), what: "", bestEffort: true)
+                }
             }
         }
         guard let pending, let instructionCost else {
@@ -240,9 +249,9 @@ extension ContextSession {
     /// The room kept for the next spoken user turn when the client starts speaking: the policy's
     /// `speechRoomMs`, or the longest spoken user turn the context holds when that is longer (the
     /// caller may speak as long again); none while it holds no spoken user turn (a typed call, whose
-    /// turns the engine sends itself after evicting, or the call's start). Server VAD simulated over 300 exchanges of 2–120 s turns
-    /// (`SpeechRoomTests`): with no room 18–22 of 400 responses went over 28,224, with the 60 s room
-    /// alone 5 of 300, with this none.
+    /// turns the engine sends itself after evicting, or the call's start). Server VAD simulated over
+    /// 300 exchanges of 2–120 s turns (`SpeechRoomTests`): with no room 8 responses went over 28,224,
+    /// with the 60 s room alone 5, with this none.
     ///
     /// - Complexity: O(items), as eviction is; once per speech start.
     var speechRoom: Int {
@@ -258,11 +267,10 @@ extension ContextSession {
     /// provider (one that deletes, so it holds what the budget holds) keeps it as audio — at the
     /// provider mirror's calibrated audio rate and framing, so that with `calibrate` the budget
     /// evicts for what the provider counts. (It counted the profile's rates: an OpenAI call whose
-    /// reports doubled the audio rate held 48,889 of its 28,224 tokens with no eviction, and a Gemini
-    /// call whose framing calibrated to ~200 a item planned a seed over the re-seed threshold at
-    /// every exchange; audit.)
-    /// A session stored before `recostOnCalibration` keeps the profile's rates (its log must fold to
-    /// its recorded hash).
+    /// report doubled the audio rate held 55,815 of its 28,224 tokens with no eviction, and a Gemini
+    /// call whose framing calibrated to ~200 an item planned a seed over the re-seed threshold at
+    /// every exchange; audit.) A session stored before `recostOnCalibration` keeps the profile's
+    /// rates (its log must fold to its recorded hash).
     func cost(_ role: TurnRole, tokens: Int, audioMs: Int?) -> Int {
         guard let mirror = provider, mirror.policy.recostOnCalibration else {
             guard let audioMs, let profile = configuration.provider, profile.canDelete else { return tokens }
@@ -299,11 +307,10 @@ extension ContextSession {
             addToSegment(item.kind, cost - item.cost)
         }
         var notes = [ContextNote]()
-        if usage.total > usage.limit {
-            let protectedFrom = currentExchange ?? exchangeBase + exchanges.count
-            let count = (try? exchangesToEvict(forExtra: 0, protectedFrom: protectedFrom, what: "the calibration"))
-                ?? evictableExchanges(protectedFrom: protectedFrom)
-            if let note = evictOldest(count) { notes.append(note) }
+        let protectedFrom = currentExchange ?? exchangeBase + exchanges.count
+        // Cannot throw: best effort.
+        if let note = evictOldest(try! exchangesToEvict(forExtra: 0, protectedFrom: protectedFrom, what: "", bestEffort: true)) {
+            notes.append(note)
         }
         return finish(notes, [])
     }
@@ -432,6 +439,10 @@ extension ContextSession {
                 throw ContextError(
                     .invalidInput, "providerItemId \"\(id)\" differs from \"\(turn.providerItemID!)\" of the turn this chunk continues",
                     field: "providerItemId")
+            }
+            // An id a chunk gives a turn that had none names this turn from now on: not another's.
+            if let id, turn.providerItemID == nil, provider?.providerItemIDs.contains(id) == true {
+                throw ContextError(.invalidInput, "providerItemId \"\(id)\" already names another item of this session", field: "providerItemId")
             }
             // A turn begun typed that a chunk makes spoken is the provider's from then on: it needs
             // the id too (it was held as audio with none, so it could never be deleted; audit L1).

@@ -43,7 +43,9 @@ extension ContextSession {
         let newCost = cost(role, tokens: newTokens, audioMs: newAudio)
         let evict: Int
         do {
-            evict = try exchangesToEvict(forExtra: newCost - previousCost, protectedFrom: exchange, what: "the \(role.rawValue) turn")
+            evict = try exchangesToEvict(
+                forExtra: newCost - previousCost, protectedFrom: exchange, what: "the \(role.rawValue) turn",
+                bestEffort: heldWhateverTheBudget(role, audioMs: newAudio, providerItemID: providerItemID ?? items[index - itemBase]!.providerItemID))
         } catch {
             items[index - itemBase]!.truncateText(toBytes: previousBytes)
             throw error
@@ -51,6 +53,10 @@ extension ContextSession {
         // Nothing can fail from here on.
         var notes = [ContextNote]()
         if let note = evictOldest(evict) { notes.append(note) }
+        // The id a chunk gives a turn that had none (a typed turn made spoken) names it from now on:
+        // the ledger holds it under that id and deletes it by it (it was dropped, and the turn could
+        // never be deleted; review).
+        if let providerItemID, items[index - itemBase]!.providerItemID == nil { items[index - itemBase]!.providerItemID = providerItemID }
         let textHash = hashOn(chunk, ofTurnAt: index, seed: seed)
         updateGrownItem(
             at: index, tokens: newTokens, cost: newCost, audioMs: newAudio, final: final, textHash: textHash,
