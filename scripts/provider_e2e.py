@@ -288,6 +288,7 @@ def drive(provider, provider_policy=None):
         if provider == "gemini-live":
             call("resume.update", session=session, handle=f"handle-{session}", resumable=True)
         exchange, items, next_go_away = 0, 0, args.connection_seconds
+        answer_input, input_reseeds = None, 0  # what the next answer begins with (its usage report)
         for event in events:
             if event.get("t", 0) >= next_go_away:
                 next_go_away += args.connection_seconds
@@ -313,19 +314,27 @@ def drive(provider, provider_policy=None):
                     follow("turn.append (chunk)", call("turn.append", session=session, role="user", text=text[:half],
                                                        final=False, audioMs=ms // 2, providerItemId=key))
                     sim.spoken(key, role, ms)
+                    answer_input, input_reseeds = sim.held, stats["reseeds"]
                     follow("turn.append", call("turn.append", session=session, role="user", text=text[half:],
                                                audioMs=ms, providerItemId=key))
                     continue
-            # What the answer's usage counts: its input, what the provider held when it began (not its
-            # own output, nor the instruction stripped after it).
-            answer_input = sim.held
+            if role == "model" and (answer_input is None or input_reseeds != stats["reseeds"]):
+                # An answer no question began (the greeting), or one on a connection seeded since the
+                # question: it begins with what that connection holds.
+                answer_input = sim.held
             sim.spoken(key, role, ms)
+            if role == "user":
+                # What the answer's usage counts: its input, what the provider held when it began —
+                # server VAD begins it once the audio is committed, before the transcript (and the
+                # deletes its eviction sends); not its own output, nor the instruction stripped after.
+                answer_input, input_reseeds = sim.held, stats["reseeds"]
             follow(f"turn.append {role}", call("turn.append", session=session, role=role, text=text, audioMs=ms,
                                                providerItemId=key))
             if role == "model":
                 follow("model.turnComplete", call("model.turnComplete", session=session))
                 report = {"usageMetadata": {"promptTokenCount": answer_input}} if provider == "gemini-live" \
                     else {"usage": {"input_tokens": answer_input}}
+                answer_input = None
                 answer = follow("usage.report", call("usage.report", session=session, **report))
                 if answer:
                     check(answer["drift"]["driftTokens"] == 0, f"{provider} {path.name}: drift {answer['drift']}")
