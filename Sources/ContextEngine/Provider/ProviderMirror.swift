@@ -178,8 +178,14 @@ public struct ProviderMirror: Sendable {
     }
 
     mutating func resize(_ id: String, tokens: Int, audio: Int, audioBase: Int = 0) {
-        guard var entry = entries[id] else { return }
+        guard let entry = entries[id] else { return }
         if tokens != entry.tokens { changed(id) }
+        recount(id, entry, tokens: tokens, audio: audio, audioBase: audioBase)
+    }
+
+    /// `entry`, held as `id`, with new counts: held, audioHeld and stale kept in step.
+    private mutating func recount(_ id: String, _ entry: Entry, tokens: Int, audio: Int, audioBase: Int) {
+        var entry = entry
         held += tokens - entry.tokens
         audioHeld += audio - entry.audio
         if !entry.live { stale += tokens - entry.tokens }
@@ -198,16 +204,10 @@ public struct ProviderMirror: Sendable {
     /// - Complexity: O(items held), once per calibrating report.
     mutating func recostEntries(fromOverhead: Int) {
         for id in order {
-            guard var entry = entries[id] else { continue }
+            guard let entry = entries[id] else { continue }
             let text = max(0, entry.tokens - entry.audio - fromOverhead)
             let audio = entry.audioBase > 0 ? Int((Double(entry.audioBase) * audioScale).rounded()) : entry.audio
-            let tokens = text + audio + overhead
-            held += tokens - entry.tokens
-            audioHeld += audio - entry.audio
-            if !entry.live { stale += tokens - entry.tokens }
-            entry.tokens = tokens
-            entry.audio = audio
-            entries[id] = entry
+            recount(id, entry, tokens: text + audio + overhead, audio: audio, audioBase: entry.audioBase)
         }
     }
 

@@ -5,7 +5,10 @@ import JSONWire
 /// recostOnCalibration}`, every key
 /// optional (docs/providers.md).
 extension ProviderPolicy {
-    public init(json: JSONValue) throws {
+    /// - Parameter stored: the policy a stored session was opened with. Only it may carry
+    ///   `recostOnCalibration`, which `session.open` writes: which rules the session was opened with
+    ///   is the engine's to say, not a request's (a `false` was taken and then overridden; review).
+    public init(json: JSONValue, stored: Bool = false) throws {
         self.init()
         guard case .object(let object) = json else {
             throw ContextError(.invalidPolicy, "providerPolicy must be an object")
@@ -72,6 +75,11 @@ extension ProviderPolicy {
             speechRoomMs = milliseconds
         }
         if let value = object["recostOnCalibration"] {
+            guard stored else {
+                throw ContextError(
+                    .invalidPolicy, "providerPolicy.recostOnCalibration is set by the engine (docs/providers.md, Reconciliation)",
+                    field: "recostOnCalibration")
+            }
             guard let flag = value.boolValue else {
                 throw ContextError(.invalidPolicy, "providerPolicy.recostOnCalibration must be true or false", field: "recostOnCalibration")
             }

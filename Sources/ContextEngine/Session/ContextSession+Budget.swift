@@ -42,6 +42,13 @@ extension ContextSession {
         return count
     }
 
+    /// The oldest exchanges to evict so that the context is back within its limit, as far as
+    /// evicting can bring it there (a context a calibration re-counted past it).
+    func exchangesToEvictWithinLimit(protectedFrom: Int) -> Int {
+        // Cannot throw: best effort.
+        try! exchangesToEvict(forExtra: 0, protectedFrom: protectedFrom, what: "", bestEffort: true)
+    }
+
     /// A turn the provider created (spoken, the model's, or named by its id) in a session whose
     /// calibration re-counts what is held: the provider holds it whatever the budget says, so it is
     /// never refused for room — refused, the ledger never held it nor deleted it, and the provider

@@ -161,20 +161,20 @@ extension ContextSession {
             var probe = self
             var ignored = [ContextNote]()
             if pending != nil { _ = probe.finishActiveInstruction(&ignored) }
+            // The room never evicts the exchange in progress: at a barge-in its answer is still
+            // streaming, and the relay's truncate of it needs it held (audit). An instruction that
+            // needs that exchange's room still may, as before.
+            let inProgressKept = min(protectedFrom, currentExchange ?? protectedFrom)
             do {
-                // The room never evicts the exchange in progress: at a barge-in its answer is still
-                // streaming, and the relay's truncate of it needs it held (audit). An instruction that
-                // needs that exchange's room still may, as before.
-                let roomProtectedFrom = room > 0 ? min(protectedFrom, currentExchange ?? protectedFrom) : protectedFrom
-                evict = try probe.exchangesToEvict(forExtra: extra + room, protectedFrom: roomProtectedFrom, what: "the instruction")
+                evict = try probe.exchangesToEvict(
+                    forExtra: extra + room, protectedFrom: room > 0 ? inProgressKept : protectedFrom, what: "the instruction")
             } catch where room > 0 || pending == nil {
                 // Without an instruction nothing must fit: a context a calibration left over its limit
                 // evicts what it can (speech start was refused, "the instruction needs 0 tokens").
                 if pending != nil {
                     evict = try probe.exchangesToEvict(forExtra: extra, protectedFrom: protectedFrom, what: "the instruction")
                 } else {
-                    evict = try probe.exchangesToEvict(
-                        forExtra: 0, protectedFrom: min(protectedFrom, currentExchange ?? protectedFrom), what: "", bestEffort: true)
+                    evict = probe.exchangesToEvictWithinLimit(protectedFrom: inProgressKept)
                 }
             }
         }
@@ -272,9 +272,10 @@ extension ContextSession {
     /// every exchange; audit.) A session stored before `recostOnCalibration` keeps the profile's
     /// rates (its log must fold to its recorded hash).
     func cost(_ role: TurnRole, tokens: Int, audioMs: Int?) -> Int {
-        guard let mirror = provider, mirror.policy.recostOnCalibration else {
-            guard let audioMs, let profile = configuration.provider, profile.canDelete else { return tokens }
-            return profile.audioTokens(role, milliseconds: audioMs)
+        guard let mirror = provider else { return tokens }
+        guard mirror.policy.recostOnCalibration else {
+            guard let audioMs, mirror.profile.canDelete else { return tokens }
+            return mirror.profile.audioTokens(role, milliseconds: audioMs)
         }
         guard let audioMs, mirror.profile.canDelete else { return calibratedTextCost(tokens) }
         return max(0, mirror.audioTokens(role, milliseconds: audioMs) + mirror.framingShift)
@@ -307,9 +308,7 @@ extension ContextSession {
             addToSegment(item.kind, cost - item.cost)
         }
         var notes = [ContextNote]()
-        let protectedFrom = currentExchange ?? exchangeBase + exchanges.count
-        // Cannot throw: best effort.
-        if let note = evictOldest(try! exchangesToEvict(forExtra: 0, protectedFrom: protectedFrom, what: "", bestEffort: true)) {
+        if let note = evictOldest(exchangesToEvictWithinLimit(protectedFrom: currentExchange ?? exchangeBase + exchanges.count)) {
             notes.append(note)
         }
         return finish(notes, [])

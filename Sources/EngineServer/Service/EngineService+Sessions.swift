@@ -48,13 +48,6 @@ extension EngineService {
                 configuration["model"] = .string(profile.model)
                 if let value = params.object["providerPolicy"], value != .null {
                     parsing = "providerPolicy"
-                    // Which rules a stored session was opened with: the engine's to write, not the
-                    // caller's (a `false` was taken and then overridden; review).
-                    if value["recostOnCalibration"] != nil {
-                        throw ContextError(
-                            .invalidPolicy, "providerPolicy.recostOnCalibration is set by the engine (docs/providers.md, Reconciliation)",
-                            field: "recostOnCalibration")
-                    }
                     providerPolicy = try ProviderPolicy(json: value)
                     configuration["providerPolicy"] = providerPolicy.json
                 }

@@ -140,7 +140,7 @@ final class SessionRegistry {
             if let name = configuration["provider"]?.stringValue, let kind = ProviderKind(rawValue: name) {
                 sessionConfiguration.provider = try ProviderProfile.named(kind, model: configuration["model"]?.stringValue)
                 if let policy = configuration["providerPolicy"] {
-                    sessionConfiguration.providerPolicy = try ProviderPolicy(json: policy)
+                    sessionConfiguration.providerPolicy = try ProviderPolicy(json: policy, stored: true)
                 }
             }
             let script = scripts.script(text: scriptText, tokenizer: tokenizer)

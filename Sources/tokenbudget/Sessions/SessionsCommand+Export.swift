@@ -74,13 +74,12 @@ extension SessionsCommand {
         /// file and exited 0 (review).
         static func writing(to path: String?, _ body: (ExportOutput) throws -> Void) throws {
             var status = stat()
-            guard let path, stat(path, &status) != 0 || (status.st_mode & S_IFMT) == S_IFREG else {
+            let special = path.map { stat($0, &status) == 0 && (status.st_mode & S_IFMT) != S_IFREG } ?? false
+            guard let path, !special else {
                 let out: ExportOutput
-                if let path {
-                    do { out = try ExportOutput(creating: path) } catch { throw CLIError("\(error)") }
-                } else {
-                    out = ExportOutput(descriptor: STDOUT_FILENO, name: "standard output")
-                }
+                do {
+                    out = try path.map { try ExportOutput(creating: $0) } ?? ExportOutput(descriptor: STDOUT_FILENO, name: "standard output")
+                } catch { throw CLIError("\(error)") }
                 do {
                     try body(out)
                     try out.flush()
