@@ -349,17 +349,109 @@ def drive(provider, provider_policy=None):
     return messages, stats
 
 
+# A relay's own settings (`providerPolicy.setup`), one value for every key the engine lets it set:
+# merged into every setup the engine hands over, which must then still validate against the SDKs.
+RELAY_SETUPS = {
+    "gemini-live": {
+        "generationConfig": {"speechConfig": {"voiceConfig": {"prebuiltVoiceConfig": {"voiceName": "Kore"}},
+                                              "languageCode": "en-US"}, "temperature": 0.7},
+        "realtimeInputConfig": {"automaticActivityDetection": {"disabled": False, "silenceDurationMs": 500}},
+        "inputAudioTranscription": {}, "outputAudioTranscription": {},
+        "proactivity": {"proactiveAudio": True},
+        "safetySettings": [{"category": "HARM_CATEGORY_HARASSMENT", "threshold": "BLOCK_ONLY_HIGH"}],
+        "explicitVadSignal": True, "avatarConfig": {"avatarName": "sales"}, "labels": {"team": "sales"},
+    },
+    "openai-realtime": {
+        "audio": {"input": {"format": {"type": "audio/pcm", "rate": 24000}, "noise_reduction": {"type": "near_field"},
+                            "transcription": {"model": "gpt-4o-transcribe", "language": "en"},
+                            "turn_detection": {"type": "server_vad", "silence_duration_ms": 500}},
+                  "output": {"voice": "marin", "speed": 1.0}},
+        "include": ["item.input_audio_transcription.logprobs"], "max_output_tokens": 1024,
+        "output_modalities": ["audio"], "reasoning": {"effort": "low"}, "tool_choice": "none",
+        "parallel_tool_calls": False, "tracing": "auto",
+    },
+}
+# What the engine sets by itself: transcripts of both sides (it counts and re-seeds turns from text).
+TRANSCRIPTION = {
+    "gemini-live": {"inputAudioTranscription": {}, "outputAudioTranscription": {}},
+    "openai-realtime": {"audio": {"input": {"transcription": {"model": "gpt-4o-mini-transcribe"}}}},
+}
+
+
+def contains(whole, part):
+    """Whether every key of `part` is in `whole` with the same value (objects compared key by key)."""
+    if isinstance(part, dict):
+        return isinstance(whole, dict) and all(k in whole and contains(whole[k], v) for k, v in part.items())
+    return whole == part
+
+
+def setup_of(provider, message):
+    if provider == "gemini-live":
+        return message.get("setup")
+    return message.get("session") if message.get("type") == "session.update" else None
+
+
+def check_relay_setup_keys():
+    """The keys the engine lets a relay set are the SDKs' setup keys, and RELAY_SETUPS covers them all;
+    what the engine keeps is refused."""
+    from google.genai import types as genai_types
+    from openai.types.realtime import RealtimeSessionCreateRequest
+    sdk = {
+        "gemini-live": {info.alias or name for name, info in genai_types.LiveClientSetup.model_fields.items()}
+        | {key for key in provider_oracle._SETUP_KEYS_OF_THE_CONVERTER if provider_oracle._converter_writes(key)},
+        "openai-realtime": set(RealtimeSessionCreateRequest.model_fields),
+    }
+    refused = {
+        "gemini-live": [{"tools": []}, {"model": "x"}, {"systemInstruction": {"parts": [{"text": "x"}]}},
+                        {"generationConfig": {"responseModalities": ["TEXT"]}}, {"historyConfig": {}}, {"voice": "Kore"}],
+        "openai-realtime": [{"tools": []}, {"instructions": "x"}, {"prompt": {"id": "p"}}, {"truncation": "auto"},
+                            {"model": "x"}, {"voice": "marin"}],
+    }
+    serve = subprocess.Popen([args.binary, "serve", "--store", "none"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             text=True, bufsize=1)
+    for provider, setups in refused.items():
+        for index, setup in enumerate(setups):
+            request = {"jsonrpc": "2.0", "id": index, "method": "session.open",
+                       "params": {"session": f"r{index}", "script": "S.", "provider": provider,
+                                  "providerPolicy": {"setup": setup}}}
+            serve.stdin.write(json.dumps(request) + "\n")
+            serve.stdin.flush()
+            answer = json.loads(serve.stdout.readline())
+            check_answer("session.open", answer)
+            error = answer.get("error", {})
+            check(error.get("code") == -32007 and error.get("data", {}).get("key") == "setup",
+                  f"{provider}: setup {setup} is refused: {answer}")
+            message = error.get("message", "")
+            if "allowed: " in message:
+                allowed = set(message.split("allowed: ", 1)[1].split(", "))
+                check(allowed <= sdk[provider], f"{provider}: settable keys the SDK's setup lacks: {allowed - sdk[provider]}")
+                check(allowed == set(RELAY_SETUPS[provider]),
+                      f"{provider}: RELAY_SETUPS does not cover the settable keys {allowed ^ set(RELAY_SETUPS[provider])}")
+    serve.stdin.close()
+    serve.wait()
+
+
+check_relay_setup_keys()
 total_messages = 0
 runs = [
     ("gemini-live", None, "default"),
     ("openai-realtime", None, "default"),
-    ("gemini-live", {"instructionDelivery": "systemInstruction"}, "instruction through contextUpdate"),
-    ("openai-realtime", {"sendDeletes": False, "providerTruncation": {"trigger": 28_224, "target": 28_224}},
-     "no deletes, truncation auto"),
+    ("gemini-live", {"instructionDelivery": "systemInstruction", "setup": RELAY_SETUPS["gemini-live"]},
+     "instruction through contextUpdate, the relay's setup"),
+    ("openai-realtime", {"sendDeletes": False, "providerTruncation": {"trigger": 28_224, "target": 28_224},
+                         "setup": RELAY_SETUPS["openai-realtime"]},
+     "no deletes, truncation auto, the relay's setup"),
 ]
 for provider, provider_policy, label in runs:
     messages, stats = drive(provider, provider_policy)
     invalid = 0
+    relay = (provider_policy or {}).get("setup")
+    setups = [setup_of(provider, entry["message"]) for entry in messages]
+    setups = [setup for setup in setups if setup is not None]
+    check(len(setups) >= len(files), f"{provider} ({label}): a setup per connection, got {len(setups)}")
+    for setup in setups:
+        expected = relay if relay else TRANSCRIPTION[provider]
+        check(contains(setup, expected), f"{provider} ({label}): the setup lacks {json.dumps(expected)[:200]}: {json.dumps(setup)[:300]}")
     for entry in messages:
         _, kind, errors = provider_oracle.check(entry)
         check(not errors, f"{provider}: {kind} does not validate: {errors[:2]} in {json.dumps(entry['message'])[:200]}")

@@ -220,10 +220,52 @@ def _pydantic_errors(exc: pydantic.ValidationError, limit: int = 6) -> list[str]
 _GEMINI_ADAPTER = pydantic.TypeAdapter(genai_types.LiveClientMessage)
 
 
+# Setup keys that the SDK's own converter writes on the wire (`_LiveConnectConfig_to_mldev` in
+# google/genai/_live_converters.py) but that its LiveClientSetup type lacks (google-genai 3.6.1):
+# checked against the LiveConnectConfig field's type instead, and only while the converter writes them.
+_SETUP_KEYS_OF_THE_CONVERTER = {"realtimeInputConfig": "realtime_input_config"}
+
+
+def _converter_writes(key: str) -> bool:
+    import inspect
+
+    from google.genai import _live_converters
+
+    return f"['setup', '{key}']" in inspect.getsource(_live_converters)
+
+
+def _check_converter_setup_keys(message: dict, errors: list[str]) -> dict:
+    """The message without those keys, each checked on its own; errors appended."""
+    setup = message.get("setup")
+    if not isinstance(setup, dict):
+        return message
+    rest = dict(setup)
+    for key, field in _SETUP_KEYS_OF_THE_CONVERTER.items():
+        if key not in rest or key in genai_types.LiveClientSetup.model_fields:
+            continue
+        raw = rest.pop(key)
+        if not _converter_writes(key):
+            errors.append(f"setup.{key}: neither LiveClientSetup nor the SDK's converter has it")
+            continue
+        annotation = genai_types.LiveConnectConfig.model_fields[field].annotation
+        wire = next(a for a in _flat_args(annotation) if _is_model_class(a))
+        try:
+            value = wire.model_validate_json(json.dumps(raw))
+        except pydantic.ValidationError as exc:
+            errors.extend(f"setup.{key}.{e}" for e in _pydantic_errors(exc))
+            continue
+        _walk(raw, value, f"setup.{key}", errors, gemini=True, annotation=annotation)
+    return {**message, "setup": rest}
+
+
 def check_gemini(message: Any) -> tuple[str, list[str]]:
     if not isinstance(message, dict):
         return "?", [f"message: expected an object, got {_json_type(message)}"]
     kind = ",".join(message.keys()) or "empty"
+    converter_errors: list[str] = []
+    message = _check_converter_setup_keys(message, converter_errors)
+    if converter_errors:
+        return kind, converter_errors
     try:
         validated = genai_types.LiveClientMessage.model_validate_json(json.dumps(message))
     except pydantic.ValidationError as exc:

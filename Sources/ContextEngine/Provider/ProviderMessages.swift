@@ -5,23 +5,23 @@ import JSONWire
 enum GeminiMessages {
     /// The first message of a connection: model, audio out, the script as system instruction,
     /// resumption handles on, history sent as `clientContent`, and Gemini's own sliding window as a
-    /// backstop at the limit (the engine re-seeds before it, so it should never fire).
+    /// backstop at the limit (the engine re-seeds before it, so it should never fire); transcripts
+    /// of both sides and the relay's settings (`ProviderSetup`).
     static func setup(profile: ProviderProfile, policy: ProviderPolicy, systemInstruction: String) -> JSONValue {
-        [
-            "setup": [
-                "model": .string("models/" + profile.model),
-                "generationConfig": ["responseModalities": ["AUDIO"]],
-                "systemInstruction": ["parts": [["text": .string(systemInstruction)]]],
-                "sessionResumption": [:],
-                "contextWindowCompression": [
-                    "triggerTokens": .int(Int64(policy.providerTruncation?.trigger ?? profile.heldLimit)),
-                    "slidingWindow": [
-                        "targetTokens": .int(Int64(policy.providerTruncation?.target ?? Int(Double(profile.heldLimit) * policy.reseedAt * 0.5)))
-                    ],
+        let engine: JSONObject = [
+            "model": .string("models/" + profile.model),
+            "generationConfig": ["responseModalities": ["AUDIO"]],
+            "systemInstruction": ["parts": [["text": .string(systemInstruction)]]],
+            "sessionResumption": [:],
+            "contextWindowCompression": [
+                "triggerTokens": .int(Int64(policy.providerTruncation?.trigger ?? profile.heldLimit)),
+                "slidingWindow": [
+                    "targetTokens": .int(Int64(policy.providerTruncation?.target ?? Int(Double(profile.heldLimit) * policy.reseedAt * 0.5)))
                 ],
-                "historyConfig": ["initialHistoryInClientContent": true],
-            ]
+            ],
+            "historyConfig": ["initialHistoryInClientContent": true],
         ]
+        return ["setup": .object(ProviderSetup.merged(engine, kind: .geminiLive, relay: policy.setup))]
     }
 
     /// `clientContent` with `items` as text turns (instructions and summaries as user turns).
@@ -46,12 +46,11 @@ enum GeminiMessages {
 /// OpenAI Realtime client events (`openai.types.realtime`), exactly as the relay writes them.
 enum OpenAIMessages {
     /// The script as the session's instructions. When the engine deletes what leaves the context the
-    /// provider's own truncation is `disabled`; `auto` when the provider truncates (a strategy).
-    static func sessionUpdate(instructions: String, truncation: String) -> JSONValue {
-        [
-            "type": "session.update",
-            "session": ["type": "realtime", "instructions": .string(instructions), "truncation": .string(truncation)],
-        ]
+    /// provider's own truncation is `disabled`; `auto` when the provider truncates (a strategy). The
+    /// caller's transcription and the relay's settings (`ProviderSetup`) are merged in.
+    static func sessionUpdate(instructions: String, truncation: String, relay: JSONValue?) -> JSONValue {
+        let engine: JSONObject = ["type": "realtime", "instructions": .string(instructions), "truncation": .string(truncation)]
+        return ["type": "session.update", "session": .object(ProviderSetup.merged(engine, kind: .openAIRealtime, relay: relay))]
     }
 
     /// `conversation.item.create` of an item as text, after `previous` (`root`: at the start).

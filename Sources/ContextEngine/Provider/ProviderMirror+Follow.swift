@@ -193,7 +193,7 @@ extension ProviderMirror {
             if !items.isEmpty { messages.append(GeminiMessages.clientContent(items, turnComplete: true)) }
             return messages
         case .openAIRealtime:
-            var messages = [OpenAIMessages.sessionUpdate(instructions: script, truncation: policy.providerTruncation == nil ? "disabled" : "auto")]
+            var messages = [OpenAIMessages.sessionUpdate(instructions: script, truncation: policy.providerTruncation == nil ? "disabled" : "auto", relay: policy.setup)]
             var previous = "root"
             for item in items {
                 messages.append(OpenAIMessages.create(item, id: Self.ourID(item), previous: previous, delivery: delivery))

@@ -2,7 +2,7 @@ import JSONWire
 
 /// `providerPolicy` in `session.open`: `{planReseeds, reseedAt, reseedOnGoAwayStaleTokens, calibrate,
 /// driftNotifyPercent, instructionDelivery, sendDeletes, providerTruncation, speechRoomMs,
-/// recostOnCalibration}`, every key
+/// recostOnCalibration, setup}`, every key
 /// optional (docs/providers.md).
 extension ProviderPolicy {
     /// - Parameter stored: the policy a stored session was opened with. Only it may carry
@@ -15,7 +15,7 @@ extension ProviderPolicy {
         }
         let known = [
             "planReseeds", "reseedAt", "reseedOnGoAwayStaleTokens", "calibrate", "driftNotifyPercent", "instructionDelivery",
-            "sendDeletes", "providerTruncation", "speechRoomMs", "recostOnCalibration",
+            "sendDeletes", "providerTruncation", "speechRoomMs", "recostOnCalibration", "setup",
         ]
         for key in object.keys where !known.contains(key) {
             throw ContextError(.invalidPolicy, "unknown key \"\(key)\" in providerPolicy; allowed: \(known.joined(separator: ", "))")
@@ -85,6 +85,13 @@ extension ProviderPolicy {
             }
             recostOnCalibration = flag
         }
+        if let value = object["setup"], value != .null {
+            // Which keys the provider's setup has is checked by `session.open`, which knows the provider.
+            guard value.objectValue != nil else {
+                throw ContextError(.invalidPolicy, "providerPolicy.setup must be an object", field: "setup")
+            }
+            setup = value
+        }
     }
 
     public var json: JSONValue {
@@ -96,6 +103,7 @@ extension ProviderPolicy {
         if !sendDeletes { object["sendDeletes"] = false }
         if let speechRoomMs { object["speechRoomMs"] = .int(Int64(speechRoomMs)) }
         if recostOnCalibration { object["recostOnCalibration"] = true }
+        if let setup { object["setup"] = setup }
         if let providerTruncation {
             object["providerTruncation"] = ["trigger": .int(Int64(providerTruncation.trigger)), "target": .int(Int64(providerTruncation.target))]
         }

@@ -1,3 +1,5 @@
+import JSONWire
+
 /// The tunable rules of the provider mirror (part of the session's policy, `provider` in its JSON).
 public struct ProviderPolicy: Sendable, Equatable {
     /// Whether the engine plans re-seeds by itself (off: only at `resume.goAway`, as a relay that
@@ -37,6 +39,10 @@ public struct ProviderPolicy: Sendable, Equatable {
     /// whose log must fold to its recorded hash — the report matched against what is held now, the
     /// calibration for the ledger's items that follow, the budget at the profile's costs.
     public var recostOnCalibration = false
+    /// The relay's own settings for the provider's setup (voice, turn detection, transcription…),
+    /// merged into every setup message the engine hands it (`ProviderSetup`; checked per provider by
+    /// `session.open`). Nil: the engine's setup alone.
+    public var setup: JSONValue? = nil
 
     public static func == (lhs: ProviderPolicy, rhs: ProviderPolicy) -> Bool {
         lhs.planReseeds == rhs.planReseeds && lhs.reseedAt == rhs.reseedAt
@@ -44,7 +50,7 @@ public struct ProviderPolicy: Sendable, Equatable {
             && lhs.driftNotifyPercent == rhs.driftNotifyPercent && lhs.instructionDelivery == rhs.instructionDelivery
             && lhs.sendDeletes == rhs.sendDeletes && lhs.providerTruncation?.trigger == rhs.providerTruncation?.trigger
             && lhs.providerTruncation?.target == rhs.providerTruncation?.target && lhs.speechRoomMs == rhs.speechRoomMs
-            && lhs.recostOnCalibration == rhs.recostOnCalibration
+            && lhs.recostOnCalibration == rhs.recostOnCalibration && lhs.setup == rhs.setup
     }
 
     public init() {}

@@ -49,6 +49,7 @@ extension EngineService {
                 if let value = params.object["providerPolicy"], value != .null {
                     parsing = "providerPolicy"
                     providerPolicy = try ProviderPolicy(json: value)
+                    if let setup = providerPolicy.setup { try ProviderSetup.check(setup, for: profile.kind) }
                     configuration["providerPolicy"] = providerPolicy.json
                 }
                 // Stored with the session: one stored before a default existed rebuilds without it.

@@ -31,7 +31,9 @@ with Client.spawn(args=["--store", "none"], timeout=30) as engine:
     handle(engine.session_open(session=SESSION, script="You sell solar panels. Be brief.", provider="gemini-live",
                                model="gemini-2.5-flash-native-audio-preview-12-2025",
                                window=320, reserve=0,  # a budget of 320 tokens: seeds stay under the threshold
-                               provider_policy={"reseedAt": 0.01}))  # re-seed past 320 held tokens, to show one
+                               provider_policy={"reseedAt": 0.01,  # re-seed past 320 held tokens, to show one
+                                                "setup": {"generationConfig": {"speechConfig": {  # the relay's voice, in every setup
+                                                    "voiceConfig": {"prebuiltVoiceConfig": {"voiceName": "Kore"}}}}}}))
     engine.instruction_push(session=SESSION, text="Mention the 10% discount.")
     for role, text, audio_ms in CALL:
         if role == "user":
