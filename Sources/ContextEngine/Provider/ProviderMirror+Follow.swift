@@ -106,9 +106,18 @@ extension ProviderMirror {
                 resize(item.id, tokens: cost.tokens, audio: cost.audio, audioBase: cost.audioBase)
             }
         } else if providerCreated(item) {
+            if profile.canDelete, let providerID = item.providerItemID, providerItemIDs.contains(providerID) {
+                // Its item was on a connection a re-seed replaced (seeds hold final items only): the
+                // new connection has none of it, and the provider makes another item of the audio
+                // that follows (a turn of its own: `continuesOnAnotherConnection`). Once final it is
+                // sent as text; held under the old id, it was deleted by an id the new connection
+                // does not know.
+                if item.final { create(item, context, &send) }
+                return
+            }
             // A turn still arriving when a new connection was seeded (seeds hold final items only):
-            // the provider creates it anew from the audio that follows. Or a typed turn that a chunk
-            // made spoken, with the id it gave.
+            // Gemini creates it anew from the audio that follows. Or a typed turn that a chunk made
+            // spoken, with the id it gave.
             holdCreated(item)
         } else if item.final {
             create(item, context, &send)  // a typed turn that arrived in chunks, now whole

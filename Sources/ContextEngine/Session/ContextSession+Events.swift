@@ -17,7 +17,7 @@ extension ContextSession {
     mutating func applyTurn(_ role: TurnRole, text: String, final: Bool, tokens: Int?, audioMs: Int?, providerItemID: String?)
         throws -> EventOutcome
     {
-        if let lastIndex = continuingTurnIndex(role) {
+        if let lastIndex = continuingTurnIndex(role), !continuesOnAnotherConnection(at: lastIndex, as: providerItemID) {
             return try applyTurnChunk(
                 at: lastIndex, role, text: text, final: final, tokens: tokens, audioMs: audioMs, providerItemID: providerItemID)
         }
@@ -424,6 +424,20 @@ extension ContextSession {
 }
 
 extension ContextSession {
+    /// Whether a chunk with `providerItemID` for the turn in progress at `index` comes from a new
+    /// connection: on a provider that deletes (OpenAI), the turn's item was on a connection that a
+    /// confirmed re-seed replaced since (a seed holds final items only, so the new connection does not
+    /// hold it), and the chunk names another item, the one the provider made of the audio that
+    /// followed. The turn then ends as it stands (the engine sends it to the new connection as text)
+    /// and the chunk starts a turn of its own: refused, as it was, the rest of the caller's sentence
+    /// was lost and its item was never held nor deleted (audit N5).
+    func continuesOnAnotherConnection(at index: Int, as providerItemID: String?) -> Bool {
+        guard let provider, provider.profile.canDelete, let id = providerItemID, let turn = item(at: index),
+            let old = turn.providerItemID, id != old
+        else { return false }
+        return provider.entries[turn.id] == nil && provider.providerItemIDs.contains(old)
+    }
+
     /// A provider item id names one item for good: a new turn may not reuse one, a chunk may repeat
     /// its turn's. On a provider that deletes, a turn it created itself (spoken, or the model's) needs
     /// its id, or the engine could not delete it when it leaves the context.
