@@ -55,7 +55,8 @@ schemas = {
                         "LiveClientMessage, OpenAI realtime client event); checked against the SDK types by "
                         "scripts/provider_oracle.py"},
     "Reseed": obj({"reason": S, "held": I, "send": {"type": "array", "items": ref("ProviderMessage")}}),
-    "Drift": obj({"reported": I, "held": I, "driftTokens": I, "driftPercent": N, "calibrated": nullable(S)}),
+    "Drift": obj({"reported": I, "held": I, "driftTokens": I, "driftPercent": N, "calibrated": nullable(S)},
+                 {"audio": obj({"reported": I, "held": I})}),
     "Change": obj(
         {"session": S, "version": I, "usage": ref("Usage"), "delta": ref("Delta"), "hash": S},
         {"notes": {"type": "array", "items": ref("Note")}, "pendingInstruction": S, "activeInstruction": S,
@@ -164,7 +165,8 @@ methods = [
            ["invalidParams", "unknownSession", "sessionNotActive"] + STORE_WRITE_ERRORS),
     method("usage.report", "What the provider reported for its last response, against the ledger.",
            [SESSION, ("usageMetadata", ANY_OBJECT, False), ("usage", ANY_OBJECT, False),
-            ("inputTokens", {"type": "integer", "minimum": 0, "maximum": 1_000_000_000}, False)],
+            ("inputTokens", {"type": "integer", "minimum": 0, "maximum": 1_000_000_000}, False),
+            ("audioTokens", {"type": "integer", "minimum": 0, "maximum": 1_000_000_000}, False)],
            ref("Change"), ["invalidParams", "unknownSession", "sessionNotActive"] + STORE_WRITE_ERRORS),
     # Without a store an ended session keeps only its id and status (it had no record to read).
     method("session.get", "The stored record, with usage and hash (without a store, an ended session: its id and status).",
@@ -216,7 +218,7 @@ notifications = {
     "session.abandoned": obj({"session": S, "idleSeconds": N}),
     "session.lost": obj({"session": S}),
     "provider.drift": obj({"session": S, "reported": I, "held": I, "driftTokens": I, "driftPercent": N,
-                           "calibrated": nullable(S)}),
+                           "calibrated": nullable(S)}, {"audio": obj({"reported": I, "held": I})}),
 }
 
 document = {

@@ -121,12 +121,17 @@ class Simulator:
         self.provider, self.overhead, self.counts = provider, overhead, counts
         self.script_tokens = script_tokens
         self.items = {}  # id -> tokens, in insertion order (dicts keep it)
+        self.audio = {}  # id -> the audio part of a spoken item's tokens
         self.next = 0
         self.trigger = self.target = None
 
     @property
     def held(self):
         return sum(self.items.values())
+
+    @property
+    def held_audio(self):
+        return sum(tokens for key, tokens in self.audio.items() if key in self.items)
 
     def text_tokens(self, text, framed=True):
         if text not in self.counts:
@@ -180,7 +185,8 @@ class Simulator:
         """A turn the provider created from audio (or extended: a chunk's cumulative duration)."""
         user, model = RATES[self.provider]
         rate = user if role == "user" else model
-        self.items[key] = math.ceil(ms * rate / 1000) + self.overhead
+        self.audio[key] = math.ceil(ms * rate / 1000)
+        self.items[key] = self.audio[key] + self.overhead
         self.slide()
 
     def slide(self):
@@ -314,30 +320,37 @@ def drive(provider, provider_policy=None):
                     follow("turn.append (chunk)", call("turn.append", session=session, role="user", text=text[:half],
                                                        final=False, audioMs=ms // 2, providerItemId=key))
                     sim.spoken(key, role, ms)
-                    answer_input, input_reseeds = sim.held, stats["reseeds"]
+                    answer_input, input_reseeds = (sim.held, sim.held_audio), stats["reseeds"]
                     follow("turn.append", call("turn.append", session=session, role="user", text=text[half:],
                                                audioMs=ms, providerItemId=key))
                     continue
             if role == "model" and (answer_input is None or input_reseeds != stats["reseeds"]):
                 # An answer no question began (the greeting), or one on a connection seeded since the
                 # question: it begins with what that connection holds.
-                answer_input = sim.held
+                answer_input = (sim.held, sim.held_audio)
             sim.spoken(key, role, ms)
             if role == "user":
                 # What the answer's usage counts: its input, what the provider held when it began —
                 # server VAD begins it once the audio is committed, before the transcript (and the
                 # deletes its eviction sends); not its own output, nor the instruction stripped after.
-                answer_input, input_reseeds = sim.held, stats["reseeds"]
+                answer_input, input_reseeds = (sim.held, sim.held_audio), stats["reseeds"]
             follow(f"turn.append {role}", call("turn.append", session=session, role=role, text=text, audioMs=ms,
                                                providerItemId=key))
             if role == "model":
                 follow("model.turnComplete", call("model.turnComplete", session=session))
-                report = {"usageMetadata": {"promptTokenCount": answer_input}} if provider == "gemini-live" \
-                    else {"usage": {"input_tokens": answer_input}}
+                # Each report says how much of it was audio, as the providers' reports do.
+                total, audio = answer_input
+                report = {"usageMetadata": {"promptTokenCount": total, "promptTokensDetails": [
+                    {"modality": "TEXT", "tokenCount": total - audio}, {"modality": "AUDIO", "tokenCount": audio}]}} \
+                    if provider == "gemini-live" else \
+                    {"usage": {"input_tokens": total, "input_token_details": {"text_tokens": total - audio, "audio_tokens": audio}}}
                 answer_input = None
                 answer = follow("usage.report", call("usage.report", session=session, **report))
                 if answer:
                     check(answer["drift"]["driftTokens"] == 0, f"{provider} {path.name}: drift {answer['drift']}")
+                    split = answer["drift"].get("audio")
+                    check(split is not None and split["reported"] == split["held"] == audio,
+                          f"{provider} {path.name}: audio {split} against the simulator's {audio}")
         call("session.close", session=session)
         if index == 0:
             # Without a store an ended session answers its id and status only: checked against the

@@ -38,7 +38,11 @@ import Tokenizer
                 events.append(.summary(text: Int.random(in: 0 ..< 4, using: &generator) == 0 ? nil : text(&generator, words: 20)))
             case 86 ..< 90 where provider != nil: events.append(.reseedPlanned(reason: "goAway"))
             case 90 ..< 95 where provider != nil: events.append(.connected(reseeded: Bool.random(using: &generator)))
-            case 95 ..< 100 where provider != nil: events.append(.usageReported(inputTokens: Int.random(in: 100 ... 3_000, using: &generator)))
+            case 95 ..< 100 where provider != nil:
+                // Half of the reports say how much was audio (stored as `audioTokens`).
+                let total = Int.random(in: 100 ... 3_000, using: &generator)
+                events.append(.usageReported(
+                    inputTokens: total, audioTokens: Bool.random(using: &generator) ? Int.random(in: 0 ... total, using: &generator) : nil))
             default: events.append(.turnComplete)
             }
         }

@@ -18,10 +18,16 @@ import Testing
     struct OpenAISimulator {
         let truth: Double
         var held: [String: Int]
+        /// The framing it counts per item (OpenAI documents 4).
+        var framing = 4
+        /// The audio part of each spoken item.
+        var audio: [String: Int] = [:]
         var total: Int { held.values.reduce(0, +) }
+        var audioTotal: Int { audio.values.reduce(0, +) }
 
         mutating func spoken(_ id: String, model: Bool, milliseconds: Int) {
-            held[id] = Int((Double(milliseconds) / (model ? 50 : 100) * truth).rounded()) + 4
+            audio[id] = Int((Double(milliseconds) / (model ? 50 : 100) * truth).rounded())
+            held[id] = audio[id]! + framing
         }
 
         mutating func follow(_ answer: JSONValue) {
@@ -31,9 +37,10 @@ import Testing
             }
             for message in answer["result"]?["send"]?.arrayValue ?? [] {
                 if message["type"] == "conversation.item.create", let id = message["item"]?["id"]?.stringValue {
-                    held[id] = (tokens[id] ?? 0) + 4
+                    held[id] = (tokens[id] ?? 0) + framing
                 } else if message["type"] == "conversation.item.delete", let id = message["item_id"]?.stringValue {
                     held[id] = nil
+                    audio[id] = nil
                 }
             }
         }
@@ -43,13 +50,16 @@ import Testing
     /// exact `input_tokens` reported (what the simulated provider held when the answer began, server
     /// VAD's order); the most the provider held after any event, the reports' drifts, and whether the
     /// ledger equalled the simulated provider after every event once calibrated.
-    static func openAICall(truth: Double, exchanges: Int, answerMs: Int = 15_000, scriptRepeats: Int = 200) throws
-        -> (maxHeld: Int, drifts: [Int], calibrated: [String], ledgerMatches: Bool)
-    {
+    /// With `framing`, the provider counts that much framing per item instead of the documented 4;
+    /// with `details`, each report says how many of its tokens were audio (`input_token_details`).
+    static func openAICall(
+        truth: Double, exchanges: Int, answerMs: Int = 15_000, scriptRepeats: Int = 200, framing: Int = 4, details: Bool = false
+    ) throws -> (maxHeld: Int, drifts: [Int], calibrated: [String], ledgerMatches: Bool) {
         let harness = Harness()
         let open = harness.call("session.open", ["session": "o", "script": .string(String(repeating: "You sell solar panels. ", count: scriptRepeats)),
                                                  "provider": "openai-realtime", "providerPolicy": ["calibrate": true]])
-        var provider = OpenAISimulator(truth: truth, held: ["script": try #require(open["result"]?["provider"]?["held"]?.intValue)])
+        var provider = OpenAISimulator(
+            truth: truth, held: ["script": try #require(open["result"]?["provider"]?["held"]?.intValue) + framing - 4], framing: framing)
         var maxHeld = 0, drifts = [Int](), calibrated = [String](), ledgerMatches = true
         func step(_ method: String, _ params: JSONObject) {
             let answer = harness.call(method, params)
@@ -68,13 +78,15 @@ import Testing
             // Server VAD: the answer begins once the audio is committed, before its transcript
             // reaches the engine (whose evictions' deletes come after).
             provider.spoken("u\(exchange)", model: false, milliseconds: 20_000)
-            let input = provider.total
+            let input = provider.total, inputAudio = provider.audioTotal
             step("turn.append", ["session": "o", "role": "user", "text": "a question", "audioMs": 20_000, "providerItemId": .string("u\(exchange)")])
             provider.spoken("m\(exchange)", model: true, milliseconds: answerMs)
             step("turn.append", ["session": "o", "role": "model", "text": "an answer", "audioMs": .int(Int64(answerMs)),
                                  "providerItemId": .string("m\(exchange)")])
             step("model.turnComplete", ["session": "o"])
-            step("usage.report", ["session": "o", "usage": ["input_tokens": .int(Int64(input))]])
+            var usage: JSONObject = ["input_tokens": .int(Int64(input))]
+            if details { usage["input_token_details"] = ["audio_tokens": .int(Int64(inputAudio)), "text_tokens": .int(Int64(input - inputAudio))] }
+            step("usage.report", ["session": "o", "usage": .object(usage)])
         }
         return (maxHeld, drifts, calibrated, ledgerMatches)
     }
@@ -116,6 +128,20 @@ import Testing
         let call = try Self.openAICall(truth: 2, exchanges: 30, answerMs: 200_000, scriptRepeats: 4_000)
         #expect(call.calibrated.first == "audio rate × 2.000 (was × 1.000)")
         #expect(call.ledgerMatches)
+    }
+
+    /// A provider that counts audio at twice the rate and 6 tokens of framing an item where OpenAI
+    /// documents 4. Reports that say how much was audio calibrate each from its own count: × 2.000
+    /// and 4 → 6 at the first report, nothing left after. From the totals alone the framing's error
+    /// is read as audio: the rate is set off × 2, and the reports keep drifting.
+    @Test func aReportSplitByModalityCalibratesTheRateAndTheFramingApart() throws {
+        let split = try Self.openAICall(truth: 2, exchanges: 60, framing: 6, details: true)
+        #expect(split.calibrated.first == "audio rate × 2.000 (was × 1.000); overheadPerItem 4 → 6", "\(split.calibrated.prefix(3))")
+        #expect(split.drifts.dropFirst().allSatisfy { abs($0) <= 8 }, "drifts \(split.drifts.prefix(12))")
+        #expect(split.ledgerMatches && split.maxHeld <= 28_224)
+        let total = try Self.openAICall(truth: 2, exchanges: 60, framing: 6)
+        #expect(total.calibrated.first?.hasPrefix("audio rate × 2.000") == false, "\(total.calibrated.prefix(3))")
+        #expect(!total.ledgerMatches)
     }
 
     @Test func geminiSeedsStayUnderTheThresholdAfterTheFramingIsCalibratedUp() throws {

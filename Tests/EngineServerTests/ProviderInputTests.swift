@@ -138,6 +138,47 @@ import Testing
         #expect(Harness.code(plain) == -32602)
     }
 
+    /// A report's audio part: Gemini's `AUDIO` entries of `promptTokensDetails`, OpenAI's
+    /// `input_token_details.audio_tokens`; a part that is no count, or more than the whole, is refused
+    /// and reports nothing.
+    @Test func aUsageReportsAudioPartIsReadOrRefused() {
+        let harness = Self.opened("gemini-live")
+        harness.call("turn.append", ["session": "p", "role": "user", "text": "hi", "audioMs": 2_000])
+        harness.call("turn.append", ["session": "p", "role": "model", "text": "hello", "audioMs": 1_000])
+        let gemini = harness.call("usage.report", ["session": "p", "usageMetadata": [
+            "promptTokenCount": 150, "promptTokensDetails": [["modality": "TEXT", "tokenCount": 50], ["modality": "AUDIO", "tokenCount": 100]],
+        ]])
+        #expect(gemini["result"]?["drift"]?["audio"]?["reported"] == 100, "\(gemini)")
+        // Proto3 JSON leaves defaults out: an entry without a modality is no audio, one without a count 0.
+        let defaults = harness.call("usage.report", ["session": "p", "usageMetadata": [
+            "promptTokenCount": 150, "promptTokensDetails": [["tokenCount": 50], ["modality": "AUDIO"]],
+        ]])
+        // (A split with no audio while audio is held says nothing per modality: the total is used.)
+        #expect(defaults["result"]?["drift"] != nil && defaults["result"]?["drift"]?["audio"] == nil, "\(defaults)")
+        let refused: [JSONValue] = [
+            ["promptTokenCount": 10, "promptTokensDetails": [["modality": "AUDIO", "tokenCount": 11]]],
+            ["promptTokenCount": 10, "promptTokensDetails": [["modality": "AUDIO", "tokenCount": 6], ["modality": "TEXT", "tokenCount": 6]]],
+            ["promptTokenCount": 10, "promptTokensDetails": [["modality": 3, "tokenCount": 3]]],
+            ["promptTokenCount": 10, "promptTokensDetails": [["modality": "AUDIO", "tokenCount": -1]]],
+            ["promptTokenCount": 10, "promptTokensDetails": "AUDIO"], ["promptTokenCount": 10, "promptTokensDetails": []],
+        ]
+        for metadata in refused {
+            let answer = harness.call("usage.report", ["session": "p", "usageMetadata": metadata])
+            #expect(Harness.code(answer) == -32602 && answer["error"]?["data"]?["param"] == "usageMetadata", "\(metadata): \(answer)")
+        }
+        let openAI = Self.opened()
+        for usage: JSONValue in [["input_tokens": 10, "input_token_details": ["audio_tokens": 11]],
+                                 ["input_tokens": 10, "input_token_details": ["audio_tokens": "3"]]] {
+            let answer = openAI.call("usage.report", ["session": "p", "usage": usage])
+            #expect(Harness.code(answer) == -32602 && answer["error"]?["data"]?["param"] == "usage", "\(usage): \(answer)")
+        }
+        let plain = openAI.call("usage.report", ["session": "p", "inputTokens": 10, "audioTokens": 11])
+        #expect(Harness.code(plain) == -32602 && plain["error"]?["data"]?["param"] == "audioTokens", "\(plain)")
+        // Without the details the answer has no audio part.
+        let total = openAI.call("usage.report", ["session": "p", "usage": ["input_tokens": 10]])
+        #expect(total["result"]?["drift"] != nil && total["result"]?["drift"]?["audio"] == nil, "\(total)")
+    }
+
     /// The ledger is part of the stored session: a rebuilt provider session holds what it held.
     @Test func aRebuiltProviderSessionHoldsWhatItHeld() throws {
         let folder = try TemporaryFolder()

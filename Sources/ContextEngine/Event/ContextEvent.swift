@@ -29,8 +29,9 @@ public enum ContextEvent: Sendable, Equatable {
     /// The engine decided to re-seed at a `resume.goAway` (kept in the log: the decision depends on the
     /// handle's age, a rebuild must not decide again).
     case reseedPlanned(reason: String)
-    /// The provider reported the input tokens of its last response (`usage.report`).
-    case usageReported(inputTokens: Int)
+    /// The provider reported the input tokens of its last response (`usage.report`), and how many
+    /// of them were audio when it said (Gemini `promptTokensDetails`, OpenAI `input_token_details`).
+    case usageReported(inputTokens: Int, audioTokens: Int? = nil)
 }
 
 extension ContextSession {
@@ -54,8 +55,8 @@ extension ContextSession {
             outcome = applyTurnComplete()
         case .summary(let text, let tokens):
             outcome = try applySummary(text, tokens: tokens)
-        case .usageReported(let reported):
-            outcome = applyUsageReport(reported)
+        case .usageReported(let reported, let audio):
+            outcome = applyUsageReport(reported, audio: audio)
         case .connected, .reseedPlanned:
             // The context stays as it is; only the provider mirror follows.
             outcome = finish([], [])
@@ -117,8 +118,9 @@ extension ContextEvent {
             object = ["reseeded": .bool(reseeded)]
         case .reseedPlanned(let reason):
             object = ["reason": .string(reason)]
-        case .usageReported(let inputTokens):
+        case .usageReported(let inputTokens, let audioTokens):
             object = ["inputTokens": .int(Int64(inputTokens))]
+            if let audioTokens { object["audioTokens"] = .int(Int64(audioTokens)) }
         }
         if let given { object["tokens"] = .int(Int64(given)) }
         return object
@@ -163,7 +165,7 @@ extension ContextEvent {
             guard let inputTokens = payload["inputTokens"]?.intValue else {
                 throw ContextError(.invalidEvent, "a stored usage event has no whole number \"inputTokens\"")
             }
-            self = .usageReported(inputTokens: inputTokens)
+            self = .usageReported(inputTokens: inputTokens, audioTokens: payload["audioTokens"]?.intValue)
         default:
             throw ContextError(.invalidEvent, "unknown stored event kind \"\(kind)\"")
         }

@@ -38,6 +38,14 @@ public struct ProviderDrift: Sendable, Equatable {
     public var notify: Bool
     /// The calibration applied (nil: the policy only reports).
     public var calibrated: String?
+    /// The report's audio tokens and the audio the ledger held for it, when the report said how
+    /// many of its tokens were audio.
+    public var audio: (reported: Int, held: Int)?
+
+    public static func == (lhs: ProviderDrift, rhs: ProviderDrift) -> Bool {
+        lhs.reported == rhs.reported && lhs.held == rhs.held && lhs.notify == rhs.notify && lhs.calibrated == rhs.calibrated
+            && lhs.audio?.reported == rhs.audio?.reported && lhs.audio?.held == rhs.audio?.held
+    }
 }
 
 /// The provider ledger: what the provider holds on the current connection since the last (re)seed,

@@ -292,10 +292,10 @@ extension ContextSession {
     /// live turn and instruction is counted again at the new costs, and the oldest exchanges are
     /// evicted if they no longer fit, the one in progress and the active instruction's never — even
     /// if the rest does not fit then (a report is a fact, not a request to refuse).
-    mutating func applyUsageReport(_ reported: Int) -> EventOutcome {
+    mutating func applyUsageReport(_ reported: Int, audio: Int?) -> EventOutcome {
         guard var mirror = provider.take() else { return finish([], []) }
         let before = (mirror.audioScale, mirror.overhead)
-        mirror.reportedDrift = mirror.reconcile(reported)
+        mirror.reportedDrift = mirror.reconcile(reported, audio: audio)
         provider = mirror
         guard mirror.policy.recostOnCalibration, before != (mirror.audioScale, mirror.overhead) else { return finish([], []) }
         for slot in items.indices {

@@ -1402,6 +1402,15 @@ enum OpenRPCDocument {
      "required": false
     },
     {
+     "name": "audioTokens",
+     "schema": {
+      "type": "integer",
+      "minimum": 0,
+      "maximum": 1000000000
+     },
+     "required": false
+    },
+    {
      "name": "requestId",
      "schema": {
       "type": "string",
@@ -2028,6 +2037,22 @@ enum OpenRPCDocument {
         "type": "null"
        }
       ]
+     },
+     "audio": {
+      "type": "object",
+      "properties": {
+       "reported": {
+        "type": "integer"
+       },
+       "held": {
+        "type": "integer"
+       }
+      },
+      "required": [
+       "held",
+       "reported"
+      ],
+      "additionalProperties": false
      }
     },
     "required": [
@@ -2444,6 +2469,22 @@ enum OpenRPCDocument {
         "type": "null"
        }
       ]
+     },
+     "audio": {
+      "type": "object",
+      "properties": {
+       "reported": {
+        "type": "integer"
+       },
+       "held": {
+        "type": "integer"
+       }
+      },
+      "required": [
+       "held",
+       "reported"
+      ],
+      "additionalProperties": false
      }
     },
     "required": [

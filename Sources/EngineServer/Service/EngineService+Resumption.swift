@@ -90,13 +90,16 @@ extension EngineService {
         return try change(params, .connected(reseeded: reseeded), metadata: nil) { _ in ["attempts": 0] }
     }
 
-    /// `usage.report {session, usageMetadata | usage | inputTokens}`: what the provider reported for its
-    /// last response (Gemini `usageMetadata.promptTokenCount`, OpenAI `response.done`'s
-    /// `usage.input_tokens`), against the ledger: the drift in tokens and percent; the policy may
-    /// calibrate from it, and a drift past its threshold is also sent as a `provider.drift` notification.
+    /// `usage.report {session, usageMetadata | usage | inputTokens (+ audioTokens)}`: what the provider
+    /// reported for its last response (Gemini `usageMetadata.promptTokenCount`, OpenAI `response.done`'s
+    /// `usage.input_tokens`), and how much of it was audio when the report says (Gemini
+    /// `promptTokensDetails`, OpenAI `input_token_details.audio_tokens`), against the ledger: the drift
+    /// in tokens and percent; the policy may calibrate from it, and a drift past its threshold is also
+    /// sent as a `provider.drift` notification.
     func usageReport(_ params: Params) throws(RPCError) -> Reply {
         let id = try params.string("session")
         let reported: Int
+        var audio: Int?
         if let gemini = try params.optionalObject("usageMetadata") {
             guard let count = gemini["promptTokenCount"]?.intValue, count >= 0, count <= Bounds.maxReportedTokens else {
                 throw RPCError(RPCError.invalidParams,
@@ -104,6 +107,7 @@ extension EngineService {
                                data: ["param": "usageMetadata"])
             }
             reported = count
+            audio = try Self.geminiAudioTokens(gemini["promptTokensDetails"], of: count)
         } else if let openAI = try params.optionalObject("usage") {
             guard let count = openAI["input_tokens"]?.intValue, count >= 0, count <= Bounds.maxReportedTokens else {
                 throw RPCError(RPCError.invalidParams,
@@ -111,8 +115,17 @@ extension EngineService {
                                data: ["param": "usage"])
             }
             reported = count
+            if let details = openAI["input_token_details"], details != .null, let value = details["audio_tokens"], value != .null {
+                guard let tokens = value.intValue, tokens >= 0, tokens <= count else {
+                    throw RPCError(RPCError.invalidParams,
+                                   "usage.report: usage.input_token_details.audio_tokens must be a whole number in 0...input_tokens (\(count))",
+                                   data: ["param": "usage"])
+                }
+                audio = tokens
+            }
         } else if let count = try params.optionalInt("inputTokens", min: 0, max: Bounds.maxReportedTokens) {
             reported = count
+            audio = try params.optionalInt("audioTokens", min: 0, max: count)
         } else {
             throw RPCError(RPCError.invalidParams, "usage.report: give usageMetadata (Gemini), usage (OpenAI) or inputTokens",
                            data: ["param": "usageMetadata"])
@@ -123,13 +136,14 @@ extension EngineService {
                            data: ["param": "session", "session": .string(id)])
         }
         var notification: JSONValue?
-        let reply = try change(params, .usageReported(inputTokens: reported), metadata: nil) { outcome in
+        let reply = try change(params, .usageReported(inputTokens: reported, audioTokens: audio), metadata: nil) { outcome in
             guard let drift = outcome.provider?.drift else { return [:] }
-            let fields: JSONObject = [
+            var fields: JSONObject = [
                 "reported": .int(Int64(drift.reported)), "held": .int(Int64(drift.held)),
                 "driftTokens": .int(Int64(drift.tokens)), "driftPercent": .double((drift.percent * 100).rounded() / 100),
                 "calibrated": drift.calibrated.map { .string($0) } ?? .null,
             ]
+            if let split = drift.audio { fields["audio"] = ["reported": .int(Int64(split.reported)), "held": .int(Int64(split.held))] }
             if drift.notify {
                 var params = fields
                 params["session"] = .string(id)
@@ -139,5 +153,39 @@ extension EngineService {
         }
         if let notification { notify(notification) }
         return reply
+    }
+
+    /// The audio part of a Gemini report: the `AUDIO` entries of `promptTokensDetails` (a list of
+    /// `{modality, tokenCount}`, google-genai `ModalityTokenCount`), or nil without the list.
+    static func geminiAudioTokens(_ details: JSONValue?, of total: Int) throws(RPCError) -> Int? {
+        guard let details, details != .null else { return nil }
+        let refusal = RPCError(
+            RPCError.invalidParams,
+            "usage.report: usageMetadata.promptTokensDetails must be a list of {modality, tokenCount} whose counts sum to at most promptTokenCount (\(total))",
+            data: ["param": "usageMetadata"])
+        guard let entries = details.arrayValue, !entries.isEmpty else { throw refusal }
+        var audio = 0, sum = 0
+        for entry in entries {
+            // Proto3 JSON leaves a default out: no `modality` is MODALITY_UNSPECIFIED, no `tokenCount` 0.
+            guard case .object(let object) = entry else { throw refusal }
+            let modality: String?
+            switch object["modality"] {
+            case nil, .null?: modality = nil
+            case let value?:
+                guard let name = value.stringValue else { throw refusal }
+                modality = name
+            }
+            let count: Int
+            switch object["tokenCount"] {
+            case nil, .null?: count = 0
+            case let value?:
+                guard let whole = value.intValue, whole >= 0, whole <= total else { throw refusal }
+                count = whole
+            }
+            sum += count  // each ≤ total: no overflow in any list a request can carry
+            if modality == "AUDIO" { audio += count }
+        }
+        guard sum <= total else { throw refusal }
+        return audio
     }
 }
