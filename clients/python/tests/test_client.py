@@ -72,6 +72,7 @@ def test_every_method_reaches_the_engine_under_its_wire_name(engine: Client) -> 
     report = engine.usage_report(session=s, usage_metadata={"promptTokenCount": 400})
     assert report["drift"]["reported"] == 400
     assert engine.usage_report(session=s, input_tokens=401)["drift"]["reported"] == 401
+    assert engine.usage_report(session=s, input_tokens=402, audio_tokens=100)["drift"]["audio"]["reported"] == 100
     away = engine.resume_go_away(session=s, time_left_ms=50000)
     assert away["action"] in ("reconnect", "reseed") and away["timeLeftMs"] == 50000
     assert "attempts" in engine.resume_connected(session=s, reseeded=away["action"] == "reseed")

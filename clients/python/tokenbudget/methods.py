@@ -108,10 +108,13 @@ class ProtocolMethods(Generic[R]):
         return self.request("resume.connected", _present(session=session, reseeded=reseeded))
 
     def usage_report(self, *, session: str, usage_metadata: Optional[Params] = None,
-                     usage: Optional[Params] = None, input_tokens: Optional[int] = None) -> R:
-        """``usage.report``: what the provider reported (Gemini ``usageMetadata``, OpenAI ``usage``, or a count)."""
+                     usage: Optional[Params] = None, input_tokens: Optional[int] = None,
+                     audio_tokens: Optional[int] = None) -> R:
+        """``usage.report``: what the provider reported (Gemini ``usageMetadata``, OpenAI ``usage``, or a count
+        with, optionally, how many of its tokens were audio)."""
         return self.request("usage.report", _present(
-            session=session, usageMetadata=usage_metadata, usage=usage, inputTokens=input_tokens))
+            session=session, usageMetadata=usage_metadata, usage=usage, inputTokens=input_tokens,
+            audioTokens=audio_tokens))
 
     # MARK: - Stored sessions
 
