@@ -264,7 +264,8 @@ extension ProviderMirror {
 
     /// A provider's report of the input tokens it counted for the last response, against the ledger.
     /// With `calibrate`, the difference moves the audio rate (when audio is held) or the framing per
-    /// item, for the items that follow.
+    /// item, for the items that follow; a report split by modality (`audio`) moves each from its own
+    /// part.
     ///
     /// With `recostOnCalibration` the report is matched against what the provider held when the
     /// answer began (`answerStart`): OpenAI's `input_tokens` and Gemini's `promptTokenCount` count the
