@@ -105,6 +105,16 @@ import Testing
             step("model.turnComplete", [:])
         }
 
+        /// One exchange, then a user turn still arriving (as `item_old`) when a re-seed is carried out.
+        static func interruptedByAReseed() -> Call {
+            let call = Call()
+            call.exchange(1)
+            call.step("client.speechStarted", [:])
+            call.spoken("user", "I want to", item: "item_old", ms: 1_000, final: false)
+            call.reseed()
+            return call
+        }
+
         /// A re-seed carried out: the plan's messages open the new connection, then the confirmation's.
         func reseed() {
             let plan = step("resume.goAway", ["timeLeftMs": 0])
@@ -114,11 +124,7 @@ import Testing
     }
 
     @Test func aContinuationWithTheNewConnectionsItemIsATurnOfItsOwn() {
-        let call = Call()
-        call.exchange(1)
-        call.step("client.speechStarted", [:])
-        call.spoken("user", "I want to", item: "item_old", ms: 1_000, final: false)
-        call.reseed()
+        let call = Call.interruptedByAReseed()
         // The new connection made an item of the audio that followed.
         call.spoken("user", " buy panels", item: "item_new", ms: 1_500, final: false)
         call.spoken("user", " for my roof.", item: "item_new", ms: 2_500)
@@ -134,11 +140,7 @@ import Testing
     }
 
     @Test func aLateFinalChunkOfTheOldItemIsSentAsText() {
-        let call = Call()
-        call.exchange(1)
-        call.step("client.speechStarted", [:])
-        call.spoken("user", "I want to", item: "item_old", ms: 1_000, final: false)
-        call.reseed()
+        let call = Call.interruptedByAReseed()
         // The old connection's last transcript, relayed after the switch: its item is not on this one.
         call.step("turn.append", ["role": "user", "text": " buy panels.", "audioMs": 2_000, "providerItemId": "item_old"])
         #expect(call.connection.items.last?.id == "tb_t3", "\(call.connection.items)")
