@@ -152,7 +152,9 @@ methods = [
            [SESSION, ("timeLeftMs", {"type": "integer", "minimum": 0, "maximum": 86_400_000}, False)],
            {"oneOf": [
                obj({"session": S, "action": {"enum": ["reconnect"]}, "handle": S, "attempt": I, "maxAttempts": I,
-                    "delayMs": I, "timeLeftMs": I}),
+                    "delayMs": I, "timeLeftMs": I},
+                   # Gemini provider sessions: the resumed connection's setup, with the handle.
+                   {"send": {"type": "array", "items": ref("ProviderMessage")}}),
                obj({"session": S, "action": {"enum": ["reseed"]}, "reason": S, "hash": S, "usage": ref("Usage"),
                     "snapshot": ANY_OBJECT}),
                obj({"session": S, "action": {"enum": ["end"]}, "reason": S}),

@@ -122,6 +122,7 @@ class Simulator:
         self.script_tokens = script_tokens
         self.items = {}  # id -> tokens, in insertion order (dicts keep it)
         self.audio = {}  # id -> the audio part of a spoken item's tokens
+        self.handle = None  # Gemini: the latest resumption handle the relay reported
         self.next = 0
         self.trigger = self.target = None
 
@@ -149,7 +150,11 @@ class Simulator:
 
     def apply(self, message):
         if self.provider == "gemini-live":
-            if "setup" in message:
+            if "setup" in message and (message["setup"].get("sessionResumption") or {}).get("handle"):
+                # Resumed with a handle: the provider restores what it held.
+                check(message["setup"]["sessionResumption"]["handle"] == self.handle,
+                      f"gemini: resumed with {message['setup']['sessionResumption']['handle']}, the latest handle is {self.handle}")
+            elif "setup" in message:
                 setup = message["setup"]
                 self.items = {"system": self.text_tokens(setup["systemInstruction"]["parts"][0]["text"])}
                 compression = setup.get("contextWindowCompression") or {}
@@ -292,7 +297,8 @@ def drive(provider, provider_policy=None):
             sim.apply(message)
         check(sim.held == result["provider"]["held"], f"{provider} {path.name}: open holds {sim.held} vs {result['provider']['held']}")
         if provider == "gemini-live":
-            call("resume.update", session=session, handle=f"handle-{session}", resumable=True)
+            sim.handle = f"handle-{session}"
+            call("resume.update", session=session, handle=sim.handle, resumable=True)
         exchange, items, next_go_away = 0, 0, args.connection_seconds
         answer_input, input_reseeds = None, 0  # what the next answer begins with (its usage report)
         for event in events:
@@ -301,8 +307,14 @@ def drive(provider, provider_policy=None):
                 answer = follow("resume.goAway", call("resume.goAway", session=session, timeLeftMs=60_000))
                 if answer and answer.get("action") == "reconnect":
                     stats["reconnects"] += 1
+                    # The resumed connection's setup, exact: the session's own, with the handle.
+                    setups = answer.get("send", [])
+                    check(len(setups) == 1 and contains(setups[0].get("setup"), TRANSCRIPTION[provider])
+                          and contains(setups[0]["setup"], (provider_policy or {}).get("setup") or {}),
+                          f"{provider} {path.name}: the reconnect's setup {json.dumps(setups)[:200]}")
                     follow("resume.connected", call("resume.connected", session=session, reseeded=False))
-                    call("resume.update", session=session, handle=f"handle-{session}-{next_go_away}", resumable=True)
+                    sim.handle = f"handle-{session}-{next_go_away}"
+                    call("resume.update", session=session, handle=sim.handle, resumable=True)
             text, role = event["text"], event["type"]
             if role not in ("user", "model"):
                 continue

@@ -95,6 +95,30 @@ import Testing
         #expect(Self.open(harness, "r", "gemini-live", setup: [:])["result"] != nil)
     }
 
+    /// A Gemini connection resumed with its handle gets the session's own setup with the handle: the
+    /// relay writes it as it is (it had to compose one, and could leave the transcripts out). With the
+    /// instruction in the system instruction, the setup's system instruction is what the provider holds.
+    @Test func aReconnectHandsTheResumedConnectionsSetup() {
+        let harness = Harness()
+        let opened = Self.setup(Self.open(harness, "g", "gemini-live", setup: Self.geminiRelay)["result"]?["send"])
+        harness.call("resume.update", ["session": "g", "handle": "h-1", "resumable": true])
+        let plan = harness.call("resume.goAway", ["session": "g", "timeLeftMs": 1_000])["result"]
+        #expect(plan?["action"] == "reconnect", "\(plan ?? .null)")
+        var expected = opened?.objectValue
+        expected?["sessionResumption"] = ["handle": "h-1"]
+        #expect(Self.setup(plan?["send"]) == expected.map(JSONValue.object), "\(plan ?? .null)")
+
+        _ = harness.call("session.open", ["session": "s", "script": .string(script), "provider": "gemini-live",
+                                          "providerPolicy": ["instructionDelivery": "systemInstruction"]])
+        harness.call("instruction.push", ["session": "s", "text": "Mention the discount."])
+        harness.call("client.speechStarted", ["session": "s"])
+        harness.call("resume.update", ["session": "s", "handle": "h-2", "resumable": true])
+        let resumed = Self.setup(harness.call("resume.goAway", ["session": "s", "timeLeftMs": 1_000])["result"]?["send"])
+        #expect(resumed?["systemInstruction"]?["parts"]?.arrayValue?.first?["text"]
+                    == .string(script + "\n\n[SALES_MANAGER_INSTRUCTION]\nMention the discount."), "\(resumed ?? .null)")
+        #expect(resumed?["sessionResumption"] == ["handle": "h-2"])
+    }
+
     /// The settings are stored with the session: a restarted engine's re-seed still carries them.
     @Test func aStoredSessionKeepsTheRelaySettings() throws {
         let folder = try TemporaryFolder()

@@ -257,6 +257,19 @@ extension ProviderMirror {
     /// The messages that open the first connection (the script, and the summary if any).
     func openingSend(_ context: ContextSession) -> [JSONValue] { seed(context.snapshot()) }
 
+    /// Gemini: the `setup` of a connection resumed with `handle` — the session's own (transcripts, the
+    /// relay's settings, the system instruction as it stands) with the handle, so the relay writes it
+    /// as it is rather than composing one. The provider restores what it held; nil on OpenAI, which
+    /// has no resumption.
+    public func resumeSetup(handle: String, _ context: ContextSession) -> JSONValue? {
+        guard profile.kind == .geminiLive, case .object(var message)? = seed(context.snapshot()).first,
+            case .object(var setup)? = message["setup"]
+        else { return nil }
+        setup["sessionResumption"] = ["handle": .string(handle)]
+        message["setup"] = .object(setup)
+        return .object(message)
+    }
+
     /// `0.9` → "90 %", `0.015` → "1.5 %": as many digits as the policy gave.
     static func percent(_ fraction: Double) -> String { String(format: "%g %%", fraction * 100) }
 

@@ -1186,6 +1186,12 @@ enum OpenRPCDocument {
         },
         "timeLeftMs": {
          "type": "integer"
+        },
+        "send": {
+         "type": "array",
+         "items": {
+          "$ref": "#/components/schemas/ProviderMessage"
+         }
         }
        },
        "required": [

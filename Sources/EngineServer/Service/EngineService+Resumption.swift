@@ -55,11 +55,13 @@ extension EngineService {
         } else {
             session.resume.attempts += 1
             persistResume(session, id: id)
-            return .changed([
+            var answer: JSONObject = [
                 "session": .string(id), "action": "reconnect", "handle": .string(state.handle!),
                 "attempt": JSONValue(session.resume.attempts), "maxAttempts": JSONValue(options.maxReconnectAttempts),
                 "delayMs": JSONValue(options.reconnectDelayMs), "timeLeftMs": JSONValue(timeLeft),
-            ])
+            ]
+            if let setup = session.context.provider?.resumeSetup(handle: state.handle!, session.context) { answer["send"] = [setup] }
+            return .changed(.object(answer))
         }
         if session.context.provider != nil {
             // The plan is an event of the log: a rebuild must not decide again (the handle's age moved).
