@@ -9,6 +9,7 @@
     python3 Benchmarks/serve_bounds.py --binary … export [--messages 10000] [--rounds 5] [--no-export]
     python3 Benchmarks/serve_bounds.py --binary … long-line [--mb 8 16 32]
     python3 Benchmarks/serve_bounds.py --binary … keyed [--requests 2000 8000]
+    python3 Benchmarks/serve_bounds.py --binary … setup-keys [--keys 10000 40000]
 
 RSS is VmRSS from /proc/<pid>/status of the serve process; answers are counted as they are read.
 Each prints its figures as `name: value` lines.
@@ -323,6 +324,25 @@ def keyed(a, folder):
         print(f"keyed_{n}_seconds: {elapsed:.2f}")
 
 
+def setup_keys(a, folder):
+    """An OpenAI session whose `providerPolicy.setup.audio.input` has `--keys` keys, merged into the
+    engine's setup at the open and again in a goAway's re-seed plan: the seconds until both answers,
+    per count (linear means 4× for 4×; a merge a key at a time took 34 s for 20,000)."""
+    for n in a.keys:
+        path = os.path.join(folder, f"setup-{n}.jsonl")
+        audio_input = {f"k{i}": i for i in range(n)}
+        with open(path, "w") as f:
+            f.write(req(1, "session.open", {"session": "o", "script": SCRIPT, "provider": "openai-realtime",
+                                            "providerPolicy": {"setup": {"audio": {"input": audio_input}}}}) + "\n")
+            f.write(req(2, "resume.goAway", {"session": "o", "timeLeftMs": 0}) + "\n")
+        t0 = time.time()
+        with open(path, "rb") as f:
+            out = subprocess.run([a.binary, "serve", "--store", "none"], stdin=f, capture_output=True, check=True).stdout
+        elapsed = time.time() - t0
+        assert out.count(b'"result"') == 2, out[-300:]
+        print(f"setup_keys_{n}_seconds: {elapsed:.2f}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", default=".build/release/tokenbudget")
@@ -338,10 +358,12 @@ def main():
     p.add_argument("--no-export", action="store_true", help="the same without --export-dir: what the close itself costs")
     p = sub.add_parser("long-line"); p.add_argument("--mb", type=int, nargs="+", default=[8, 16, 32])
     p = sub.add_parser("keyed"); p.add_argument("--requests", type=int, nargs="+", default=[2000, 8000])
+    p = sub.add_parser("setup-keys"); p.add_argument("--keys", type=int, nargs="+", default=[10000, 40000])
     a = ap.parse_args()
     with tempfile.TemporaryDirectory(dir=os.environ.get("BOUNDS_TMP")) as folder:
         {"ended-calls": ended_calls, "long-session": long_session, "chunks": chunks, "messages": messages,
-         "rebuild": rebuild, "export": export, "long-line": long_line, "keyed": keyed}[a.cmd](a, folder)
+         "rebuild": rebuild, "export": export, "long-line": long_line, "keyed": keyed,
+         "setup-keys": setup_keys}[a.cmd](a, folder)
 
 
 if __name__ == "__main__":

@@ -68,9 +68,10 @@ import Testing
         ], "\(openAI ?? .null)")
         #expect(Self.reseedSetup(harness, "g") == gemini)
         #expect(Self.reseedSetup(harness, "o") == openAI)
-        // The relay may turn OpenAI's transcription off: a value that is no object replaces the engine's.
-        let off = Self.setup(Self.open(harness, "n", "openai-realtime", setup: ["audio": ["input": ["transcription": nil]]])["result"]?["send"])
-        #expect(off?["audio"] == ["input": ["transcription": nil]], "\(off ?? .null)")
+        // The relay may name another transcription model: a value that is no object replaces the engine's.
+        let other = Self.setup(Self.open(harness, "n", "openai-realtime",
+                                         setup: ["audio": ["input": ["transcription": ["model": "gpt-4o-transcribe", "language": "de"]]]])["result"]?["send"])
+        #expect(other?["audio"] == ["input": ["transcription": ["model": "gpt-4o-transcribe", "language": "de"]]], "\(other ?? .null)")
     }
 
     @Test func whatTheEngineKeepsAndUnknownKeysAreRefused() {
@@ -84,6 +85,17 @@ import Testing
             ("openai-realtime", ["truncation": "auto"], "truncation"), ("openai-realtime", ["prompt": ["id": "p"]], "prompt"),
             ("openai-realtime", ["generationConfig": [:]], "unknown key \"generationConfig\""),
             ("openai-realtime", ["a", "b"], "must be an object"),
+            // What would drop the engine's keys inside an object it writes, or turn the transcripts
+            // off; snake_case, which the servers also read (audit).
+            ("gemini-live", ["generationConfig": nil], "generationConfig must be an object"),
+            ("gemini-live", ["generationConfig": "TEXT"], "generationConfig must be an object"),
+            ("gemini-live", ["generationConfig": ["response_modalities": ["TEXT"]]], "generationConfig.responseModalities"),
+            ("gemini-live", ["inputAudioTranscription": nil], "inputAudioTranscription must be an object"),
+            ("gemini-live", ["outputAudioTranscription": []], "outputAudioTranscription must be an object"),
+            ("openai-realtime", ["audio": nil], "audio must be an object"),
+            ("openai-realtime", ["audio": ["input": []]], "audio.input must be an object"),
+            ("openai-realtime", ["audio": ["input": ["transcription": nil]]], "audio.input.transcription must be an object"),
+            ("openai-realtime", ["audio": ["input": ["transcription": ["model": nil]]]], "audio.input.transcription.model cannot be null"),
         ]
         for (provider, setup, words) in refused {
             let answer = Self.open(harness, "r", provider, setup: setup)

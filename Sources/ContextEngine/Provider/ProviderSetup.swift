@@ -45,19 +45,23 @@ public enum ProviderSetup {
         }
     }
 
-    /// Refuses a setup that is no object, sets what the engine keeps, or names a key the provider's
-    /// setup does not have.
+    /// Refuses a setup that is no object, sets what the engine keeps (in the wire's camelCase or in
+    /// snake_case, which the servers also read), replaces an object the engine writes into with
+    /// something else (null, a list: that would drop the engine's keys inside it, the transcripts
+    /// among them) or one of its values with null, or names a key the provider's setup does not have.
+    /// Values deeper down are the relay's and go as given: the provider checks them (and
+    /// scripts/provider_e2e.py checks settings of every key against the SDK types).
     public static func check(_ setup: JSONValue, for kind: ProviderKind) throws(ContextError) {
         guard case .object(let object) = setup else {
             throw ContextError(.invalidPolicy, "providerPolicy.setup must be an object", field: "setup")
         }
         for (path, why) in kept(kind) {
-            let parts = path.split(separator: ".").map(String.init)
-            var value: JSONValue? = setup
-            for part in parts { value = value?[part] }
-            if value != nil {
-                throw ContextError(
-                    .invalidPolicy, "providerPolicy.setup cannot set \(path) (\(why))", field: "setup")
+            var values: [JSONValue] = [setup]
+            for part in path.split(separator: ".").map(String.init) {
+                values = values.flatMap { value in [value[part], value[snakeCase(part)]].compactMap { $0 } }
+            }
+            if !values.isEmpty {
+                throw ContextError(.invalidPolicy, "providerPolicy.setup cannot set \(path) (\(why))", field: "setup")
             }
         }
         let settable = settable(kind)
@@ -67,6 +71,44 @@ public enum ProviderSetup {
                 "unknown key \"\(key)\" in providerPolicy.setup for \(kind.rawValue); allowed: \(settable.joined(separator: ", "))",
                 field: "setup")
         }
+        try keepsTheEnginesShape(object, engine: engineSettable(kind), path: "providerPolicy.setup")
+    }
+
+    /// What the engine writes where the relay may write too: its objects must stay objects, its
+    /// values must not become null.
+    private static func engineSettable(_ kind: ProviderKind) -> JSONObject {
+        var engine = transcription(kind)
+        if kind == .geminiLive { engine["generationConfig"] = ["responseModalities": ["AUDIO"]] }
+        return engine
+    }
+
+    private static func keepsTheEnginesShape(_ relay: JSONObject, engine: JSONObject, path: String) throws(ContextError) {
+        for (key, value) in relay.members {
+            guard let mine = engine[key] else { continue }
+            let place = path + "." + key
+            if case .object(let inner) = mine {
+                guard case .object(let theirs) = value else {
+                    throw ContextError(
+                        .invalidPolicy, "\(place) must be an object: the engine's setup has one there (\(JSONWriter.string(mine)))", field: "setup")
+                }
+                try keepsTheEnginesShape(theirs, engine: inner, path: place)
+            } else if value == .null {
+                throw ContextError(.invalidPolicy, "\(place) cannot be null: the engine sets it (\(JSONWriter.string(mine)))", field: "setup")
+            }
+        }
+    }
+
+    /// `responseModalities` → `response_modalities`.
+    static func snakeCase(_ name: String) -> String {
+        var result = ""
+        for character in name {
+            if character.isUppercase {
+                result += "_" + character.lowercased()
+            } else {
+                result.append(character)
+            }
+        }
+        return result
     }
 
     /// OpenAI's transcription model, unless the relay names one: without a transcription model the
@@ -93,13 +135,22 @@ public enum ProviderSetup {
         return result
     }
 
+    /// Linear in both: `JSONObject`'s lookups are linear, so a key at a time was quadratic (a relay
+    /// `audio` of 20,000 keys took 34 s to open and re-seed, and stalled every other session; audit).
     private static func merge(_ base: JSONObject, _ over: JSONObject) -> JSONObject {
         var result = base
+        var position = [String: Int](minimumCapacity: base.count)
+        for (index, member) in base.members.enumerated() { position[member.key] = index }
         for (key, value) in over.members {
-            if case .object(let inner) = value, case .object(let existing)? = result[key] {
-                result[key] = .object(merge(existing, inner))
+            guard let index = position[key] else {
+                position[key] = result.members.count
+                result.members.append((key, value))
+                continue
+            }
+            if case .object(let inner) = value, case .object(let existing) = result.members[index].value {
+                result.members[index].value = .object(merge(existing, inner))
             } else {
-                result[key] = value
+                result.members[index].value = value
             }
         }
         return result
