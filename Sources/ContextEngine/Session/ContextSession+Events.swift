@@ -17,7 +17,11 @@ extension ContextSession {
     mutating func applyTurn(_ role: TurnRole, text: String, final: Bool, tokens: Int?, audioMs: Int?, providerItemID: String?)
         throws -> EventOutcome
     {
-        if let lastIndex = continuingTurnIndex(role), !continuesOnAnotherConnection(at: lastIndex, as: providerItemID) {
+        if let lastIndex = continuingTurnIndex(role), !namesAnotherItem(at: lastIndex, providerItemID) {
+            return try applyTurnChunk(
+                at: lastIndex, role, text: text, final: final, tokens: tokens, audioMs: audioMs, providerItemID: providerItemID)
+        }
+        if let lastIndex = reopenedTurnIndex(role, providerItemID) {
             return try applyTurnChunk(
                 at: lastIndex, role, text: text, final: final, tokens: tokens, audioMs: audioMs, providerItemID: providerItemID)
         }
@@ -424,18 +428,31 @@ extension ContextSession {
 }
 
 extension ContextSession {
-    /// Whether a chunk with `providerItemID` for the turn in progress at `index` comes from a new
-    /// connection: on a provider that deletes (OpenAI), the turn's item was on a connection that a
-    /// confirmed re-seed replaced since (a seed holds final items only, so the new connection does not
-    /// hold it), and the chunk names another item, the one the provider made of the audio that
-    /// followed. The turn then ends as it stands (the engine sends it to the new connection as text)
-    /// and the chunk starts a turn of its own: refused, as it was, the rest of the caller's sentence
-    /// was lost and its item was never held nor deleted (audit N5).
-    func continuesOnAnotherConnection(at index: Int, as providerItemID: String?) -> Bool {
+    /// Whether a chunk with `providerItemID` for the turn in progress at `index` names another
+    /// provider item: on a provider that deletes (OpenAI) an item is a turn, so the turn in progress
+    /// ends as it stands and the chunk starts a turn of its own. Refused, as it was, the new item's
+    /// text was lost and the item was never held nor deleted: after a re-seed that left the turn out,
+    /// the provider makes a new item of the audio that follows (audit N5; the mirror then sends the
+    /// ended turn to the new connection as text), and a turn reopened by a late chunk (below) is
+    /// still in progress when the caller's next item comes.
+    func namesAnotherItem(at index: Int, _ providerItemID: String?) -> Bool {
         guard let provider, provider.profile.canDelete, let id = providerItemID, let turn = item(at: index),
-            let old = turn.providerItemID, id != old
+            let old = turn.providerItemID
         else { return false }
-        return provider.entries[turn.id] == nil && provider.providerItemIDs.contains(old)
+        return id != old
+    }
+
+    /// The last turn, when a chunk of `role` names its provider item after it ended: a transcript
+    /// that lags behind its audio (OpenAI's transcription is asynchronous) ended by the caller's next
+    /// speech start, or the model's turn ended by `model.turnComplete`. The chunk grows it again, as
+    /// the provider's item grew; it was refused ("already names another item") and its text lost.
+    /// A turn with a later turn after it does not grow (`checkProviderItemID` says so), nor one the
+    /// provider holds as text, not as its item (sent to a new connection after a re-seed).
+    func reopenedTurnIndex(_ role: TurnRole, _ providerItemID: String?) -> Int? {
+        guard let id = providerItemID, let index = lastTurnIndex, let last = item(at: index), last.final,
+            last.role == (role == .user ? .user : .model), last.providerItemID == id, provider?.entries[last.id]?.providerID == id
+        else { return nil }
+        return index
     }
 
     /// A provider item id names one item for good: a new turn may not reuse one, a chunk may repeat
@@ -469,6 +486,13 @@ extension ContextSession {
             return
         }
         if let id, provider?.providerItemIDs.contains(id) == true {
+            if let ended = items.last(where: { $0?.providerItemID == id }), let ended {
+                throw ContextError(
+                    .invalidInput,
+                    "providerItemId \"\(id)\" names turn \(ended.id), which has ended with a later turn after it: an ended turn "
+                        + "does not grow, and this chunk's text is not taken",
+                    field: "providerItemId")
+            }
             throw ContextError(.invalidInput, "providerItemId \"\(id)\" already names another item of this session", field: "providerItemId")
         }
         if id == nil, let provider, provider.profile.canDelete, audioMs != nil || role == .model {
