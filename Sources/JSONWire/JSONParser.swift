@@ -184,6 +184,8 @@ public struct JSONParser {
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start ..< position]), as: UTF8.self)
         if integral, let value = Int64(text) { return .int(value) }
         guard let value = Double(text) else { throw JSONParseError(message: "invalid number", offset: start) }
+        // `1e400` reads as infinity, which JSON cannot write back (it went out as `null`; audit).
+        guard value.isFinite else { throw JSONParseError(message: "number out of range (beyond ±1.8e308)", offset: start) }
         return .double(value)
     }
 

@@ -13,7 +13,7 @@ import Testing
 
     @Test(arguments: [
         "", "{", "[1,]", "{\"a\" 1}", "nul", "01", "1.", "\"abc", "\"\\x\"", "\"\\ud800\"", "{\"a\":1}x",
-        "[\"\u{01}\"]", "-", "1e", "{1:2}",
+        "[\"\u{01}\"]", "-", "1e", "{1:2}", "1e400", "[-1e309]",
     ])
     func rejectsMalformedInput(_ text: String) {
         #expect(throws: JSONParseError.self) { try JSONParser.parse(text) }

@@ -13,11 +13,12 @@ extension ProviderPolicy {
         guard case .object(let object) = json else {
             throw ContextError(.invalidPolicy, "providerPolicy must be an object")
         }
+        // `recostOnCalibration` is the engine's: a request is not told it may set it.
         let known = [
             "planReseeds", "reseedAt", "reseedOnGoAwayStaleTokens", "calibrate", "driftNotifyPercent", "instructionDelivery",
-            "sendDeletes", "providerTruncation", "speechRoomMs", "recostOnCalibration", "setup",
-        ]
-        for key in object.keys where !known.contains(key) {
+            "sendDeletes", "providerTruncation", "speechRoomMs", "setup",
+        ] + (stored ? ["recostOnCalibration"] : [])
+        for key in object.keys where !known.contains(key) && key != "recostOnCalibration" {
             throw ContextError(.invalidPolicy, "unknown key \"\(key)\" in providerPolicy; allowed: \(known.joined(separator: ", "))")
         }
         if let value = object["planReseeds"] {

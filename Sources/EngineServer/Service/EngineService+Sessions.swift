@@ -59,7 +59,8 @@ extension EngineService {
                     configuration["providerPolicy"] = opening.json
                 }
             } else if params.object["providerPolicy"].map({ $0 != .null }) == true {
-                throw RPCError(RPCError.invalidParams, "session.open: \"providerPolicy\" needs a \"provider\"",
+                throw RPCError(RPCError.invalidParams,
+                               "session.open: \"providerPolicy\" needs a \"provider\" (gemini-live or openai-realtime); a session without one has no provider ledger",
                                data: ["param": "providerPolicy"])
             }
         } catch let error as RPCError {
@@ -136,7 +137,8 @@ extension EngineService {
         let model = try params.optionalString("model")
         guard let kind = ProviderKind(rawValue: name) else {
             if model != nil {
-                throw RPCError(RPCError.invalidParams, "session.open: \"model\" needs a \"provider\"", data: ["param": "model"])
+                throw RPCError(RPCError.invalidParams, "session.open: \"model\" needs a \"provider\" (gemini-live or openai-realtime)",
+                               data: ["param": "model"])
             }
             return nil
         }
