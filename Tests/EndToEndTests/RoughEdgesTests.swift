@@ -73,8 +73,9 @@ import Testing
         #expect(status == 0)
         #expect(lines.count == 6)
         guard lines.count == 6 else { return }
+        // 1e400 is no number JSON can carry back (infinity): the line is not read (-32700).
         for index in 0 ..< 3 {
-            #expect(lines[index].errorCode == -32600, "\(lines[index])")
+            #expect(lines[index].errorCode == (index == 0 ? -32700 : -32600), "\(lines[index])")
             #expect(lines[index]["id"] == .null)
         }
         // None of them ran: the open with a representable id is the first to open "a".
