@@ -109,7 +109,7 @@ extension ProviderMirror {
             if profile.canDelete, let providerID = item.providerItemID, providerItemIDs.contains(providerID) {
                 // Its item was on a connection a re-seed replaced (seeds hold final items only): the
                 // new connection has none of it, and the provider makes another item of the audio
-                // that follows (a turn of its own: `continuesOnAnotherConnection`). Once final it is
+                // that follows (a turn of its own: `namesAnotherItem`). Once final it is
                 // sent as text; held under the old id, it was deleted by an id the new connection
                 // does not know.
                 if item.final { create(item, context, &send) }
