@@ -30,6 +30,23 @@ import Testing
         #expect(call.connection.errors.isEmpty, "\(call.connection.errors)")
     }
 
+    /// A re-seed planned after the turn ended holds it as it was then: its late chunk is refused, and
+    /// the new connection holds what the ledger says (grown, the ledger held more than the seed
+    /// created; audit).
+    @Test func aTurnAPlannedReseedHoldsDoesNotGrow() {
+        let call = Call()
+        call.step("client.speechStarted", [:])
+        call.spoken("user", "I want", item: "item_a", ms: 1_500, final: false)
+        call.step("client.speechStarted", [:])
+        call.step("resume.goAway", ["timeLeftMs": 1_000])
+        let late = call.harness.call("turn.append", ["session": "o", "role": "user", "text": " panels", "audioMs": 2_000,
+                                                     "providerItemId": "item_a"])
+        #expect(late["error"]?["message"]?.stringValue?.contains("(a planned re-seed holds it as it was)") == true, "\(late)")
+        call.step("resume.connected", ["reseeded": true])
+        call.spoken("model", "Panels?", item: "item_m", ms: 1_000)
+        #expect(call.connection.errors.isEmpty, "\(call.connection.errors)")
+    }
+
     /// A chunk of the caller's next item while the turn before is still arriving ends that turn.
     @Test func aChunkNamingAnotherItemStartsATurnOfItsOwn() {
         let call = Call()
@@ -55,7 +72,8 @@ import Testing
         let late = call.harness.call("turn.append", ["session": "o", "role": "user", "text": " panels", "audioMs": 2_000,
                                                      "providerItemId": "item_a"])
         #expect(Harness.code(late) == -32602, "\(late)")
-        #expect(late["error"]?["message"]?.stringValue?.contains("names turn t1, which has ended") == true, "\(late)")
+        #expect(late["error"]?["message"]?.stringValue?.contains("names turn t1, which has ended and does not grow (a later turn follows it)") == true,
+                "\(late)")
         #expect(call.harness.call("context.snapshot", ["session": "o"])["result"]?["hash"] == before)
     }
 }

@@ -447,10 +447,13 @@ extension ContextSession {
     /// speech start, or the model's turn ended by `model.turnComplete`. The chunk grows it again, as
     /// the provider's item grew; it was refused ("already names another item") and its text lost.
     /// A turn with a later turn after it does not grow (`checkProviderItemID` says so), nor one the
-    /// provider holds as text, not as its item (sent to a new connection after a re-seed).
+    /// provider holds as text, not as its item (sent to a new connection after a re-seed), nor one a
+    /// planned re-seed holds: the new connection gets it as planned (grown, the ledger held more than
+    /// the seed created; audit).
     func reopenedTurnIndex(_ role: TurnRole, _ providerItemID: String?) -> Int? {
         guard let id = providerItemID, let index = lastTurnIndex, let last = item(at: index), last.final,
-            last.role == (role == .user ? .user : .model), last.providerItemID == id, provider?.entries[last.id]?.providerID == id
+            last.role == (role == .user ? .user : .model), last.providerItemID == id, let provider,
+            provider.entries[last.id]?.providerID == id, provider.pendingSeed?.items.contains(last.id) != true
         else { return nil }
         return index
     }
@@ -487,10 +490,11 @@ extension ContextSession {
         }
         if let id, provider?.providerItemIDs.contains(id) == true {
             if let ended = items.last(where: { $0?.providerItemID == id }), let ended {
+                let why = ended.id == item(at: lastTurnIndex ?? -1)?.id && provider?.pendingSeed?.items.contains(ended.id) == true
+                    ? "a planned re-seed holds it as it was" : "a later turn follows it"
                 throw ContextError(
                     .invalidInput,
-                    "providerItemId \"\(id)\" names turn \(ended.id), which has ended with a later turn after it: an ended turn "
-                        + "does not grow, and this chunk's text is not taken",
+                    "providerItemId \"\(id)\" names turn \(ended.id), which has ended and does not grow (\(why)): this chunk's text is not taken",
                     field: "providerItemId")
             }
             throw ContextError(.invalidInput, "providerItemId \"\(id)\" already names another item of this session", field: "providerItemId")
