@@ -160,7 +160,7 @@ import Testing
             ["promptTokenCount": 10, "promptTokensDetails": [["modality": "AUDIO", "tokenCount": 6], ["modality": "TEXT", "tokenCount": 6]]],
             ["promptTokenCount": 10, "promptTokensDetails": [["modality": 3, "tokenCount": 3]]],
             ["promptTokenCount": 10, "promptTokensDetails": [["modality": "AUDIO", "tokenCount": -1]]],
-            ["promptTokenCount": 10, "promptTokensDetails": "AUDIO"], ["promptTokenCount": 10, "promptTokensDetails": []],
+            ["promptTokenCount": 10, "promptTokensDetails": "AUDIO"],
         ]
         for metadata in refused {
             let answer = harness.call("usage.report", ["session": "p", "usageMetadata": metadata])
@@ -168,12 +168,16 @@ import Testing
         }
         let openAI = Self.opened()
         for usage: JSONValue in [["input_tokens": 10, "input_token_details": ["audio_tokens": 11]],
-                                 ["input_tokens": 10, "input_token_details": ["audio_tokens": "3"]]] {
+                                 ["input_tokens": 10, "input_token_details": ["audio_tokens": "3"]],
+                                 ["input_tokens": 10, "input_token_details": [3]]] {
             let answer = openAI.call("usage.report", ["session": "p", "usage": usage])
             #expect(Harness.code(answer) == -32602 && answer["error"]?["data"]?["param"] == "usage", "\(usage): \(answer)")
         }
         let plain = openAI.call("usage.report", ["session": "p", "inputTokens": 10, "audioTokens": 11])
         #expect(Harness.code(plain) == -32602 && plain["error"]?["data"]?["param"] == "audioTokens", "\(plain)")
+        // audioTokens beside a provider's own usage would be ignored: refused.
+        let beside = openAI.call("usage.report", ["session": "p", "usage": ["input_tokens": 10], "audioTokens": 3])
+        #expect(Harness.code(beside) == -32602 && beside["error"]?["data"]?["param"] == "audioTokens", "\(beside)")
         // Without the details the answer has no audio part.
         let total = openAI.call("usage.report", ["session": "p", "usage": ["input_tokens": 10]])
         #expect(total["result"]?["drift"] != nil && total["result"]?["drift"]?["audio"] == nil, "\(total)")

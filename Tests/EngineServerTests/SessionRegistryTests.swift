@@ -32,6 +32,31 @@ import Testing
         #expect(turn["result"]?["version"] == 60)
     }
 
+    /// Provider sessions stored by stop 39's release rebuild to the hashes it answered: the rules
+    /// changed since apply to sessions opened since (`providerPolicy.itemsAreTurns`); applied to
+    /// this log, the late chunk of the old connection's item made `prov-o` fold to another hash
+    /// (-32014; review).
+    @Test func providerSessionsOfAnEarlierReleaseRebuildToTheirHashes() throws {
+        let folder = try TemporaryFolder()
+        try FileManager.default.copyItem(
+            atPath: Self.fixtures.appendingPathComponent("release-f86f6b1-providers.db").path, toPath: folder.path("s.db"))
+        let expected = try JSONParser.parse(
+            String(contentsOf: Self.fixtures.appendingPathComponent("release-f86f6b1-providers.json"), encoding: .utf8))
+        let harness = Harness(store: try SQLiteSessionStore(path: folder.path("s.db")))
+        guard case .object(let sessions)? = expected["sessions"] else { Issue.record("no sessions"); return }
+        #expect(sessions.members.count == 3)
+        for (id, want) in sessions.members {
+            let snapshot = harness.call("context.snapshot", ["session": .string(id)])
+            #expect(snapshot["result"]?["hash"] == want["hash"], "\(id): \(snapshot)")
+            let get = harness.call("session.get", ["session": .string(id)])
+            #expect(get["result"]?["snapshotVersion"] == want["version"], "\(id)")
+            #expect(get["result"]?["messageCount"] == want["messageCount"], "\(id)")
+            // They carry on, under the rules they were opened with.
+            let turn = harness.call("turn.append", ["session": .string(id), "role": "user", "text": "One more question."])
+            #expect(turn["result"] != nil, "\(id): \(turn)")
+        }
+    }
+
     /// Defect 4: a log that does not fold to the recorded hash is refused, not served.
     @Test func aLogThatDoesNotMatchItsRecordedHashIsRefused() throws {
         let folder = try TemporaryFolder()

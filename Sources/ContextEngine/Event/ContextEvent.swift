@@ -165,7 +165,11 @@ extension ContextEvent {
             guard let inputTokens = payload["inputTokens"]?.intValue else {
                 throw ContextError(.invalidEvent, "a stored usage event has no whole number \"inputTokens\"")
             }
-            self = .usageReported(inputTokens: inputTokens, audioTokens: payload["audioTokens"]?.intValue)
+            let audioTokens = payload["audioTokens"]?.intValue
+            if let audioTokens, !(0 ... inputTokens).contains(audioTokens) {
+                throw ContextError(.invalidEvent, "a stored usage event has audioTokens \(audioTokens) outside 0...inputTokens (\(inputTokens))")
+            }
+            self = .usageReported(inputTokens: inputTokens, audioTokens: audioTokens)
         default:
             throw ContextError(.invalidEvent, "unknown stored event kind \"\(kind)\"")
         }

@@ -7,12 +7,13 @@ enum GeminiMessages {
     /// resumption handles on, history sent as `clientContent`, and Gemini's own sliding window as a
     /// backstop at the limit (the engine re-seeds before it, so it should never fire); transcripts
     /// of both sides and the relay's settings (`ProviderSetup`).
-    static func setup(profile: ProviderProfile, policy: ProviderPolicy, systemInstruction: String) -> JSONValue {
+    /// With `resumeHandle`, the setup of a connection resumed with it.
+    static func setup(profile: ProviderProfile, policy: ProviderPolicy, systemInstruction: String, resumeHandle: String? = nil) -> JSONValue {
         let engine: JSONObject = [
             "model": .string("models/" + profile.model),
             "generationConfig": ["responseModalities": ["AUDIO"]],
             "systemInstruction": ["parts": [["text": .string(systemInstruction)]]],
-            "sessionResumption": [:],
+            "sessionResumption": resumeHandle.map { ["handle": .string($0)] } ?? [:],
             "contextWindowCompression": [
                 "triggerTokens": .int(Int64(policy.providerTruncation?.trigger ?? profile.heldLimit)),
                 "slidingWindow": [

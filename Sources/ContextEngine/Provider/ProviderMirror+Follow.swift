@@ -106,7 +106,7 @@ extension ProviderMirror {
                 resize(item.id, tokens: cost.tokens, audio: cost.audio, audioBase: cost.audioBase)
             }
         } else if providerCreated(item) {
-            if profile.canDelete, let providerID = item.providerItemID, providerItemIDs.contains(providerID) {
+            if profile.canDelete, policy.itemsAreTurns, let providerID = item.providerItemID, providerItemIDs.contains(providerID) {
                 // Its item was on a connection a re-seed replaced (seeds hold final items only): the
                 // new connection has none of it, and the provider makes another item of the audio
                 // that follows (a turn of its own: `namesAnotherItem`). Once final it is
@@ -258,16 +258,16 @@ extension ProviderMirror {
     func openingSend(_ context: ContextSession) -> [JSONValue] { seed(context.snapshot()) }
 
     /// Gemini: the `setup` of a connection resumed with `handle` — the session's own (transcripts, the
-    /// relay's settings, the system instruction as it stands) with the handle, so the relay writes it
-    /// as it is rather than composing one. The provider restores what it held; nil on OpenAI, which
-    /// has no resumption.
+    /// relay's settings, the system instruction as the provider holds it: the script, and the
+    /// instruction inside it) with the handle, so the relay writes it as it is rather than composing
+    /// one. The provider restores what it held; nil on OpenAI, which has no resumption.
     public func resumeSetup(handle: String, _ context: ContextSession) -> JSONValue? {
-        guard profile.kind == .geminiLive, case .object(var message)? = seed(context.snapshot()).first,
-            case .object(var setup)? = message["setup"]
-        else { return nil }
-        setup["sessionResumption"] = ["handle": .string(handle)]
-        message["setup"] = .object(setup)
-        return .object(message)
+        guard profile.kind == .geminiLive else { return nil }
+        var systemInstruction = context.script.text
+        if let extra = systemExtra, let item = context.items.lazy.compactMap({ $0 }).first(where: { $0.id == extra.id }) {
+            systemInstruction += "\n\n" + item.text
+        }
+        return GeminiMessages.setup(profile: profile, policy: policy, systemInstruction: systemInstruction, resumeHandle: handle)
     }
 
     /// `0.9` → "90 %", `0.015` → "1.5 %": as many digits as the policy gave.
@@ -317,8 +317,9 @@ extension ProviderMirror {
             return drift
         } else if basis.audio > 0 {
             // Audio dominates what a voice call holds (25 tokens/s against ~3 of text): the rate is
-            // what sources disagree on, so the difference is put on it.
-            drift.calibrated = calibrateAudioRate(to: basis.audio + drift.tokens, from: basis.audio)
+            // what sources disagree on, so the difference is put on it. Said (and re-counted) even when
+            // the 4× bound leaves the rate as it was, as stored logs were folded.
+            drift.calibrated = calibrateAudioRate(to: basis.audio + drift.tokens, from: basis.audio, evenIfUnchanged: true)
         } else {
             drift.calibrated = calibrateFraming(by: drift.tokens, items: basis.items)
         }
@@ -328,9 +329,9 @@ extension ProviderMirror {
 
     /// The audio rate that makes `held` audio tokens count `reported`, within 4× either way of the
     /// profile's (the rate is what sources disagree on); its description, or nil when it is unchanged.
-    private mutating func calibrateAudioRate(to reported: Int, from held: Int) -> String? {
+    private mutating func calibrateAudioRate(to reported: Int, from held: Int, evenIfUnchanged: Bool = false) -> String? {
         let scale = min(4, max(0.25, audioScale * Double(reported) / Double(held)))
-        guard scale != audioScale else { return nil }
+        guard scale != audioScale || evenIfUnchanged else { return nil }
         defer { audioScale = scale }
         return "audio rate × \(String(format: "%.3f", scale)) (was × \(String(format: "%.3f", audioScale)))"
     }

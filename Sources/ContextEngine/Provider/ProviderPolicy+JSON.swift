@@ -2,7 +2,7 @@ import JSONWire
 
 /// `providerPolicy` in `session.open`: `{planReseeds, reseedAt, reseedOnGoAwayStaleTokens, calibrate,
 /// driftNotifyPercent, instructionDelivery, sendDeletes, providerTruncation, speechRoomMs,
-/// recostOnCalibration, setup}`, every key
+/// recostOnCalibration, itemsAreTurns, setup}`, every key
 /// optional (docs/providers.md).
 extension ProviderPolicy {
     /// - Parameter stored: the policy a stored session was opened with. Only it may carry
@@ -13,12 +13,14 @@ extension ProviderPolicy {
         guard case .object(let object) = json else {
             throw ContextError(.invalidPolicy, "providerPolicy must be an object")
         }
-        // `recostOnCalibration` is the engine's: a request is not told it may set it.
+        // The keys that say which rules a session was opened with are the engine's: a request is not
+        // told it may set them.
+        let engineKeys = ["recostOnCalibration", "itemsAreTurns"]
         let known = [
             "planReseeds", "reseedAt", "reseedOnGoAwayStaleTokens", "calibrate", "driftNotifyPercent", "instructionDelivery",
             "sendDeletes", "providerTruncation", "speechRoomMs", "setup",
-        ] + (stored ? ["recostOnCalibration"] : [])
-        for key in object.keys where !known.contains(key) && key != "recostOnCalibration" {
+        ] + (stored ? engineKeys : [])
+        for key in object.keys where !known.contains(key) && !engineKeys.contains(key) {
             throw ContextError(.invalidPolicy, "unknown key \"\(key)\" in providerPolicy; allowed: \(known.joined(separator: ", "))")
         }
         if let value = object["planReseeds"] {
@@ -75,17 +77,8 @@ extension ProviderPolicy {
             }
             speechRoomMs = milliseconds
         }
-        if let value = object["recostOnCalibration"] {
-            guard stored else {
-                throw ContextError(
-                    .invalidPolicy, "providerPolicy.recostOnCalibration is set by the engine (docs/providers.md, Reconciliation)",
-                    field: "recostOnCalibration")
-            }
-            guard let flag = value.boolValue else {
-                throw ContextError(.invalidPolicy, "providerPolicy.recostOnCalibration must be true or false", field: "recostOnCalibration")
-            }
-            recostOnCalibration = flag
-        }
+        recostOnCalibration = try Self.engineFlag(object, "recostOnCalibration", stored: stored, documented: "Reconciliation")
+        itemsAreTurns = try Self.engineFlag(object, "itemsAreTurns", stored: stored, documented: "Re-seeds")
         if let value = object["setup"], value != .null {
             // Which keys the provider's setup has is checked by `session.open`, which knows the provider.
             guard value.objectValue != nil else {
@@ -93,6 +86,19 @@ extension ProviderPolicy {
             }
             setup = value
         }
+    }
+
+    /// A flag `session.open` stores with the session (which rules it was opened with): refused in a
+    /// request, read from a stored policy; false when absent (a session stored before it).
+    private static func engineFlag(_ object: JSONObject, _ key: String, stored: Bool, documented section: String) throws -> Bool {
+        guard let value = object[key] else { return false }
+        guard stored else {
+            throw ContextError(.invalidPolicy, "providerPolicy.\(key) is set by the engine (docs/providers.md, \(section))", field: key)
+        }
+        guard let flag = value.boolValue else {
+            throw ContextError(.invalidPolicy, "providerPolicy.\(key) must be true or false", field: key)
+        }
+        return flag
     }
 
     public var json: JSONValue {
@@ -104,6 +110,7 @@ extension ProviderPolicy {
         if !sendDeletes { object["sendDeletes"] = false }
         if let speechRoomMs { object["speechRoomMs"] = .int(Int64(speechRoomMs)) }
         if recostOnCalibration { object["recostOnCalibration"] = true }
+        if itemsAreTurns { object["itemsAreTurns"] = true }
         if let setup { object["setup"] = setup }
         if let providerTruncation {
             object["providerTruncation"] = ["trigger": .int(Int64(providerTruncation.trigger)), "target": .int(Int64(providerTruncation.target))]

@@ -39,6 +39,12 @@ public struct ProviderPolicy: Sendable, Equatable {
     /// whose log must fold to its recorded hash — the report matched against what is held now, the
     /// calibration for the ledger's items that follow, the budget at the profile's costs.
     public var recostOnCalibration = false
+    /// On a provider that deletes, an item is a turn: a chunk naming another item starts a turn of its
+    /// own, a late chunk of the last turn's item grows it again, and a turn whose item was on a
+    /// connection a re-seed replaced goes to the new one as text. False: a session stored before this
+    /// key, whose log must fold as it did (the turn held under the old connection's id; the others
+    /// refused).
+    public var itemsAreTurns = false
     /// The relay's own settings for the provider's setup (voice, turn detection, transcription…),
     /// merged into every setup message the engine hands it (`ProviderSetup`; checked per provider by
     /// `session.open`). Nil: the engine's setup alone.
@@ -50,17 +56,18 @@ public struct ProviderPolicy: Sendable, Equatable {
             && lhs.driftNotifyPercent == rhs.driftNotifyPercent && lhs.instructionDelivery == rhs.instructionDelivery
             && lhs.sendDeletes == rhs.sendDeletes && lhs.providerTruncation?.trigger == rhs.providerTruncation?.trigger
             && lhs.providerTruncation?.target == rhs.providerTruncation?.target && lhs.speechRoomMs == rhs.speechRoomMs
-            && lhs.recostOnCalibration == rhs.recostOnCalibration && lhs.setup == rhs.setup
+            && lhs.recostOnCalibration == rhs.recostOnCalibration && lhs.itemsAreTurns == rhs.itemsAreTurns && lhs.setup == rhs.setup
     }
 
     public init() {}
 
     /// The policy a new session of `profile` opens with: `speechRoomMs` on a provider that deletes,
-    /// unless the caller set it, and `recostOnCalibration`.
+    /// unless the caller set it, `recostOnCalibration` and `itemsAreTurns`.
     public func opening(_ profile: ProviderProfile) -> ProviderPolicy {
         var policy = self
         if profile.canDelete && policy.speechRoomMs == nil { policy.speechRoomMs = Self.defaultSpeechRoomMs }
         policy.recostOnCalibration = true
+        policy.itemsAreTurns = true
         return policy
     }
 }

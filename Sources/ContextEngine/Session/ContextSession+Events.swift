@@ -436,8 +436,8 @@ extension ContextSession {
     /// ended turn to the new connection as text), and a turn reopened by a late chunk (below) is
     /// still in progress when the caller's next item comes.
     func namesAnotherItem(at index: Int, _ providerItemID: String?) -> Bool {
-        guard let provider, provider.profile.canDelete, let id = providerItemID, let turn = item(at: index),
-            let old = turn.providerItemID
+        guard let provider, provider.profile.canDelete, provider.policy.itemsAreTurns, let id = providerItemID,
+            let turn = item(at: index), let old = turn.providerItemID
         else { return false }
         return id != old
     }
@@ -452,8 +452,8 @@ extension ContextSession {
     /// the seed created; audit).
     func reopenedTurnIndex(_ role: TurnRole, _ providerItemID: String?) -> Int? {
         guard let id = providerItemID, let index = lastTurnIndex, let last = item(at: index), last.final,
-            last.role == (role == .user ? .user : .model), last.providerItemID == id, let provider,
-            provider.entries[last.id]?.providerID == id, provider.pendingSeed?.items.contains(last.id) != true
+            last.role == (role == .user ? .user : .model), last.providerItemID == id, let provider, provider.profile.canDelete,
+            provider.policy.itemsAreTurns, provider.entries[last.id]?.providerID == id, provider.pendingSeed?.items.contains(last.id) != true
         else { return nil }
         return index
     }
@@ -490,8 +490,18 @@ extension ContextSession {
         }
         if let id, provider?.providerItemIDs.contains(id) == true {
             if let ended = items.last(where: { $0?.providerItemID == id }), let ended {
-                let why = ended.id == item(at: lastTurnIndex ?? -1)?.id && provider?.pendingSeed?.items.contains(ended.id) == true
-                    ? "a planned re-seed holds it as it was" : "a later turn follows it"
+                let why: String
+                if ended.id != item(at: lastTurnIndex ?? -1)?.id {
+                    why = "a later turn follows it"
+                } else if ended.role != (role == .user ? .user : .model) {
+                    why = "it is a \(ended.role.rawValue) turn, this chunk a \(role.rawValue) one"
+                } else if provider?.pendingSeed?.items.contains(ended.id) == true {
+                    why = "a planned re-seed holds it as it was"
+                } else if provider?.entries[ended.id]?.providerID != id {
+                    why = "a re-seed's new connection holds it as text"
+                } else {
+                    why = "the session was opened before ended turns could grow"
+                }
                 throw ContextError(
                     .invalidInput,
                     "providerItemId \"\(id)\" names turn \(ended.id), which has ended and does not grow (\(why)): this chunk's text is not taken",
