@@ -3,6 +3,10 @@ import JSONWire
 /// Gemini Live client messages (`LiveClientMessage` in google-genai; camelCase on the wire), exactly as
 /// the relay writes them to its WebSocket. Checked against the SDK types by scripts/provider_oracle.py.
 enum GeminiMessages {
+    /// The model answers in audio: the engine counts its turns from their audio (`ProviderSetup`
+    /// keeps the relay from changing it).
+    static let generationConfig: JSONObject = ["responseModalities": ["AUDIO"]]
+
     /// The first message of a connection: model, audio out, the script as system instruction,
     /// resumption handles on, history sent as `clientContent`, and Gemini's own sliding window as a
     /// backstop at the limit (the engine re-seeds before it, so it should never fire); transcripts
@@ -11,7 +15,7 @@ enum GeminiMessages {
     static func setup(profile: ProviderProfile, policy: ProviderPolicy, systemInstruction: String, resumeHandle: String? = nil) -> JSONValue {
         let engine: JSONObject = [
             "model": .string("models/" + profile.model),
-            "generationConfig": ["responseModalities": ["AUDIO"]],
+            "generationConfig": .object(generationConfig),
             "systemInstruction": ["parts": [["text": .string(systemInstruction)]]],
             "sessionResumption": resumeHandle.map { ["handle": .string($0)] } ?? [:],
             "contextWindowCompression": [

@@ -78,7 +78,7 @@ public enum ProviderSetup {
     /// values must not become null.
     private static func engineSettable(_ kind: ProviderKind) -> JSONObject {
         var engine = transcription(kind)
-        if kind == .geminiLive { engine["generationConfig"] = ["responseModalities": ["AUDIO"]] }
+        if kind == .geminiLive { engine["generationConfig"] = .object(GeminiMessages.generationConfig) }
         return engine
     }
 

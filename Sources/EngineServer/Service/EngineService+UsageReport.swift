@@ -20,21 +20,11 @@ extension EngineService {
                            data: ["param": "audioTokens"])
         }
         if let gemini = try params.optionalObject("usageMetadata") {
-            guard let count = gemini["promptTokenCount"]?.intValue, count >= 0, count <= Bounds.maxReportedTokens else {
-                throw RPCError(RPCError.invalidParams,
-                               "usage.report: usageMetadata needs a whole number promptTokenCount in 0...\(Bounds.maxReportedTokens)",
-                               data: ["param": "usageMetadata"])
-            }
-            reported = count
-            audio = try Self.geminiAudioTokens(gemini["promptTokensDetails"], of: count)
+            reported = try Self.reportedCount(gemini, "promptTokenCount", in: "usageMetadata")
+            audio = try Self.geminiAudioTokens(gemini["promptTokensDetails"], of: reported)
         } else if let openAI = try params.optionalObject("usage") {
-            guard let count = openAI["input_tokens"]?.intValue, count >= 0, count <= Bounds.maxReportedTokens else {
-                throw RPCError(RPCError.invalidParams,
-                               "usage.report: usage needs a whole number input_tokens in 0...\(Bounds.maxReportedTokens)",
-                               data: ["param": "usage"])
-            }
-            reported = count
-            audio = try Self.openAIAudioTokens(openAI["input_token_details"], of: count)
+            reported = try Self.reportedCount(openAI, "input_tokens", in: "usage")
+            audio = try Self.openAIAudioTokens(openAI["input_token_details"], of: reported)
         } else if let count = try params.optionalInt("inputTokens", min: 0, max: Bounds.maxReportedTokens) {
             reported = count
             audio = try params.optionalInt("audioTokens", min: 0, max: count)
@@ -100,6 +90,16 @@ extension EngineService {
         }
         guard sum <= total else { throw refusal }
         return audio
+    }
+
+    /// A provider's count of the report's input tokens, `key` of its usage object `param`.
+    static func reportedCount(_ usage: JSONObject, _ key: String, in param: String) throws(RPCError) -> Int {
+        guard let count = usage[key]?.intValue, count >= 0, count <= Bounds.maxReportedTokens else {
+            throw RPCError(RPCError.invalidParams,
+                           "usage.report: \(param) needs a whole number \(key) in 0...\(Bounds.maxReportedTokens)",
+                           data: ["param": .string(param)])
+        }
+        return count
     }
 
     /// The audio part of an OpenAI report: `input_token_details.audio_tokens`, or nil without it.
