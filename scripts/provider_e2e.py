@@ -136,13 +136,32 @@ class Simulator:
 
     def text_tokens(self, text, framed=True):
         if text not in self.counts:
-            # A system instruction with the active instruction after it (`contextUpdate`): the ledger
-            # counts its parts, as the engine counted them.
-            head, sep, tail = text.rpartition("\n\n")
-            if sep and head in self.counts and tail in self.counts:
-                return self.counts[head] + self.counts[tail] + (self.overhead if framed else 0)
+            # A system instruction with the instructions inside it after the script (`contextUpdate`):
+            # the ledger counts its parts, as the engine counted them. A part may hold blank lines
+            # itself, so the split into known texts is searched.
+            parts = self.known_parts(text)
+            if parts is not None:
+                return sum(self.counts[part] for part in parts) + (self.overhead if framed else 0)
         check(text in self.counts, f"{self.provider}: a message carries text the engine never counted: {text[:60]!r}")
         return self.counts.get(text, 0) + (self.overhead if framed else 0)
+
+    def known_parts(self, text):
+        """The texts the engine counted that `text` is made of, joined by blank lines (the script and
+        the instructions after it), peeled off from the end, or None. A part may hold blank lines
+        itself, and the script may end in a line break: the shortest counted tail is taken each time."""
+        parts = []
+        while text not in self.counts:
+            end = len(text)
+            while True:
+                cut = text.rfind("\n\n", 0, end)  # every occurrence from the right, overlapping ones too
+                if cut < 0:
+                    return None
+                if text[cut + 2:] in self.counts:
+                    break
+                end = cut + 1
+            parts.insert(0, text[cut + 2:])
+            text = text[:cut]
+        return [text] + parts if parts else None
 
     def key(self):
         self.next += 1
@@ -213,7 +232,7 @@ class Simulator:
             del self.items[key]
 
 
-def drive(provider, provider_policy=None):
+def drive(provider, provider_policy=None, policy=None):
     serve = subprocess.Popen([args.binary, "serve", "--store", "none"], stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, text=True, bufsize=1)
     next_id = [0]
@@ -238,6 +257,8 @@ def drive(provider, provider_policy=None):
         session = f"{provider[:2]}{index}"
         events = [json.loads(l) for l in open(path, encoding="utf-8") if l.strip()]
         extra = {"providerPolicy": provider_policy} if provider_policy else {}
+        if policy:
+            extra["policy"] = policy
         opened = call("session.open", session=session, script=script, provider=provider, **extra)
         if "error" in opened:
             check(False, f"{provider} {path.name}: open failed: {opened['error']}")
@@ -459,16 +480,19 @@ def check_relay_setup_keys():
 check_relay_setup_keys()
 total_messages = 0
 runs = [
-    ("gemini-live", None, "default"),
-    ("openai-realtime", None, "default"),
+    ("gemini-live", None, "default", None),
+    ("openai-realtime", None, "default", None),
     ("gemini-live", {"instructionDelivery": "systemInstruction", "setup": RELAY_SETUPS["gemini-live"]},
-     "instruction through contextUpdate, the relay's setup"),
+     "instruction through contextUpdate, the relay's setup", None),
+    # Two answered instructions kept: every contextUpdate carries all that the context holds.
+    ("gemini-live", {"instructionDelivery": "systemInstruction"}, "kept instructions inside the system instruction",
+     {"preset": "keep-last-n", "keepLast": 2}),
     ("openai-realtime", {"sendDeletes": False, "providerTruncation": {"trigger": 28_224, "target": 28_224},
                          "setup": RELAY_SETUPS["openai-realtime"]},
-     "no deletes, truncation auto, the relay's setup"),
+     "no deletes, truncation auto, the relay's setup", None),
 ]
-for provider, provider_policy, label in runs:
-    messages, stats = drive(provider, provider_policy)
+for provider, provider_policy, label, policy in runs:
+    messages, stats = drive(provider, provider_policy, policy)
     invalid = 0
     relay = (provider_policy or {}).get("setup")
     setups = [setup_of(provider, entry["message"]) for entry in messages]

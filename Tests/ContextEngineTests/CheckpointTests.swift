@@ -51,9 +51,14 @@ import Tokenizer
 
     /// `recost`: calibration re-counts every held item (sessions opened now), or only the ledger's
     /// items that follow (sessions stored before `recostOnCalibration`).
-    static func open(_ provider: ProviderKind?, policy: ContextPolicy, recost: Bool = true) throws -> ContextSession {
+    /// `systemInstruction`: Gemini's instructions go inside the system instruction (`contextUpdate`),
+    /// so that the ledger holds several there with a keep policy, and seeds plan them.
+    static func open(_ provider: ProviderKind?, policy: ContextPolicy, recost: Bool = true, systemInstruction: Bool = false)
+        throws -> ContextSession
+    {
         var configuration = SessionConfiguration(window: 1_500, reserve: 100, policy: policy, renderer: "gemini")
         if let provider { configuration.provider = try ProviderProfile.named(provider) }
+        if systemInstruction { configuration.providerPolicy.instructionDelivery = .systemInstruction }
         configuration.providerPolicy.calibrate = true
         configuration.providerPolicy.recostOnCalibration = recost
         return try ContextSession(
@@ -76,7 +81,8 @@ import Tokenizer
         let policy = [ContextPolicy.stripAfterResponse, .keepAll, .keepLast(2)][Int(seed % 3)]
         let events = Self.randomEvents(&generator, count: 400, provider: provider)
         let recost = seed % 2 == 0
-        var straight = try Self.open(provider, policy: policy, recost: recost)
+        let system = provider == .geminiLive && seed >= 3
+        var straight = try Self.open(provider, policy: policy, recost: recost, systemInstruction: system)
         var answers = [String]()
         var checkpoints = [Int: JSONValue]()
         for (index, event) in events.enumerated() {
@@ -86,10 +92,15 @@ import Tokenizer
         // The calls reach what a checkpoint must carry: evictions and chunks still arriving.
         #expect(answers.contains { $0.contains("evicted") })
         #expect(straight.checkpoint()["items"] != nil)
+        if system && policy.keepLastInstructions == nil {
+            // Kept instructions: several inside the system instruction, and seeds planned with them.
+            #expect(checkpoints.values.contains { $0["provider"]?["systemExtras"]?.arrayValue?.count ?? 0 > 1 })
+            #expect(checkpoints.values.contains { $0["provider"]?["pendingSeed"]?.arrayValue?.count == 3 })
+        }
         for (start, checkpoint) in checkpoints.sorted(by: { $0.key < $1.key }) {
             // Through its text, as the store keeps it.
             let stored = try JSONParser.parse(JSONWriter.string(checkpoint))
-            var restored = try Self.open(provider, policy: policy, recost: recost)
+            var restored = try Self.open(provider, policy: policy, recost: recost, systemInstruction: system)
             try restored.restore(checkpoint: stored)
             let restoresToItself = restored.checkpoint() == checkpoint
             #expect(restoresToItself, "checkpoint at \(start) does not restore to itself")
@@ -122,7 +133,7 @@ import Tokenizer
         let mirror = try #require(session.provider)
         let mirrorFields = Set(Mirror(reflecting: mirror).children.compactMap(\.label))
         let ledger = Set(try #require(session.checkpoint()["provider"]?.objectValue).members.map(\.key))
-            .union(["systemExtra", "pendingSeed", "answerStart", "deletedSinceAnswer"])
+            .union(["systemExtras", "pendingSeed", "answerStart", "deletedSinceAnswer"])
         let renamed = ["providerItemIds": "providerItemIDs"]
         // `unchangedPrefix` is a capacity run's mark between two answers, not the ledger: a session
         // rebuilt from a checkpoint starts its next prompt uncached. `reportedDrift` lives within one

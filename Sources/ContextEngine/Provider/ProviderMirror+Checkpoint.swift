@@ -25,9 +25,17 @@ extension ProviderMirror {
             "audioScale": .int(Int64(bitPattern: audioScale.bitPattern)),
             "providerItemIds": .array(providerItemIDs.sorted().map(JSONValue.string)),
         ]
-        if let systemExtra { object["systemExtra"] = [.string(systemExtra.id), JSONValue(systemExtra.tokens)] }
+        // One instruction in the system instruction is written as before (`systemExtra`), so that the
+        // build before reads it; several, which that build never held, as a list.
+        if systemExtras.count == 1 {
+            object["systemExtra"] = Self.checkpointPair(systemExtras[0])
+        } else if systemExtras.count > 1 {
+            object["systemExtras"] = .array(systemExtras.map(Self.checkpointPair))
+        }
         if let pendingSeed {
-            object["pendingSeed"] = [.array(pendingSeed.items.map(JSONValue.string)), JSONValue(pendingSeed.held)]
+            var fields: [JSONValue] = [.array(pendingSeed.items.map(JSONValue.string)), JSONValue(pendingSeed.held)]
+            if !pendingSeed.system.isEmpty { fields.append(.array(pendingSeed.system.map(Self.checkpointPair))) }
+            object["pendingSeed"] = .array(fields)
         }
         if let answerStart {
             object["answerStart"] = [JSONValue(answerStart.held), JSONValue(answerStart.audio), JSONValue(answerStart.items)]
@@ -68,9 +76,12 @@ extension ProviderMirror {
         providerItemIDs = Set(try reader.array("providerItemIds").map { value throws(CheckpointError) in
             try CheckpointReader.string(value, "providerItemIds")
         })
-        systemExtra = try reader.optional("systemExtra").map { value throws(CheckpointError) in
-            let fields = try CheckpointReader.fields(value, count: 2, what: "systemExtra")
-            return (try CheckpointReader.string(fields[0], "systemExtra.id"), try CheckpointReader.int(fields[1], "systemExtra.tokens"))
+        if let one = try reader.optional("systemExtra") {
+            systemExtras = [try Self.pair(one, "systemExtra")]
+        } else {
+            systemExtras = try (reader.optional("systemExtras")?.arrayValue ?? []).map { value throws(CheckpointError) in
+                try Self.pair(value, "systemExtras")
+            }
         }
         answerStart = try reader.optional("answerStart").map { value throws(CheckpointError) in
             let fields = try CheckpointReader.fields(value, count: 3, what: "answerStart")
@@ -84,12 +95,24 @@ extension ProviderMirror {
                     try CheckpointReader.int(fields[2], "deletedSinceAnswer.items"))
         } ?? (0, 0, 0)
         pendingSeed = try reader.optional("pendingSeed").map { value throws(CheckpointError) in
-            let fields = try CheckpointReader.fields(value, count: 2, what: "pendingSeed")
+            // Two fields, or three with the system instruction's instructions (a seed without any,
+            // and every seed planned before them, has two).
+            let long = value.arrayValue?.count == 3
+            let fields = try CheckpointReader.fields(value, count: long ? 3 : 2, what: "pendingSeed")
             guard let items = fields[0].arrayValue else { throw CheckpointError("the checkpoint's pendingSeed items are not an array") }
+            guard !long || fields[2].arrayValue != nil else { throw CheckpointError("the checkpoint's pendingSeed system is not an array") }
             return (
                 try items.map { item throws(CheckpointError) in try CheckpointReader.string(item, "pendingSeed item") },
-                try CheckpointReader.int(fields[1], "pendingSeed.held")
+                try CheckpointReader.int(fields[1], "pendingSeed.held"),
+                try (long ? fields[2].arrayValue! : []).map { value throws(CheckpointError) in try Self.pair(value, "pendingSeed system") }
             )
         }
+    }
+
+    static func checkpointPair(_ extra: (id: String, tokens: Int)) -> JSONValue { [.string(extra.id), JSONValue(extra.tokens)] }
+
+    static func pair(_ value: JSONValue, _ what: String) throws(CheckpointError) -> (id: String, tokens: Int) {
+        let fields = try CheckpointReader.fields(value, count: 2, what: what)
+        return (try CheckpointReader.string(fields[0], "\(what) id"), try CheckpointReader.int(fields[1], "\(what) tokens"))
     }
 }

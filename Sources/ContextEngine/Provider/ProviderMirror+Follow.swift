@@ -30,12 +30,15 @@ extension ProviderMirror {
             let drift = reportedDrift ?? reconcile(reported, audio: audio)
             reportedDrift = nil
             var send = [JSONValue]()
+            let extras = systemExtras.map(\.id)
             for id in delta.removed { remove(id, context, &send) }
+            updateSystemInstruction(from: extras, context, &send)
             return outcome(send, drift: drift)
         case .turn, .instruction, .speechStarted, .turnComplete, .summary:
             break
         }
         var send = [JSONValue]()
+        let extras = systemExtras.map(\.id)
         let beforeRemovals = (held: held, audio: audioHeld, items: entries.count)
         for id in delta.removed { remove(id, context, &send) }
         if case .turn = event {
@@ -45,6 +48,7 @@ extension ProviderMirror {
         }
         for item in delta.added { add(item, context, &send) }
         for item in delta.updated { update(item, context, &send) }
+        updateSystemInstruction(from: extras, context, &send)
         truncateAtProvider()
         let reseed = planIfOverThreshold(context)
         return outcome(send, reseed: reseed)
@@ -61,11 +65,11 @@ extension ProviderMirror {
     }
 
     private mutating func remove(_ id: String, _ context: ContextSession, _ send: inout [JSONValue]) {
-        if let extra = systemExtra, extra.id == id {
-            // The instruction leaves the system instruction: nothing of it stays at the provider.
-            send.append(GeminiMessages.contextUpdate(systemInstruction: context.script.text))
-            resize("script", tokens: entries["script"]!.tokens - extra.tokens, audio: 0)
-            systemExtra = nil
+        if let index = systemExtras.firstIndex(where: { $0.id == id }) {
+            // The instruction leaves the system instruction (`updateSystemInstruction` sends it
+            // without): nothing of it stays at the provider.
+            resize("script", tokens: entries["script"]!.tokens - systemExtras[index].tokens, audio: 0)
+            systemExtras.remove(at: index)
             return
         }
         guard let entry = entries[id] else { return }
@@ -135,10 +139,10 @@ extension ProviderMirror {
         case .geminiLive:
             // Gemini cannot insert: a summary reaches it only in a seed.
             guard item.kind != .summary else { return }
-            if item.kind == .instruction && delivery == .systemInstruction {
-                send.append(GeminiMessages.contextUpdate(systemInstruction: context.script.text + "\n\n" + item.text))
+            if inSystemInstruction(item) {
+                // Sent by `updateSystemInstruction`, with the instructions already inside.
                 resize("script", tokens: entries["script"]!.tokens + item.tokens, audio: 0)
-                systemExtra = (item.id, item.tokens)
+                systemExtras.append((item.id, item.tokens))
                 return
             }
             if item.kind == .instruction && delivery == .realtimeInputText {
@@ -147,6 +151,27 @@ extension ProviderMirror {
                 send.append(GeminiMessages.clientContent([item], turnComplete: item.kind == .turn))
             }
             hold(item.id, providerID: nil, tokens: textCost(item), exchange: item.exchange)
+        }
+    }
+
+    /// Gemini `systemInstruction` delivery: when the instructions inside the system instruction
+    /// changed (`before`: their ids then), one `contextUpdate` replaces it with the script and every
+    /// one of them — once per event, however many came and went in it (a barge-in finishes one and
+    /// brings the next).
+    ///
+    /// - Complexity: O(context) when they changed (the instructions' texts are read from it).
+    mutating func updateSystemInstruction(from before: [String], _ context: ContextSession, _ send: inout [JSONValue]) {
+        guard systemExtras.count != before.count || !systemExtras.map(\.id).elementsEqual(before) else { return }
+        send.append(GeminiMessages.contextUpdate(systemInstruction: systemInstruction(context)))
+    }
+
+    /// The system instruction the provider holds: the script, then each instruction inside it.
+    func systemInstruction(_ context: ContextSession) -> String {
+        guard !systemExtras.isEmpty else { return context.script.text }
+        var texts = [String: String]()
+        for case let item? in context.items where item.kind == .instruction { texts[item.id] = item.text }
+        return systemExtras.reduce(context.script.text) { composed, extra in
+            texts[extra.id].map { composed + "\n\n" + $0 } ?? composed
         }
     }
 

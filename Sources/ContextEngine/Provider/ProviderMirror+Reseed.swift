@@ -13,7 +13,7 @@ extension ProviderMirror {
         snapshot.items.removeAll { !$0.final }
         let items = snapshot.items.filter { $0.kind != .script }
         let seedHeld = context.script.tokens + overhead + items.reduce(0) { $0 + seedCost($1) }
-        pendingSeed = (items.map(\.id), seedHeld)
+        pendingSeed = (items.map(\.id), seedHeld, items.filter { inSystemInstruction($0) }.map { ($0.id, $0.tokens) })
         return ReseedPlan(reason: reason, send: seed(snapshot), held: seedHeld)
     }
 
@@ -66,12 +66,15 @@ extension ProviderMirror {
             guard let item = live[id] else { continue }
             if inSystemInstruction(item) {
                 resize("script", tokens: entries["script"]!.tokens + item.tokens, audio: 0)
-                systemExtra = (id, item.tokens)
+                systemExtras.append((id, item.tokens))
             } else {
                 hold(id, providerID: Self.ourID(item), tokens: textCost(item), exchange: item.exchange)
             }
             seedTokens -= seedCost(item)
         }
+        // An instruction of the seed's system instruction that left the context meanwhile is not
+        // stale: the `contextUpdate` below replaces the system instruction without it.
+        for extra in seed.system where live[extra.id] == nil { seedTokens -= extra.tokens }
         var send = [JSONValue]()
         if profile.canDelete && policy.sendDeletes {
             // Items of the seed that left the context meanwhile (their deletes went to the old
@@ -88,6 +91,7 @@ extension ProviderMirror {
         for item in snapshot.items where item.kind != .script && !seeded.contains(item.id) && item.final {
             create(item, context, &send)
         }
+        updateSystemInstruction(from: seed.system.map(\.id), context, &send)
         return send
     }
 
@@ -96,15 +100,11 @@ extension ProviderMirror {
 
     /// Gemini: the `setup` of a connection resumed with `handle` — the session's own (transcripts, the
     /// relay's settings, the system instruction as the provider holds it: the script, and the
-    /// instruction inside it) with the handle, so the relay writes it as it is rather than composing
+    /// instructions inside it) with the handle, so the relay writes it as it is rather than composing
     /// one. The provider restores what it held; nil on OpenAI, which has no resumption.
     public func resumeSetup(handle: String, _ context: ContextSession) -> JSONValue? {
         guard profile.kind == .geminiLive else { return nil }
-        var systemInstruction = context.script.text
-        if let extra = systemExtra, let item = context.items.lazy.compactMap({ $0 }).first(where: { $0.id == extra.id }) {
-            systemInstruction += "\n\n" + item.text
-        }
-        return GeminiMessages.setup(profile: profile, policy: policy, systemInstruction: systemInstruction, resumeHandle: handle)
+        return GeminiMessages.setup(profile: profile, policy: policy, systemInstruction: systemInstruction(context), resumeHandle: handle)
     }
 
     /// `0.9` → "90 %", `0.015` → "1.5 %": as many digits as the policy gave.

@@ -79,8 +79,12 @@ public struct ProviderMirror: Sendable {
     var entries: [String: Entry] = [:]
     /// The held items' ids in the provider's order (what its prefix cache and its own truncation see).
     public internal(set) var order: [String] = []
-    /// Gemini `systemInstruction` delivery: the instruction now inside the system instruction.
-    var systemExtra: (id: String, tokens: Int)?
+    /// Gemini `systemInstruction` delivery: the instructions inside the system instruction after the
+    /// script, in context order (the active one, and those a keep policy keeps). One `contextUpdate`
+    /// replaces the whole system instruction, so each one sent carries all of them: with only the
+    /// newest, a kept instruction left the provider while the context kept it, and the ledger added
+    /// every replaced one to the script entry (`keep-last-n` 2: 4 instructions held, 1 sent).
+    var systemExtras: [(id: String, tokens: Int)] = []
     public internal(set) var held = 0
     public internal(set) var stale = 0
     /// The part of `held` that is audio (what calibration of the audio rate scales).
@@ -92,8 +96,10 @@ public struct ProviderMirror: Sendable {
     /// The most framing per item a calibration sets: 8× OpenAI's documented 4 ("a 10-token message
     /// may count 12", realtime costs guide); more is a report that is not about framing.
     static let maxCalibratedFraming = 32
-    /// A planned re-seed not yet confirmed: the ids of the items its seed holds, and its size.
-    var pendingSeed: (items: [String], held: Int)?
+    /// A planned re-seed not yet confirmed: the ids of the items its seed holds, its size, and the
+    /// instructions its system instruction holds (Gemini `systemInstruction` delivery), with their
+    /// tokens: one that leaves the context before the confirmation is replaced, not stale.
+    var pendingSeed: (items: [String], held: Int, system: [(id: String, tokens: Int)])?
     /// The first index of `order` whose item was added, dropped or resized since `markPrompt()`:
     /// the items before it are what the provider held then, unchanged (its cached prefix). Not state:
     /// a checkpoint drops it.
@@ -224,7 +230,7 @@ public struct ProviderMirror: Sendable {
         entries.removeAll(keepingCapacity: true)
         order.removeAll(keepingCapacity: true)
         unchangedPrefix = 0
-        systemExtra = nil
+        systemExtras.removeAll()
         held = 0
         stale = 0
         audioHeld = 0
