@@ -34,6 +34,24 @@ import Testing
         #expect(named["error"]?["data"]?["param"] == "policy" && named["error"]?["data"]?["key"] == nil)
         let range = harness.call("session.open", ["session": "a", "script": .string(script), "policy": ["keepLast": -1]])
         #expect(range["error"]?["data"]?["param"] == "policy" && range["error"]?["data"]?["key"] == "keepLast")
+        // Every value a policy refuses names its key (docs/protocol.md, -32007): some named none.
+        let refused: [(String, JSONObject, String)] = [
+            ("policy", ["eviction": ["targetFraction": 2]], "eviction.targetFraction"),
+            ("policy", ["eviction": ["zz": 1]], "eviction.zz"),
+            ("policy", ["instructions": ["pending": "later"]], "instructions.pending"),
+            ("policy", ["zz": 1], "zz"),
+            ("providerPolicy", ["reseedAt": 2], "reseedAt"),
+            ("providerPolicy", ["reseedOnGoAwayStaleTokens": -1], "reseedOnGoAwayStaleTokens"),
+            ("providerPolicy", ["driftNotifyPercent": -1], "driftNotifyPercent"),
+            ("providerPolicy", ["providerTruncation": ["trigger": 1]], "providerTruncation"),
+            ("providerPolicy", ["instructionDelivery": "fax"], "instructionDelivery"),
+            ("providerPolicy", ["zz": 1], "zz"),
+        ]
+        for (param, value, key) in refused {
+            let answer = harness.call("session.open", ["session": "a", "script": .string(script), "provider": "gemini-live", .init(param): .object(value)])
+            #expect(Harness.code(answer) == -32007 && answer["error"]?["data"]?["param"] == .string(param), "\(answer)")
+            #expect(answer["error"]?["data"]?["key"] == .string(key), "\(param) \(value): \(answer)")
+        }
         // None of them opened anything.
         #expect(harness.call("session.open", ["session": "a", "script": .string(script)])["result"] != nil)
     }

@@ -24,13 +24,14 @@ extension ContextPolicy {
         if let name = try Self.string(object["name"], "name") { self.name = name }
         if let value = object["instructions"] {
             guard let instructions = value.objectValue else {
-                throw ContextError(.invalidPolicy, "policy.instructions must be an object")
+                throw ContextError(.invalidPolicy, "policy.instructions must be an object", field: "instructions")
             }
             try Self.checkKeys(
                 instructions, allowed: ["tag", "maxTokens", "overLimit", "pending", "coalescedOverLimit"], in: "policy.instructions")
             if let raw = try Self.string(instructions["coalescedOverLimit"], "instructions.coalescedOverLimit") {
                 guard let value = CoalescedOverLimit(rawValue: raw) else {
-                    throw ContextError(.invalidPolicy, "policy.instructions.coalescedOverLimit must be \"dropOldest\" or \"cutEnd\"")
+                    throw ContextError(.invalidPolicy, "policy.instructions.coalescedOverLimit must be \"dropOldest\" or \"cutEnd\"",
+                        field: "instructions.coalescedOverLimit")
                 }
                 coalescedOverLimit = value
             } else if stored {
@@ -42,25 +43,25 @@ extension ContextPolicy {
             }
             if let raw = try Self.string(instructions["overLimit"], "instructions.overLimit") {
                 guard let value = OverLimit(rawValue: raw) else {
-                    throw ContextError(.invalidPolicy, "policy.instructions.overLimit must be \"truncate\" or \"reject\"")
+                    throw ContextError(.invalidPolicy, "policy.instructions.overLimit must be \"truncate\" or \"reject\"", field: "instructions.overLimit")
                 }
                 overLimit = value
             }
             if let raw = try Self.string(instructions["pending"], "instructions.pending") {
                 guard let value = PendingMode(rawValue: raw) else {
-                    throw ContextError(.invalidPolicy, "policy.instructions.pending must be \"replace\" or \"coalesce\"")
+                    throw ContextError(.invalidPolicy, "policy.instructions.pending must be \"replace\" or \"coalesce\"", field: "instructions.pending")
                 }
                 pending = value
             }
         }
         if let value = object["eviction"] {
             guard let eviction = value.objectValue else {
-                throw ContextError(.invalidPolicy, "policy.eviction must be an object")
+                throw ContextError(.invalidPolicy, "policy.eviction must be an object", field: "eviction")
             }
             try Self.checkKeys(eviction, allowed: ["targetFraction", "targetTokens"], in: "policy.eviction")
             if let raw = eviction["targetFraction"] {
                 guard let fraction = raw.doubleValue, fraction > 0, fraction <= 1 else {
-                    throw ContextError(.invalidPolicy, "policy.eviction.targetFraction must be a number in (0, 1]")
+                    throw ContextError(.invalidPolicy, "policy.eviction.targetFraction must be a number in (0, 1]", field: "eviction.targetFraction")
                 }
                 evictionTargetFraction = fraction
             }
@@ -135,16 +136,19 @@ extension ContextPolicy {
     }
 
     private static func checkKeys(_ object: JSONObject, allowed: Set<String>, in path: String) throws {
+        // `data.key` names it below the policy: "eviction.x" for `policy.eviction.x`.
+        let prefix = path.hasPrefix("policy.") ? path.dropFirst("policy.".count) + "." : ""
         for key in object.keys where !allowed.contains(key) {
             throw ContextError(
-                .invalidPolicy, "unknown key \"\(key)\" in \(path); allowed: \(allowed.sorted().joined(separator: ", "))")
+                .invalidPolicy, "unknown key \"\(key)\" in \(path); allowed: \(allowed.sorted().joined(separator: ", "))",
+                field: prefix + key)
         }
     }
 
     private static func string(_ value: JSONValue?, _ key: String) throws -> String? {
         guard let value, value != .null else { return nil }
         guard let string = value.stringValue else {
-            throw ContextError(.invalidPolicy, "policy.\(key) must be a string, got \(value.typeName)")
+            throw ContextError(.invalidPolicy, "policy.\(key) must be a string, got \(value.typeName)", field: key)
         }
         return string
     }

@@ -21,31 +21,31 @@ extension ProviderPolicy {
             "sendDeletes", "providerTruncation", "speechRoomMs", "setup",
         ] + (stored ? engineKeys : [])
         for key in object.keys where !known.contains(key) && !engineKeys.contains(key) {
-            throw ContextError(.invalidPolicy, "unknown key \"\(key)\" in providerPolicy; allowed: \(known.joined(separator: ", "))")
+            throw ContextError(.invalidPolicy, "unknown key \"\(key)\" in providerPolicy; allowed: \(known.joined(separator: ", "))", field: key)
         }
         if let value = object["planReseeds"] {
-            guard let flag = value.boolValue else { throw ContextError(.invalidPolicy, "providerPolicy.planReseeds must be true or false") }
+            guard let flag = value.boolValue else { throw ContextError(.invalidPolicy, "providerPolicy.planReseeds must be true or false", field: "planReseeds") }
             planReseeds = flag
         }
         if let value = object["reseedAt"] {
             guard let fraction = value.doubleValue, fraction > 0, fraction <= 1 else {
-                throw ContextError(.invalidPolicy, "providerPolicy.reseedAt must be a number in (0, 1]")
+                throw ContextError(.invalidPolicy, "providerPolicy.reseedAt must be a number in (0, 1]", field: "reseedAt")
             }
             reseedAt = fraction
         }
         if let value = object["reseedOnGoAwayStaleTokens"] {
             guard let tokens = value.intValue, tokens >= 0, tokens <= 1 << 40 else {
-                throw ContextError(.invalidPolicy, "providerPolicy.reseedOnGoAwayStaleTokens must be a whole number ≥ 0")
+                throw ContextError(.invalidPolicy, "providerPolicy.reseedOnGoAwayStaleTokens must be a whole number in 0...2^40", field: "reseedOnGoAwayStaleTokens")
             }
             reseedOnGoAwayStaleTokens = tokens
         }
         if let value = object["calibrate"] {
-            guard let flag = value.boolValue else { throw ContextError(.invalidPolicy, "providerPolicy.calibrate must be true or false") }
+            guard let flag = value.boolValue else { throw ContextError(.invalidPolicy, "providerPolicy.calibrate must be true or false", field: "calibrate") }
             calibrate = flag
         }
         if let value = object["driftNotifyPercent"] {
             guard let percent = value.doubleValue, percent >= 0, percent.isFinite else {
-                throw ContextError(.invalidPolicy, "providerPolicy.driftNotifyPercent must be a number ≥ 0")
+                throw ContextError(.invalidPolicy, "providerPolicy.driftNotifyPercent must be a number ≥ 0", field: "driftNotifyPercent")
             }
             driftNotifyPercent = percent
         }
@@ -53,12 +53,13 @@ extension ProviderPolicy {
             guard let name = value.stringValue, let delivery = ProviderProfile.InstructionDelivery(rawValue: name) else {
                 throw ContextError(
                     .invalidPolicy,
-                    "providerPolicy.instructionDelivery must be clientContent, realtimeInputText, systemInstruction, systemItem or userItem")
+                    "providerPolicy.instructionDelivery must be clientContent, realtimeInputText, systemInstruction, systemItem or userItem",
+                    field: "instructionDelivery")
             }
             instructionDelivery = delivery
         }
         if let value = object["sendDeletes"] {
-            guard let flag = value.boolValue else { throw ContextError(.invalidPolicy, "providerPolicy.sendDeletes must be true or false") }
+            guard let flag = value.boolValue else { throw ContextError(.invalidPolicy, "providerPolicy.sendDeletes must be true or false", field: "sendDeletes") }
             sendDeletes = flag
         }
         if let value = object["providerTruncation"], value != .null {
@@ -66,7 +67,8 @@ extension ProviderPolicy {
                 target <= trigger, trigger <= 10_000_000
             else {
                 throw ContextError(
-                    .invalidPolicy, "providerPolicy.providerTruncation must be {trigger, target} with 0 < target ≤ trigger ≤ 10,000,000")
+                    .invalidPolicy, "providerPolicy.providerTruncation must be {trigger, target} with 0 < target ≤ trigger ≤ 10,000,000",
+                    field: "providerTruncation")
             }
             providerTruncation = (trigger, target)
         }
