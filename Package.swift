@@ -18,8 +18,9 @@ var package = Package(
     ],
     // `swift build --traits Postgres` adds the PostgreSQL backend (`serve --store postgres://…`). Off by
     // default: postgres-nio's first build takes 4–11 min on 2 cores and every CI run starts from a
-    // clean clone. With the trait off SwiftPM still resolves (clones) postgres-nio and its dependencies
-    // from the mirror, but builds none of them; PostgresSessionStore compiles to an empty module.
+    // clean clone. With the trait off SwiftPM neither clones nor builds postgres-nio (its product is
+    // used only under the trait; scripts/test.sh checks that it was not cloned), and
+    // PostgresSessionStore compiles to an empty module.
     traits: [
         .trait(name: "Postgres", description: "The PostgreSQL session store (postgres-nio) for several engines."),
     ],
