@@ -204,7 +204,9 @@ extension ContextSession {
             return mirror.profile.audioTokens(role, milliseconds: audioMs)
         }
         guard let audioMs, mirror.profile.canDelete else { return calibratedTextCost(tokens) }
-        return max(0, mirror.audioTokens(role, milliseconds: audioMs) + mirror.framingShift)
+        let audio = mirror.audioTokens(role, milliseconds: audioMs)
+        // At least its text: what a re-seed's new connection holds of it (`spokenCostsAtLeastText`).
+        return max(0, (mirror.policy.spokenCostsAtLeastText ? max(audio, tokens) : audio) + mirror.framingShift)
     }
 
     /// The budget cost of an item the provider holds as text (a typed turn, an instruction): its
