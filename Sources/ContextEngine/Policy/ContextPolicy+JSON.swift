@@ -43,13 +43,15 @@ extension ContextPolicy {
             }
             if let raw = try Self.string(instructions["overLimit"], "instructions.overLimit") {
                 guard let value = OverLimit(rawValue: raw) else {
-                    throw ContextError(.invalidPolicy, "policy.instructions.overLimit must be \"truncate\" or \"reject\"", field: "instructions.overLimit")
+                    throw ContextError(
+                        .invalidPolicy, "policy.instructions.overLimit must be \"truncate\" or \"reject\"", field: "instructions.overLimit")
                 }
                 overLimit = value
             }
             if let raw = try Self.string(instructions["pending"], "instructions.pending") {
                 guard let value = PendingMode(rawValue: raw) else {
-                    throw ContextError(.invalidPolicy, "policy.instructions.pending must be \"replace\" or \"coalesce\"", field: "instructions.pending")
+                    throw ContextError(
+                        .invalidPolicy, "policy.instructions.pending must be \"replace\" or \"coalesce\"", field: "instructions.pending")
                 }
                 pending = value
             }
@@ -61,7 +63,8 @@ extension ContextPolicy {
             try Self.checkKeys(eviction, allowed: ["targetFraction", "targetTokens"], in: "policy.eviction")
             if let raw = eviction["targetFraction"] {
                 guard let fraction = raw.doubleValue, fraction > 0, fraction <= 1 else {
-                    throw ContextError(.invalidPolicy, "policy.eviction.targetFraction must be a number in (0, 1]", field: "eviction.targetFraction")
+                    throw ContextError(
+                        .invalidPolicy, "policy.eviction.targetFraction must be a number in (0, 1]", field: "eviction.targetFraction")
                 }
                 evictionTargetFraction = fraction
             }

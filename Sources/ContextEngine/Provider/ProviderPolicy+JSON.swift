@@ -21,10 +21,13 @@ extension ProviderPolicy {
             "sendDeletes", "providerTruncation", "speechRoomMs", "setup",
         ] + (stored ? engineKeys : [])
         for key in object.keys where !known.contains(key) && !engineKeys.contains(key) {
-            throw ContextError(.invalidPolicy, "unknown key \"\(key)\" in providerPolicy; allowed: \(known.joined(separator: ", "))", field: key)
+            throw ContextError(
+                .invalidPolicy, "unknown key \"\(key)\" in providerPolicy; allowed: \(known.joined(separator: ", "))", field: key)
         }
         if let value = object["planReseeds"] {
-            guard let flag = value.boolValue else { throw ContextError(.invalidPolicy, "providerPolicy.planReseeds must be true or false", field: "planReseeds") }
+            guard let flag = value.boolValue else {
+                throw ContextError(.invalidPolicy, "providerPolicy.planReseeds must be true or false", field: "planReseeds")
+            }
             planReseeds = flag
         }
         if let value = object["reseedAt"] {
@@ -35,12 +38,16 @@ extension ProviderPolicy {
         }
         if let value = object["reseedOnGoAwayStaleTokens"] {
             guard let tokens = value.intValue, tokens >= 0, tokens <= 1 << 40 else {
-                throw ContextError(.invalidPolicy, "providerPolicy.reseedOnGoAwayStaleTokens must be a whole number in 0...2^40", field: "reseedOnGoAwayStaleTokens")
+                throw ContextError(
+                    .invalidPolicy, "providerPolicy.reseedOnGoAwayStaleTokens must be a whole number in 0...2^40",
+                    field: "reseedOnGoAwayStaleTokens")
             }
             reseedOnGoAwayStaleTokens = tokens
         }
         if let value = object["calibrate"] {
-            guard let flag = value.boolValue else { throw ContextError(.invalidPolicy, "providerPolicy.calibrate must be true or false", field: "calibrate") }
+            guard let flag = value.boolValue else {
+                throw ContextError(.invalidPolicy, "providerPolicy.calibrate must be true or false", field: "calibrate")
+            }
             calibrate = flag
         }
         if let value = object["driftNotifyPercent"] {
@@ -59,7 +66,9 @@ extension ProviderPolicy {
             instructionDelivery = delivery
         }
         if let value = object["sendDeletes"] {
-            guard let flag = value.boolValue else { throw ContextError(.invalidPolicy, "providerPolicy.sendDeletes must be true or false", field: "sendDeletes") }
+            guard let flag = value.boolValue else {
+                throw ContextError(.invalidPolicy, "providerPolicy.sendDeletes must be true or false", field: "sendDeletes")
+            }
             sendDeletes = flag
         }
         if let value = object["providerTruncation"], value != .null {
