@@ -2,7 +2,7 @@ import JSONWire
 
 /// `providerPolicy` in `session.open`: `{planReseeds, reseedAt, reseedOnGoAwayStaleTokens, calibrate,
 /// driftNotifyPercent, instructionDelivery, sendDeletes, providerTruncation, speechRoomMs,
-/// recostOnCalibration, itemsAreTurns, spokenCostsAtLeastText, setup}`, every key
+/// recostOnCalibration, itemsAreTurns, budgetCoversHeld, setup}`, every key
 /// optional (docs/providers.md).
 extension ProviderPolicy {
     /// - Parameter stored: the policy a stored session was opened with. Only it may carry
@@ -15,7 +15,7 @@ extension ProviderPolicy {
         }
         // The keys that say which rules a session was opened with are the engine's: a request is not
         // told it may set them.
-        let engineKeys = ["recostOnCalibration", "itemsAreTurns", "spokenCostsAtLeastText"]
+        let engineKeys = ["recostOnCalibration", "itemsAreTurns", "budgetCoversHeld"]
         let known = [
             "planReseeds", "reseedAt", "reseedOnGoAwayStaleTokens", "calibrate", "driftNotifyPercent", "instructionDelivery",
             "sendDeletes", "providerTruncation", "speechRoomMs", "setup",
@@ -90,7 +90,7 @@ extension ProviderPolicy {
         }
         recostOnCalibration = try Self.engineFlag(object, "recostOnCalibration", stored: stored, documented: "Reconciliation")
         itemsAreTurns = try Self.engineFlag(object, "itemsAreTurns", stored: stored, documented: "Re-seeds")
-        spokenCostsAtLeastText = try Self.engineFlag(object, "spokenCostsAtLeastText", stored: stored, documented: "What the ledger counts")
+        budgetCoversHeld = try Self.engineFlag(object, "budgetCoversHeld", stored: stored, documented: "What the ledger counts")
         if let value = object["setup"], value != .null {
             // Which keys the provider's setup has is checked by `session.open`, which knows the provider.
             guard value.objectValue != nil else {
@@ -123,7 +123,7 @@ extension ProviderPolicy {
         if let speechRoomMs { object["speechRoomMs"] = .int(Int64(speechRoomMs)) }
         if recostOnCalibration { object["recostOnCalibration"] = true }
         if itemsAreTurns { object["itemsAreTurns"] = true }
-        if spokenCostsAtLeastText { object["spokenCostsAtLeastText"] = true }
+        if budgetCoversHeld { object["budgetCoversHeld"] = true }
         if let setup { object["setup"] = setup }
         if let providerTruncation {
             object["providerTruncation"] = ["trigger": .int(Int64(providerTruncation.trigger)), "target": .int(Int64(providerTruncation.target))]

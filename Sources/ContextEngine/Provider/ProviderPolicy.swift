@@ -45,12 +45,17 @@ public struct ProviderPolicy: Sendable, Equatable {
     /// key, whose log must fold as it did (the turn held under the old connection's id; the others
     /// refused).
     public var itemsAreTurns = false
-    /// On a provider that deletes, a spoken turn costs the budget at least its text: a re-seed sends
-    /// it to the new connection as text, and the budget counted its audio alone, so a transcript
-    /// longer than its audio (a relay's `audioMs` of the last chunk, not the whole turn's) held 36,607
-    /// tokens of OpenAI's 28,224 after one (audit). False: a session stored before this key, whose
-    /// log must fold as it did.
-    public var spokenCostsAtLeastText = false
+    /// The budget counts every item at least as the provider holds it (audit 41):
+    /// - on a provider that deletes, a spoken turn at least at its text: a re-seed sends it to the new
+    ///   connection as text, and the budget counted its audio alone, so a transcript longer than its
+    ///   audio (a relay's `audioMs` of the last chunk, not the whole turn's) held 36,607 tokens of
+    ///   OpenAI's 28,224 after re-seeds;
+    /// - calibration's framing shift measured from the session's own framing, not the profile's (a
+    ///   policy's `overheadPerItem` of 10 on OpenAI, whose profile says 4, counted 6 tokens more than
+    ///   held on every item), and counted on the script and the summary too (a calibrated framing of
+    ///   32 held 28 tokens more than the budget counted for the script).
+    /// False: a session stored before this key, whose log must fold as it did.
+    public var budgetCoversHeld = false
     /// The relay's own settings for the provider's setup (voice, turn detection, transcription…),
     /// merged into every setup message the engine hands it (`ProviderSetup`; checked per provider by
     /// `session.open`). Nil: the engine's setup alone.
@@ -63,19 +68,19 @@ public struct ProviderPolicy: Sendable, Equatable {
             && lhs.sendDeletes == rhs.sendDeletes && lhs.providerTruncation?.trigger == rhs.providerTruncation?.trigger
             && lhs.providerTruncation?.target == rhs.providerTruncation?.target && lhs.speechRoomMs == rhs.speechRoomMs
             && lhs.recostOnCalibration == rhs.recostOnCalibration && lhs.itemsAreTurns == rhs.itemsAreTurns
-            && lhs.spokenCostsAtLeastText == rhs.spokenCostsAtLeastText && lhs.setup == rhs.setup
+            && lhs.budgetCoversHeld == rhs.budgetCoversHeld && lhs.setup == rhs.setup
     }
 
     public init() {}
 
     /// The policy a new session of `profile` opens with: `speechRoomMs` on a provider that deletes,
-    /// unless the caller set it, `recostOnCalibration`, `itemsAreTurns` and `spokenCostsAtLeastText`.
+    /// unless the caller set it, `recostOnCalibration`, `itemsAreTurns` and `budgetCoversHeld`.
     public func opening(_ profile: ProviderProfile) -> ProviderPolicy {
         var policy = self
         if profile.canDelete && policy.speechRoomMs == nil { policy.speechRoomMs = Self.defaultSpeechRoomMs }
         policy.recostOnCalibration = true
         policy.itemsAreTurns = true
-        policy.spokenCostsAtLeastText = true
+        policy.budgetCoversHeld = true
         return policy
     }
 }

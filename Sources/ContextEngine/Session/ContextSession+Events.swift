@@ -143,8 +143,8 @@ extension ContextSession {
     mutating func applySummary(_ text: String?, tokens: Int?) throws -> EventOutcome {
         var notes = [ContextNote]()
         let newTokens = text.map { tokens ?? tokenizer.count($0) } ?? 0
-        let oldCost = summary.map { $0.tokens + overhead } ?? 0
-        let newCost = text == nil ? 0 : newTokens + overhead
+        let oldCost = summary.map { $0.cost + overhead } ?? 0
+        let newCost = text == nil ? 0 : summaryCost(newTokens) + overhead
         let protectedFrom = activeIndex.flatMap { item(at: $0)?.exchange } ?? (currentExchange ?? exchangeBase)
         let evict = try exchangesToEvict(forExtra: newCost - oldCost, protectedFrom: protectedFrom, what: "the summary")
         if let note = evictOldest(evict) { notes.append(note) }
@@ -156,7 +156,7 @@ extension ContextSession {
         if let text {
             let item = ContextItem(
                 id: makeID("summary-"), kind: .summary, role: .user, text: text, tokens: newTokens, final: true,
-                ordinal: 1, exchange: -1)
+                ordinal: 1, exchange: -1, cost: summaryCost(newTokens))
             summary = item
             usage.summary += newCost
             hashSum &+= item.contentHash
@@ -205,15 +205,32 @@ extension ContextSession {
         }
         guard let audioMs, mirror.profile.canDelete else { return calibratedTextCost(tokens) }
         let audio = mirror.audioTokens(role, milliseconds: audioMs)
-        // At least its text: what a re-seed's new connection holds of it (`spokenCostsAtLeastText`).
-        return max(0, (mirror.policy.spokenCostsAtLeastText ? max(audio, tokens) : audio) + mirror.framingShift)
+        // At least its text: what a re-seed's new connection holds of it (`budgetCoversHeld`).
+        return max(0, (mirror.policy.budgetCoversHeld ? max(audio, tokens) : audio) + framingShift)
     }
+
+    /// What calibration added to the framing per item, which the budget counts on every item: from
+    /// the session's own framing (`budgetCoversHeld`), or from the profile's (sessions stored before,
+    /// which counted a policy's other framing twice).
+    var framingShift: Int {
+        guard let mirror = provider else { return 0 }
+        return mirror.policy.budgetCoversHeld ? mirror.overhead - overhead : mirror.framingShift
+    }
+
+    /// Whether the script and the summary cost their calibrated framing too (`budgetCoversHeld`).
+    var framesFixedItems: Bool { provider?.policy.budgetCoversHeld == true && provider?.policy.recostOnCalibration == true }
+
+    /// The budget cost of the script, framing included (`usage.script`).
+    var scriptCost: Int { (framesFixedItems ? max(0, script.tokens + framingShift) : script.tokens) + overhead }
+
+    /// The budget cost of a summary of `tokens`, framing excluded (its item's `cost`).
+    func summaryCost(_ tokens: Int) -> Int { framesFixedItems ? calibratedTextCost(tokens) : tokens }
 
     /// The budget cost of an item the provider holds as text (a typed turn, an instruction): its
     /// tokens and what calibration added to the framing.
     func calibratedTextCost(_ tokens: Int) -> Int {
         guard let mirror = provider, mirror.policy.recostOnCalibration else { return tokens }
-        return max(0, tokens + mirror.framingShift)
+        return max(0, tokens + framingShift)
     }
 
     /// A usage report: the mirror reconciles it; when that calibrated (`recostOnCalibration`), every
@@ -234,6 +251,13 @@ extension ContextSession {
             items[slot]!.cost = cost
             exchanges[item.exchange - exchangeBase].cost += cost - item.cost
             addToSegment(item.kind, cost - item.cost)
+        }
+        if framesFixedItems {
+            usage.script = scriptCost
+            if let old = summary, case let cost = summaryCost(old.tokens), cost != old.cost {
+                usage.summary += cost - old.cost
+                summary!.cost = cost
+            }
         }
         var notes = [ContextNote]()
         if let note = evictOldest(exchangesToEvictWithinLimit(protectedFrom: currentExchange ?? exchangeBase + exchanges.count)) {

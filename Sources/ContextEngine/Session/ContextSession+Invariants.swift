@@ -14,11 +14,11 @@ extension ContextSession {
     /// - Complexity: O(items and text bytes in the context).
     public func invariantViolation() -> String? {
         var expected = Usage(
-            window: usage.window, reserve: usage.reserve, script: script.tokens + overhead, summary: 0, history: 0,
+            window: usage.window, reserve: usage.reserve, script: scriptCost, summary: 0, history: 0,
             instruction: 0, items: 1)
         var sum = ContextSession.scriptItem(script).contentHash
         if let summary {
-            expected.summary = summary.tokens + overhead
+            expected.summary = summary.cost + overhead
             expected.items += 1
             sum &+= summary.contentHash
         }
