@@ -182,8 +182,10 @@ import Tokenizer
         #expect(Double(unsettled) / Double(chunks) < 4.6, "mean unsettled bytes per chunk")
     }
 
-    /// o200k: a run of letters with no space settles before each capital that follows a lower-case
-    /// letter ("Привет|Привет"), so the open part is about a word, not the run. It was the whole run:
+    /// o200k: a run of letters with no space settles before its last capital that follows a
+    /// lower-case letter ("Привет|Привет") once it is open past 64 bytes
+    /// (`SettleLimit.caseBoundarySearchBytes`), so the open part stays under that and a word (33
+    /// bytes a chunk on average here), not the run. It was the whole run:
     /// every chunk counted it from its start (160,000 chunks of "Привет": 9.8 s of `serve`; audit 41).
     /// Counts exact at every chunk (`stream`); cl100k keeps such a run one piece.
     @Test func aRunOfCapitalisedWordsSettlesAtEachCapital() throws {
@@ -203,6 +205,6 @@ import Tokenizer
             unsettled += grown.utf8.count - (settled?.bytes ?? 0)
             chunks += 1
         }
-        #expect(Double(unsettled) / Double(chunks) < 16, "mean unsettled bytes per chunk")
+        #expect(Double(unsettled) / Double(chunks) < 48, "mean unsettled bytes per chunk")
     }
 }

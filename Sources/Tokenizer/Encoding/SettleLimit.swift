@@ -76,22 +76,11 @@ enum SettleLimit {
             // characters it may look at, and whether the one right of the next boundary is Lo/Lm.
             var cutSearch = cuts != nil && RunCut.inRun(last, scanner) ? RunCut.searchCharacters : 0
             var rightIsLetter = last == .letter
-            // o200k: a lower-case letter before a capital ends its piece whatever is appended, so
-            // the boundary between them is final (below).
-            let caseBoundaries = scanner == .o200k && trailing == .letters
-            var right = last
             end = lastStart
             while end > floor {
                 if end <= stopAt { return (floor, nil) }
                 let (start, kind) = character(base, endingAt: end, classes)
                 guard Run(kind) == trailing else { break }
-                // The letter piece holding an Ll ends at it when an Lu or Lt follows: neither is in
-                // its second class, nor an apostrophe (no contraction), so nothing past the capital
-                // is read. A run like "ПриветПривет…" streamed without a space was counted from its
-                // start at every chunk: 160,000 chunks of "Привет" took 9.8 s of `serve`, 40,000
-                // took 0.67 s (audit 41). `scripts/check_settle_limit.py` checks it.
-                if caseBoundaries && kind == .lower && right == .upper { return (end, nil) }
-                right = kind
                 if cutSearch > 0 {
                     if !RunCut.inRun(kind, scanner) {
                         cutSearch = 0
@@ -104,6 +93,16 @@ enum SettleLimit {
                 end = start
             }
         }
+        // o200k: a long open letter run settles before its last capital that follows a lower-case
+        // letter (`lastCaseBoundary`). Looked for only past `caseBoundarySearchBytes`: in the walk
+        // itself the check took streamed held-out turns from 333.6M to 340.8M instructions
+        // (callgrind), whose trailing runs are a word long; as a second walk, 337.9M. A run that
+        // stays open this long is walked twice, and then settles.
+        if text.count &- end > caseBoundarySearchBytes && scanner == .o200k && trailing == .letters,
+            let boundary = lastCaseBoundary(base, endingAt: text.count, downTo: end, classes)
+        {
+            return (boundary, nil)
+        }
         guard end > floor else { return (floor, nil) }
         // The start of the trailing run, or 1 character back when there is none; 3 back when one of
         // the 3 characters before is an apostrophe: only a contraction's test can meet the end of
@@ -115,6 +114,34 @@ enum SettleLimit {
             apostrophe = apostrophe || text[back] == 0x27
         }
         return (max(floor, apostrophe ? back : trailing != .other ? end : oneBack), nil)
+    }
+
+    /// How long an open letter run grows before `lastCaseBoundary` is asked: a run of capitalised
+    /// words then stays open by at most this and a word.
+    static let caseBoundarySearchBytes = 64
+
+    /// In o200k's trailing letter run (from `low` to `textEnd`), the start of the last capital (Lu,
+    /// Lt) that follows a lower-case letter (Ll) with only cased letters after it, or nil. The letter
+    /// piece holding the Ll ends at it whatever is appended: the capital is in
+    /// neither the pattern's second letter class nor a contraction's apostrophe, so its match read
+    /// nothing past the capital, and the boundary is final. A run like "ПриветПривет…" streamed with
+    /// no space was counted from its start at every chunk: 160,000 chunks of "Привет" took 9.8 s of
+    /// `serve`, 40,000 took 0.67 s (audit 41). `scripts/check_settle_limit.py` checks the rule
+    /// against tiktoken's pattern.
+    private static func lastCaseBoundary(
+        _ base: UnsafePointer<UInt8>, endingAt textEnd: Int, downTo low: Int, _ classes: CharacterClassTable
+    ) -> Int? {
+        var (end, right) = character(base, endingAt: textEnd, classes)
+        while end > low {
+            let (start, kind) = character(base, endingAt: end, classes)
+            if kind == .lower && right == .upper { return end }
+            // Only through cased letters: a run of Thai, Devanagari or ideographs (no case) is not
+            // walked twice for nothing, and a boundary further back would settle little more.
+            if kind != .lower && kind != .upper { return nil }
+            right = kind
+            end = start
+        }
+        return nil
     }
 
     /// The character that ends at `end` (> 0): where it starts and its class. ASCII without the
