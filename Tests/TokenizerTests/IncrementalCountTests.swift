@@ -149,18 +149,8 @@ import Tokenizer
         }
         #expect(mismatches == 0)
         // A 3,000-byte clause with no punctuation, in 5-byte chunks: the settled prefix keeps up.
-        let clause = Array(String(repeating: "我们今天讨论的是这个项目的预算和时间安排以及后续的工作计划", count: 36).utf8)
-        var grown = "", settled: SettledPrefix?, unsettled = 0, chunks = 0, start = 0
-        while start < clause.count {
-            var end = min(clause.count, start + 5)
-            while end < clause.count && clause[end] & 0xC0 == 0x80 { end += 1 }
-            grown += String(decoding: clause[start ..< end], as: UTF8.self)
-            start = end
-            (_, settled) = tokenizer.countAppending(grown, settled: settled)
-            unsettled += grown.utf8.count - (settled?.bytes ?? 0)
-            chunks += 1
-        }
-        #expect(Double(unsettled) / Double(chunks) < 40, "mean unsettled bytes per chunk")
+        let clause = String(repeating: "我们今天讨论的是这个项目的预算和时间安排以及后续的工作计划", count: 36)
+        #expect(Self.meanUnsettledBytes(clause, tokenizer) < 40, "mean unsettled bytes per chunk")
     }
 
     /// What is rescanned at each chunk is about one piece: the settled prefix trails the end by the
@@ -194,7 +184,13 @@ import Tokenizer
         var mismatches = 0
         Self.stream(run, tokenizer, maxChunk: 3, seed: 41, wrongCounts: &mismatches)
         #expect(mismatches == 0)
-        let bytes = Array(run.utf8)
+        #expect(Self.meanUnsettledBytes(run, tokenizer) < 48, "mean unsettled bytes per chunk")
+    }
+
+    /// `text` streamed through `countAppending` in chunks of 5 bytes (cut at character boundaries):
+    /// the bytes past the settled prefix after each chunk, on average.
+    static func meanUnsettledBytes(_ text: String, _ tokenizer: any TextTokenizer) -> Double {
+        let bytes = Array(text.utf8)
         var grown = "", settled: SettledPrefix?, unsettled = 0, chunks = 0, start = 0
         while start < bytes.count {
             var end = min(bytes.count, start + 5)
@@ -205,6 +201,6 @@ import Tokenizer
             unsettled += grown.utf8.count - (settled?.bytes ?? 0)
             chunks += 1
         }
-        #expect(Double(unsettled) / Double(chunks) < 48, "mean unsettled bytes per chunk")
+        return Double(unsettled) / Double(chunks)
     }
 }
