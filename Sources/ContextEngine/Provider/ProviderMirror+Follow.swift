@@ -161,7 +161,7 @@ extension ProviderMirror {
     ///
     /// - Complexity: O(context) when they changed (the instructions' texts are read from it).
     mutating func updateSystemInstruction(from before: [String], _ context: ContextSession, _ send: inout [JSONValue]) {
-        guard systemExtras.count != before.count || !systemExtras.map(\.id).elementsEqual(before) else { return }
+        guard !systemExtras.lazy.map(\.id).elementsEqual(before) else { return }
         send.append(GeminiMessages.contextUpdate(systemInstruction: systemInstruction(context)))
     }
 

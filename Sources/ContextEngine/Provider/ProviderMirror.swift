@@ -264,8 +264,9 @@ public struct ProviderMirror: Sendable {
         return audioTokens(.user, milliseconds: milliseconds) + overhead
     }
 
-    /// What calibration added to the profile's framing per item (0 without `calibrate`): the budget
-    /// counts it on every item it adds, so that it holds what the provider will be counted holding.
+    /// What calibration added to the profile's framing per item (0 without `calibrate`), as sessions
+    /// stored before `budgetCoversHeld` count it; the others count it from their own framing
+    /// (`ContextSession.framingShift`).
     var framingShift: Int { overhead - profile.overheadPerItem }
 
     /// Turns the provider created itself: spoken turns, the model's own answers, and any turn the

@@ -217,8 +217,9 @@ extension ContextSession {
         return mirror.policy.budgetCoversHeld ? mirror.overhead - overhead : mirror.framingShift
     }
 
-    /// Whether the script and the summary cost their calibrated framing too (`budgetCoversHeld`).
-    var framesFixedItems: Bool { provider?.policy.budgetCoversHeld == true && provider?.policy.recostOnCalibration == true }
+    /// Whether the script and the summary cost their calibrated framing too (`budgetCoversHeld`, which
+    /// `session.open` sets with `recostOnCalibration`).
+    var framesFixedItems: Bool { provider?.policy.budgetCoversHeld == true }
 
     /// The budget cost of the script, framing included (`usage.script`).
     var scriptCost: Int { (framesFixedItems ? max(0, script.tokens + framingShift) : script.tokens) + overhead }
