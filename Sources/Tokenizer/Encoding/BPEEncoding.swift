@@ -35,6 +35,8 @@ public final class BPEEncoding: TextTokenizer, @unchecked Sendable {
     /// Long open pieces counted from a boundary of their merge (`OpenPieceCut`), for tests: that the
     /// pair test passes, not only that boundaries are kept. Touched only on that path.
     let openPieceResumptions = Atomic<Int>(0)
+    /// Long open pieces whose end was scanned for from inside them (`OpenPieceRescan`), for tests.
+    let openPieceRescans = Atomic<Int>(0)
 
     enum ScannerKind {
         /// `O200kASCIIScanner`, then `O200kUnicodeScanner`.

@@ -105,8 +105,15 @@ public final class Encoder {
         var total = 0
         var settledAt = 0, settledTokens = 0
         var nextOpen: (start: Int, cut: OpenPieceCut)?
+        var scanFrom = 0
+        if let open, let rescanned = rescannedOpenPiece(text, open) {
+            // The piece that starts at 0 (settled there: 0 ≤ settleBy), scanned from inside it.
+            total = rescanned.tokens
+            if rescanned.end == text.count { nextOpen = rescanned.cut.map { (0, $0) } }
+            scanFrom = rescanned.end
+        }
         let base = text.baseAddress.map(UnsafeRawPointer.init)
-        forEachPiece(text) { piece, key in
+        forEachPiece(text, from: scanFrom) { piece, key in
             let start = UnsafeRawPointer(piece.baseAddress!) - base!
             if start <= settleBy {
                 settledAt = start
@@ -122,6 +129,33 @@ public final class Encoder {
             return true
         }
         return (total, settledAt, settledTokens, nextOpen.flatMap { $0.start == settledAt ? $0.cut : nil })
+    }
+
+    /// The open piece that starts at 0 of `text`, when the scan for its end can start inside it
+    /// (`OpenPieceRescan`): its end and tokens (from `open`'s boundary, `countOpenPiece`), and the
+    /// boundary for the next call. Nil: scan from 0.
+    @inline(never)
+    private func rescannedOpenPiece(_ text: UnsafeBufferPointer<UInt8>, _ open: OpenPieceCut) -> (end: Int, tokens: Int, cut: OpenPieceCut?)? {
+        guard let base = text.baseAddress, o200kScanner != nil || cl100kScanner != nil,
+              let start = OpenPieceRescan.start(
+                base, text.count, boundary: open.at, restartable: open.restartable, o200k: o200kScanner != nil,
+                classes: .shared),
+              let end = pieceEnd(base, text.count, from: start), end > open.at
+        else { return nil }
+        encoding.openPieceRescans.add(1, ordering: .relaxed)
+        let counted = countOpenPiece(UnsafeRawBufferPointer(start: base, count: end), resuming: open)
+        return (end, counted.tokens, counted.cut)
+    }
+
+    /// The end of the pattern's first match from `start` (a piece starts there): the scanners',
+    /// else PCRE2's; nil if PCRE2 finds none starting there.
+    private func pieceEnd(_ base: UnsafePointer<UInt8>, _ count: Int, from start: Int) -> Int? {
+        if let o200kScanner, let end = O200kASCIIScanner.pieceEnd(base, count, from: start) ?? o200kScanner.pieceEnd(base, count, from: start) {
+            return end
+        }
+        if let cl100kScanner, let end = cl100kScanner.pieceEnd(base, count, from: start) { return end }
+        guard let match = try? matcher.firstMatch(in: base, count: count, from: start), match.lowerBound == start else { return nil }
+        return match.upperBound
     }
 
     /// The tokens of a long piece that ends where the text ends: from `open` when the pair test
@@ -151,6 +185,13 @@ public final class Encoder {
             tokens += 1
             guard end <= limit else { break }
             if piece[end] & 0xC0 != 0x80 { cut = OpenPieceCut(at: end, tokens: tokens, last: id) }
+        }
+        if o200kScanner != nil || cl100kScanner != nil, let found = cut, found.at != resumed?.at {
+            // Over the bytes the boundary moved past (the whole piece's when it did not resume).
+            let from = resumed?.at ?? 0
+            let text = piece.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            cut!.restartable = (resumed?.restartable ?? true)
+                && OpenPieceRescan.keepsRestarts(text, piece.count, from ..< found.at, o200k: o200kScanner != nil, classes: .shared)
         }
         return ((resumed?.tokens ?? 0) + scratch.count - first, cut)
     }
@@ -372,7 +413,7 @@ public final class Encoder {
     @inline(__always)
     @discardableResult
     private func forEachPiece(
-        _ text: UnsafeBufferPointer<UInt8>, _ body: (UnsafeRawBufferPointer, (UInt64, UInt64)) -> Bool
+        _ text: UnsafeBufferPointer<UInt8>, from start: Int = 0, _ body: (UnsafeRawBufferPointer, (UInt64, UInt64)) -> Bool
     ) -> Bool {
         guard let base = text.baseAddress else { return true }
         let count = text.count
@@ -382,7 +423,7 @@ public final class Encoder {
         // piece to overlap a miss with; the prefetch only computed each key twice.
         let prefetching = count > 64
         return withUnsafeTemporaryAllocation(of: (end: Int, key: (UInt64, UInt64)).self, capacity: batch) { ends in
-            var offset = 0
+            var offset = start
             while offset < count {
                 // Scan ahead: the ends of up to `batch` pieces the scanners decide.
                 var scanned = 0, ahead = offset

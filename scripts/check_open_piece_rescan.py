@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""Checks the rule of Sources/Tokenizer/Encoding/OpenPieceRescan.swift against tiktoken's own patterns, run by
+the `regex` module as tiktoken's reference does: for a text that is one piece from its start to its end (a long
+open piece, as the last chunk left it), wherever the rule lets the scan restart — at or up to 16 characters
+before a boundary — the pattern's first match from there ends where the match from the start ends, whatever is
+appended. Needs `pip install regex`.
+
+    python3 scripts/check_open_piece_rescan.py [runs]            # exit 1 on any failure
+    python3 scripts/check_open_piece_rescan.py [runs] --mutate M # the rule with one condition dropped
+    python3 scripts/check_open_piece_rescan.py [runs] --self-check
+
+--mutate drops one condition: `letters` (o200k restarts at capitals and Lm/Lo letters after a lower-case
+letter), `whitespace` (no check that the piece is a whitespace run), `slash` (restarts at
+'/', which may be o200k's trailing `[\\r\\n/]*`), `breaks` (cl100k restarts in whitespace after a line break),
+`marks` (o200k restarts at a mark where it would at a letter: a mark after a symbol is a piece of its own). --self-check runs the rule (no failure expected) and every mutation (failures
+expected: the check can fail), and exits 1 if either expectation does not hold.
+"""
+import argparse
+import random
+import sys
+
+import regex
+
+from check_settle_limit import PATTERNS
+
+LOOK_BACK = 16  # OpenPieceRescan.lookBackCharacters
+MUTATIONS = ["letters", "whitespace", "slash", "breaks", "marks"]
+
+# Runs that stay one piece long, each as segments (alphabet, fewest, most characters): letters of each case
+# class and script, marks among them, lower-case letters then Lm/Lo ones, symbols and emoji, symbols then a line
+# break and slashes (o200k's trailing `[\r\n/]*`), whitespace with and without line breaks.
+RUNS = [
+    [(["a", "b", "ж", "é"], 6, 40)], [(["A", "B", "Ж"], 6, 40)], [(["A", "b", "Ж", "д"], 6, 40)],
+    [(["م", "ر", "ح", "ب", "ا"], 6, 40)], [(["ภ", "า", "ษ", "ไ", "ท", "ย", "่", "ั"], 6, 40)],
+    [(["न", "म", "स", "्", "त", "े"], 6, 40)], [(["日", "本", "ー"], 6, 40)], [(["م", "ا", "a", "b"], 6, 40)],
+    [(["A", "B", "م"], 6, 40)], [(["ʰ", "م", "X"], 6, 40)], [(["a", "ж"], 1, 4), (["م", "ا", "日"], 6, 30)],
+    [(["!", "?", "/", ".", "-"], 6, 40)], [(["😀", "!", "\u0301"], 6, 40)], [(["'", "!", "s"], 6, 40)],
+    [(["!", "?"], 1, 4), (["\n"], 1, 2), (["/"], 6, 30)], [([" ", "\t", "\u3000"], 6, 40)],
+    [([" ", "\n", "\t"], 6, 40)], [(["\n", "\r"], 6, 40)], [(["/", "\n", "!"], 6, 40)],
+]
+PREFIXES = ["", "", " ", "!", "\u0301", "'", "\n"]
+# What may be appended: letters of every class, marks, apostrophes and contractions, digits, symbols,
+# whitespace and line breaks, a character above plane 2.
+SUFFIX = [" ", "\n", "\t", "\r", "\u3000", "x", "s", "ll", "X", "LT", "Ж", "д", "م", "日", "ʰ", "\u0301", "'", "'s",
+          "'ll", "!", "/", ".", "1", "12", "😀", "\U00030001", "a b", "!\n", " \n", "\n x"]
+
+
+def kind(character):
+    """CharacterClassTable's classes."""
+    if ord(character) >= 0x30000:
+        return "unknown"
+    for name, pattern in [("newline", r"[\r\n]"), ("space", r"\s"), ("upper", r"[\p{Lu}\p{Lt}]"), ("lower", r"\p{Ll}"),
+                          ("letter", r"[\p{Lm}\p{Lo}]"), ("mark", r"\p{M}"), ("number", r"\p{N}")]:
+        if regex.match(pattern, character):
+            return name
+    return "other"
+
+
+def restartable(text, at, o200k, mutation=None):
+    """OpenPieceCut.restartable for a boundary at `at` (characters)."""
+    ends = "lower" if o200k else "newline"
+    return all(kind(c) not in (ends, "unknown") for c in text[:at])
+
+
+def restart(text, at, o200k, mutation=None):
+    """OpenPieceRescan.start: a character index at or before `at`, or None."""
+    able = restartable(text, at, o200k)
+    whitespace = lambda k: k in ("space", "newline")
+    starts_whitespace = len(text) >= 2 and whitespace(kind(text[0])) and whitespace(kind(text[1]))
+    position = at
+    for _ in range(LOOK_BACK):
+        if position <= 0:
+            return None
+        if position + 1 < len(text):
+            k, following = kind(text[position]), kind(text[position + 1])
+            if k == "lower":
+                return position
+            if k in ("upper", "letter") and (not o200k or able or mutation == "letters"):
+                return position
+            if k == "other" and following == "other" and (text[position] != "/" or mutation == "slash"):
+                return position
+            if k == "mark" and o200k and able and mutation == "marks":
+                return position
+            if (whitespace(k) and whitespace(following) and (o200k or able or mutation == "breaks")
+                    and (starts_whitespace or mutation == "whitespace")):
+                return position
+        position -= 1
+    return None
+
+
+def check(runs, mutation, seed=0):
+    generator = random.Random(seed)
+    failures, checked = 0, 0
+    for name, pattern in PATTERNS.items():
+        compiled = regex.compile(pattern)
+        o200k = name == "o200k_base"
+        for attempt in range(runs):
+            text = generator.choice(PREFIXES) + "".join(
+                generator.choice(alphabet) for alphabet, fewest, most in RUNS[attempt % len(RUNS)]
+                for _ in range(generator.randint(fewest, most)))
+            if compiled.match(text).end() != len(text):
+                continue  # not one piece: no open piece to restart in
+            at = generator.randint(1, len(text) - 5)
+            r = restart(text, at, o200k, mutation)
+            if r is None:
+                continue
+            for _ in range(8):
+                grown = text + "".join(generator.choice(SUFFIX) for _ in range(generator.randint(0, 5)))
+                checked += 1
+                whole, restarted = compiled.match(grown).end(), compiled.match(grown, r).end()
+                if whole != restarted:
+                    failures += 1
+                    if failures <= 3 and mutation is None:
+                        print(f"{name}: {grown!r} restarted at {r}: {restarted} != {whole}")
+    return failures, checked
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("runs", type=int, nargs="?", default=20_000, help="runs tried per pattern (those that are one piece are checked)")
+    parser.add_argument("--mutate", choices=MUTATIONS)
+    parser.add_argument("--self-check", action="store_true")
+    args = parser.parse_args()
+    if not args.self_check:
+        failures, checked = check(args.runs, args.mutate)
+        print(f"{failures} of {checked} restarts ended elsewhere ({args.mutate or 'the rule'})")
+        sys.exit(1 if failures else 0)
+    ok = True
+    failures, checked = check(args.runs, None)
+    print(f"the rule: {failures} of {checked} restarts ended elsewhere")
+    ok &= failures == 0
+    for mutation in MUTATIONS:
+        failures, checked = check(args.runs, mutation)
+        print(f"--mutate {mutation}: {failures} of {checked} restarts ended elsewhere (some expected)")
+        ok &= failures > 0
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
