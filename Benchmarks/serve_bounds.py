@@ -3,7 +3,7 @@
 
     python3 Benchmarks/serve_bounds.py --binary .build/release/tokenbudget ended-calls [--store none|sqlite] [--calls 50000]
     python3 Benchmarks/serve_bounds.py --binary … long-session [--store sqlite] [--turns 200000]
-    python3 Benchmarks/serve_bounds.py --binary … chunks [--chunks 20000] [--store none|sqlite] [--batch 1000]
+    python3 Benchmarks/serve_bounds.py --binary … chunks [--chunks 20000] [--store none|sqlite] [--batch 1000] [--text T] [--encoding E]
     python3 Benchmarks/serve_bounds.py --binary … messages [--messages 500] [--metadata-bytes 540000]
     python3 Benchmarks/serve_bounds.py --binary … rebuild [--turns 60000] [--whole-log]
     python3 Benchmarks/serve_bounds.py --binary … export [--messages 10000] [--rounds 5] [--no-export]
@@ -152,13 +152,14 @@ def long_session(a, folder):
 
 
 def chunks(a, folder):
-    """One user turn streamed as `--chunks` chunks of 5 bytes, `--batch` requests written at once (1000:
-    pipelined, one store transaction per batch; 1: a chunk per transaction, as a relay that waits)."""
+    """One user turn streamed as `--chunks` chunks of `--text` ("word ", 5 bytes), `--batch` requests written
+    at once (1000: pipelined, one store transaction per batch; 1: a chunk per transaction, as a relay that
+    waits). A text with no space ("😀😀", "مرحبا", "!?!?") makes the turn one long open piece."""
     s = Serve(a.binary, "none" if a.store == "none" else os.path.join(folder, "s.db"))
-    s.send([req(0, "session.open", {"session": "c", "script": SCRIPT, "window": 10_000_000})])
+    s.send([req(0, "session.open", {"session": "c", "script": SCRIPT, "window": 100_000_000, "encoding": a.encoding})])
     s.wait(1)
     base = s.bytes
-    text = "word "
+    text = a.text
     times = []
     sent = 1
     per = a.batch
@@ -350,6 +351,7 @@ def main():
     p = sub.add_parser("ended-calls"); p.add_argument("--store", default="none"); p.add_argument("--calls", type=int, default=50000)
     p = sub.add_parser("long-session"); p.add_argument("--store", default="sqlite"); p.add_argument("--turns", type=int, default=200000)
     p = sub.add_parser("chunks"); p.add_argument("--chunks", type=int, default=20000)
+    p.add_argument("--text", default="word ", help="each chunk's text"); p.add_argument("--encoding", default="o200k_base")
     p.add_argument("--store", default="none", help="none or sqlite"); p.add_argument("--batch", type=int, default=1000)
     p = sub.add_parser("messages"); p.add_argument("--messages", type=int, default=500); p.add_argument("--metadata-bytes", type=int, default=540000)
     p = sub.add_parser("rebuild"); p.add_argument("--turns", type=int, default=60000); p.add_argument("--text-bytes", type=int, default=60)
