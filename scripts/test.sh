@@ -20,6 +20,10 @@ bash scripts/test-provider-oracle.sh
 python3 scripts/make_openrpc.py --check
 oracle_python="$(bash scripts/bootstrap-oracles.sh | tail -n 1)"
 "$oracle_python" scripts/provider_e2e.py --binary .build/debug/tokenbudget
+# Streaming rules against tiktoken's own patterns (the `regex` module): what settles, and where a long open
+# piece's scan may restart; the second also drops each of its conditions and expects failures.
+"$oracle_python" scripts/check_settle_limit.py 10000
+"$oracle_python" scripts/check_open_piece_rescan.py 4000 --self-check
 # End-to-end fault cases on the real binary: EIO at commit (strace), symlinks, hard links, a store
 # deleted or replaced under the engine, NUL and canonically equivalent ids, a damaged file (docs/storage.md).
 timeout 300 bash scripts/fault-suite.sh .build/debug/tokenbudget
