@@ -9,10 +9,11 @@ appended. Needs `pip install regex`.
     python3 scripts/check_open_piece_rescan.py [runs] --mutate M # the rule with one condition dropped
     python3 scripts/check_open_piece_rescan.py [runs] --self-check
 
---mutate drops one condition: `letters` (o200k restarts at capitals and Lm/Lo letters after a lower-case
-letter), `whitespace` (no check that the piece is a whitespace run), `slash` (restarts at
+--mutate drops one condition: `letters` (o200k restarts the pattern at capitals, Lm/Lo letters and marks
+after a lower-case letter, instead of reading its second class on), `whitespace` (no check that the piece is a whitespace run), `slash` (restarts at
 '/', which may be o200k's trailing `[\\r\\n/]*`), `breaks` (cl100k restarts in whitespace after a line break),
-`marks` (o200k restarts at a mark where it would at a letter: a mark after a symbol is a piece of its own). --self-check runs the rule (no failure expected) and every mutation (failures
+`marks` (o200k restarts at a mark before a lower-case letter came: a mark after a symbol is a piece of its
+own). --self-check runs the rule (no failure expected) and every mutation (failures
 expected: the check can fail), and exits 1 if either expectation does not hold.
 """
 import argparse
@@ -56,15 +57,16 @@ def kind(character):
     return "other"
 
 
-def restartable(text, at, o200k, mutation=None):
-    """OpenPieceCut.restartable for a boundary at `at` (characters)."""
-    ends = "lower" if o200k else "newline"
-    return all(kind(c) not in (ends, "unknown") for c in text[:at])
+def turned(text, at, o200k):
+    """OpenPieceCut.turned for a boundary at `at` (characters): a lower-case letter (o200k) or a line break
+    (cl100k) before it."""
+    return any(kind(c) == ("lower" if o200k else "newline") for c in text[:at])
 
 
 def restart(text, at, o200k, mutation=None):
-    """OpenPieceRescan.start: a character index at or before `at`, or None."""
-    able = restartable(text, at, o200k)
+    """OpenPieceRescan.restart: (a character index at or before `at`, whether o200k's second letter class is
+    read from there rather than the pattern), or None."""
+    has_turned = turned(text, at, o200k)
     whitespace = lambda k: k in ("space", "newline")
     starts_whitespace = len(text) >= 2 and whitespace(kind(text[0])) and whitespace(kind(text[1]))
     position = at
@@ -74,18 +76,38 @@ def restart(text, at, o200k, mutation=None):
         if position + 1 < len(text):
             k, following = kind(text[position]), kind(text[position + 1])
             if k == "lower":
-                return position
-            if k in ("upper", "letter") and (not o200k or able or mutation == "letters"):
-                return position
+                return position, False
+            if k in ("upper", "letter", "mark"):
+                if not o200k:
+                    if k != "mark":
+                        return position, False
+                elif has_turned and mutation != "letters":
+                    if k != "upper":
+                        return position, True
+                elif k != "mark" or mutation == "marks":
+                    return position, False
             if k == "other" and following == "other" and (text[position] != "/" or mutation == "slash"):
-                return position
-            if k == "mark" and o200k and able and mutation == "marks":
-                return position
-            if (whitespace(k) and whitespace(following) and (o200k or able or mutation == "breaks")
+                return position, False
+            if (whitespace(k) and whitespace(following) and (o200k or not has_turned or mutation == "breaks")
                     and (starts_whitespace or mutation == "whitespace")):
-                return position
+                return position, False
         position -= 1
     return None
+
+
+CONTRACTION = regex.compile(r"(?i:'s|'t|'re|'ve|'m|'ll|'d)")
+
+
+def second_class_end(text, start):
+    """O200kUnicodeScanner.secondClassEnd: o200k's second letter class read on from `start`, then a
+    contraction; None at a character the class table does not know."""
+    end = start
+    while end < len(text) and kind(text[end]) in ("lower", "letter", "mark", "unknown"):
+        if kind(text[end]) == "unknown":
+            return None
+        end += 1
+    contraction = CONTRACTION.match(text, end)
+    return contraction.end() if contraction else end
 
 
 def check(runs, mutation, seed=0):
@@ -101,13 +123,17 @@ def check(runs, mutation, seed=0):
             if compiled.match(text).end() != len(text):
                 continue  # not one piece: no open piece to restart in
             at = generator.randint(1, len(text) - 5)
-            r = restart(text, at, o200k, mutation)
-            if r is None:
+            found = restart(text, at, o200k, mutation)
+            if found is None:
                 continue
+            r, reads_second_class = found
             for _ in range(8):
                 grown = text + "".join(generator.choice(SUFFIX) for _ in range(generator.randint(0, 5)))
                 checked += 1
-                whole, restarted = compiled.match(grown).end(), compiled.match(grown, r).end()
+                whole = compiled.match(grown).end()
+                restarted = second_class_end(grown, r) if reads_second_class else compiled.match(grown, r).end()
+                if restarted is None:
+                    continue  # undecidable there: the engine scans from the start
                 if whole != restarted:
                     failures += 1
                     if failures <= 3 and mutation is None:

@@ -14,7 +14,7 @@ import Testing
     static let runs: [[([String], Int, Int)]] = [
         [(["a", "b", "ж", "é"], 6, 40)], [(["A", "B", "Ж"], 6, 40)], [(["A", "b", "Ж", "д"], 6, 40)],
         [(["م", "ر", "ح", "ب", "ا"], 6, 40)], [(["ภ", "า", "ษ", "ไ", "ท", "ย", "่", "ั"], 6, 40)],
-        [(["न", "म", "स", "्", "त", "े"], 6, 40)], [(["日", "本", "ー"], 6, 40)], [(["م", "ا", "a", "b"], 6, 40)],
+        [(["न", "म", "स", "्", "त", "े"], 6, 40)], [(["日", "本", "ー"], 6, 40)], [(["م", "ا", "a", "b", "\u{30001}"], 6, 40)],
         [(["A", "B", "م"], 6, 40)], [(["ʰ", "م", "X"], 6, 40)], [(["a", "ж"], 1, 4), (["م", "ا", "日"], 6, 30)],
         [([".", "!", "?", "/", "-"], 6, 40)], [(["😀", "!", "\u{301}"], 6, 40)], [(["'", "!", "s"], 6, 40)],
         [(["!", "?"], 1, 4), (["\n"], 1, 2), (["/"], 6, 30)], [([" ", "\t", "\u{3000}"], 6, 40)],
@@ -28,9 +28,9 @@ import Testing
 
     /// For texts that are one piece (the open piece as the last chunk left it) and a boundary at
     /// any character but the last four, wherever the rule restarts the scan, PCRE2's match from
-    /// there ends where its match from the start ends, with anything appended. Every kind of run
-    /// restarts somewhere (o200k's capitals and Lm/Lo letters, cl100k's whitespace only while no
-    /// line break came before).
+    /// there ends where its match from the start ends, with anything appended — or, where o200k
+    /// reads its second letter class on from there, that class and a contraction end there. Every
+    /// kind of run that is often one piece restarts somewhere.
     @Test(arguments: ["o200k_base", "cl100k_base"])
     func aRestartEndsWhereTheMatchFromTheStartEnds(encoding name: String) throws {
         let spec = EncodingSpec.all[name]!
@@ -42,7 +42,8 @@ import Testing
             }
         }
         var generator = SeededGenerator(seed: 0x5CA9)
-        var checked = 0, wrong = 0, restartsByKind = [Int](repeating: 0, count: Self.runs.count)
+        let secondClass = O200kUnicodeScanner(table: .shared)
+        var checked = 0, wrong = 0, secondClassRestarts = 0, restartsByKind = [Int](repeating: 0, count: Self.runs.count)
         for attempt in 0 ..< 6_000 {
             let kind = attempt % Self.runs.count
             var text = Self.prefixes[Int.random(in: 0 ..< Self.prefixes.count, using: &generator)]
@@ -55,21 +56,26 @@ import Testing
             guard matchEnd(bytes, from: 0) == bytes.count else { continue }  // not one piece
             let starts = text.unicodeScalars.indices.map { text.utf8.distance(from: text.startIndex, to: $0) }
             let at = starts[Int.random(in: 1 ..< starts.count - 4, using: &generator)]
-            let restart = bytes.withUnsafeBufferPointer { buffer -> Int? in
-                let restartable = OpenPieceRescan.keepsRestarts(buffer.baseAddress!, buffer.count, 0 ..< at, o200k: o200k, classes: .shared)
-                return OpenPieceRescan.start(
-                    buffer.baseAddress!, buffer.count, boundary: at, restartable: restartable, o200k: o200k, classes: .shared)
+            let found = bytes.withUnsafeBufferPointer { buffer -> OpenPieceRescan.Restart? in
+                let turned = OpenPieceRescan.turns(buffer.baseAddress!, buffer.count, 0 ..< at, o200k: o200k, classes: .shared)
+                return OpenPieceRescan.restart(buffer.baseAddress!, buffer.count, boundary: at, turned: turned, o200k: o200k, classes: .shared)
             }
-            guard let restart else { continue }
-            #expect(restart <= at && restart > 0 && starts.contains(restart))
+            guard let found else { continue }
+            let restart = found.at
+            #expect(restart <= at && restart > 0 && starts.contains(restart) && (o200k || !found.readsSecondClass))
             restartsByKind[kind] += 1
+            if found.readsSecondClass { secondClassRestarts += 1 }
             for _ in 0 ..< 8 {
                 var grown = bytes
                 for _ in 0 ..< Int.random(in: 0 ... 5, using: &generator) {
                     grown += Array(Self.suffix[Int.random(in: 0 ..< Self.suffix.count, using: &generator)].utf8)
                 }
+                let whole = matchEnd(grown, from: 0)
+                let restarted = found.readsSecondClass
+                    ? grown.withUnsafeBufferPointer { secondClass.secondClassEnd($0.baseAddress!, $0.count, from: restart) }
+                    : matchEnd(grown, from: restart)
+                guard let restarted else { continue }  // undecidable there: the encoder scans from 0
                 checked += 1
-                let whole = matchEnd(grown, from: 0), restarted = matchEnd(grown, from: restart)
                 if whole != restarted {
                     wrong += 1
                     if wrong < 4 { Issue.record("\(name): \(String(decoding: grown, as: UTF8.self).debugDescription) from \(restart): \(String(describing: restarted)) ≠ \(String(describing: whole))") }
@@ -78,6 +84,8 @@ import Testing
         }
         #expect(wrong == 0)
         #expect(checked > 10_000, "\(checked) restarts checked")
+        // o200k reads its second letter class on after a lower-case letter (kinds 7 and 10).
+        #expect(o200k ? secondClassRestarts > 100 : secondClassRestarts == 0, "\(secondClassRestarts) second-class restarts")
         // Every kind that is often one piece restarts: letters of one case or script (cl100k: not
         // those with marks, which split its pieces), symbols, emoji, whitespace (cl100k: before a
         // line break only, so not a run of them).
@@ -89,8 +97,8 @@ import Testing
 
     /// Long runs of every kind the audit streamed — emoji, Arabic, Devanagari, Thai, Cyrillic,
     /// capitals, symbols, spaces, tabs, line breaks, lower-case letters then Arabic — streamed in
-    /// chunks of 1–8 scalars: exact at every chunk, the boundary's `restartable` what the bytes
-    /// before it give, and once a run is long, most chunks scan for the open piece's end from inside
+    /// chunks of 1–8 scalars: exact at every chunk, the boundary's `turned` what the bytes before
+    /// it give, and once a run is long, most chunks scan for the open piece's end from inside
     /// it (what keeps a chunk's work linear in the chunk).
     @Test(arguments: ["o200k_base", "cl100k_base"])
     func longRunsStreamExactlyScanningFromInside(encoding name: String) throws {
@@ -100,7 +108,7 @@ import Testing
             ["п", "р", "и", "в", "е", "т"], ["A", "B", "Ж"], ["!", "?", "."], [" "], ["\t", " "], ["x", "y"], [" ", " ", "\n"],
         ]
         var generator = SeededGenerator(seed: 0x12E5CA)
-        var wrong = 0, longChunks = 0, wrongFlags = 0, restartableChunks = 0, otherChunks = 0
+        var wrong = 0, longChunks = 0, wrongFlags = 0, turnedChunks = 0, otherChunks = 0
         let rescansBefore = tokenizer.openPieceRescans.load(ordering: .relaxed)
         for round in 0 ..< 22 {
             let alphabet = alphabets[round % alphabets.count]
@@ -110,8 +118,8 @@ import Testing
             let length = Int.random(in: 900 ... 1_800, using: &generator)
             while text.utf8.count < length { text += alphabet[Int.random(in: 0 ..< alphabet.count, using: &generator)] }
             if round % 4 == 3 { text += " then " + String(repeating: alphabet[0], count: 200) }
-            // o200k: Arabic, lower-case letters in its middle, Arabic again: one piece, restartable
-            // at first and not once its boundary is past the lower-case letters.
+            // o200k: Arabic, lower-case letters in its middle, Arabic again: one piece, turned once
+            // its boundary is past the lower-case letters (then its second class is read on).
             if round % 10 == 1 { text += "xyz" + String(repeating: "مرحبا", count: 80) }
             IncrementalCountTests.stream(text, tokenizer, maxChunk: 8, seed: generator.next(), wrongCounts: &wrong) { grown, settled in
                 guard let settled, let open = settled.openPiece else { return }
@@ -120,18 +128,18 @@ import Testing
                 // boundary give.
                 let bytes = Array(grown.utf8[grown.utf8.index(grown.utf8.startIndex, offsetBy: settled.bytes)...])
                 let expected = bytes.withUnsafeBufferPointer {
-                    OpenPieceRescan.keepsRestarts($0.baseAddress!, $0.count, 0 ..< open.at, o200k: name == "o200k_base", classes: .shared)
+                    OpenPieceRescan.turns($0.baseAddress!, $0.count, 0 ..< open.at, o200k: name == "o200k_base", classes: .shared)
                 }
-                if open.restartable != expected {
+                if open.turned != expected {
                     wrongFlags += 1
-                    if wrongFlags < 4 { Issue.record("\(name): restartable \(open.restartable) at \(open.at) of \(grown.utf8.count - settled.bytes) open bytes") }
+                    if wrongFlags < 4 { Issue.record("\(name): turned \(open.turned) at \(open.at) of \(grown.utf8.count - settled.bytes) open bytes") }
                 }
-                if expected { restartableChunks += 1 } else { otherChunks += 1 }
+                if expected { turnedChunks += 1 } else { otherChunks += 1 }
             }
         }
         #expect(wrong == 0 && wrongFlags == 0)
         // Both values occur: lower-case letters (o200k) or a line break (cl100k) came before.
-        #expect(restartableChunks > 500 && otherChunks > 100, "\(restartableChunks) restartable, \(otherChunks) not")
+        #expect(turnedChunks > 100 && otherChunks > 500, "\(turnedChunks) turned, \(otherChunks) not")
         let rescans = tokenizer.openPieceRescans.load(ordering: .relaxed) - rescansBefore
         #expect(longChunks > 1_000 && rescans * 10 > longChunks * 6, "\(rescans) of \(longChunks) long chunks scanned from inside")
     }

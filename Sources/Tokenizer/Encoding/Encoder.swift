@@ -137,10 +137,11 @@ public final class Encoder {
     @inline(never)
     private func rescannedOpenPiece(_ text: UnsafeBufferPointer<UInt8>, _ open: OpenPieceCut) -> (end: Int, tokens: Int, cut: OpenPieceCut?)? {
         guard let base = text.baseAddress, o200kScanner != nil || cl100kScanner != nil,
-              let start = OpenPieceRescan.start(
-                base, text.count, boundary: open.at, restartable: open.restartable, o200k: o200kScanner != nil,
-                classes: .shared),
-              let end = pieceEnd(base, text.count, from: start), end > open.at
+              let restart = OpenPieceRescan.restart(
+                base, text.count, boundary: open.at, turned: open.turned, o200k: o200kScanner != nil, classes: .shared),
+              let end = restart.readsSecondClass
+                ? o200kScanner?.secondClassEnd(base, text.count, from: restart.at) : pieceEnd(base, text.count, from: restart.at),
+              end > open.at
         else { return nil }
         encoding.openPieceRescans.add(1, ordering: .relaxed)
         let counted = countOpenPiece(UnsafeRawBufferPointer(start: base, count: end), resuming: open)
@@ -190,8 +191,8 @@ public final class Encoder {
             // Over the bytes the boundary moved past (the whole piece's when it did not resume).
             let from = resumed?.at ?? 0
             let text = piece.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            cut!.restartable = (resumed?.restartable ?? true)
-                && OpenPieceRescan.keepsRestarts(text, piece.count, from ..< found.at, o200k: o200kScanner != nil, classes: .shared)
+            cut!.turned = (resumed?.turned ?? false)
+                || OpenPieceRescan.turns(text, piece.count, from ..< found.at, o200k: o200kScanner != nil, classes: .shared)
         }
         return ((resumed?.tokens ?? 0) + scratch.count - first, cut)
     }

@@ -20,12 +20,11 @@ struct OpenPieceCut: Sendable, Equatable {
     var tokens: Int
     /// The token that ends at `at`.
     var last: Rank
-    /// No character before `at` that ties a restart of the scan to the piece's start
-    /// (`OpenPieceRescan`): for o200k a lower-case letter (a letter piece's second class has begun:
-    /// it may then restart only at one), for cl100k a line break (a whitespace piece may end after
-    /// it when a non-space follows); nor a character the class table does not know. Carried on as
-    /// the boundary moves: found over the bytes between the old boundary and the new one.
-    var restartable = false
+    /// A character before `at` changed how a scan restarted inside the piece reads it
+    /// (`OpenPieceRescan`): for o200k a lower-case letter (a letter piece's second class has begun),
+    /// for cl100k a line break (a whitespace piece may end after it when a non-space follows).
+    /// Carried on as the boundary moves: found over the bytes between the old boundary and the new.
+    var turned = false
 
     /// Pieces shorter than this keep no boundary: merging them again is cheaper than the bookkeeping.
     static let minPieceBytes = 384
@@ -33,17 +32,17 @@ struct OpenPieceCut: Sendable, Equatable {
     static let margin = 256
 
     // Packed in one word of `SettledPrefix`: 22 bits of offset, 20 of tokens, 1 for
-    // `restartable`, 21 of the last token; 0 is none (a boundary is past the piece's start). A
+    // `turned`, 21 of the last token; 0 is none (a boundary is past the piece's start). A
     // boundary past a million tokens (a 4 MiB run of two-byte tokens) is none: merging whole is exact.
     static func packed(_ cut: OpenPieceCut?) -> UInt64 {
         guard let cut, cut.at > 0, cut.at < 1 << 22, cut.tokens >= 0, cut.tokens < 1 << 20, cut.last < 1 << 21 else { return 0 }
-        return UInt64(cut.at) << 42 | UInt64(cut.tokens) << 22 | (cut.restartable ? 1 << 21 : 0) | UInt64(cut.last)
+        return UInt64(cut.at) << 42 | UInt64(cut.tokens) << 22 | (cut.turned ? 1 << 21 : 0) | UInt64(cut.last)
     }
 
     static func unpacked(_ word: UInt64) -> OpenPieceCut? {
         guard word != 0 else { return nil }
         return OpenPieceCut(
             at: Int(word >> 42), tokens: Int(word >> 22 & 0xF_FFFF), last: Rank(word & 0x1F_FFFF),
-            restartable: word >> 21 & 1 == 1)
+            turned: word >> 21 & 1 == 1)
     }
 }

@@ -1,6 +1,6 @@
 /// Where a chunk's scan of a long open piece (`OpenPieceCut`) may start inside the piece instead
-/// of at its start: a character at or a few before the boundary from which the pattern's first
-/// match ends where the match from the piece's start ends, whatever was appended.
+/// of at its start: a character at or a few before the boundary from which the piece's end is
+/// found where the pattern's match from the piece's start ends, whatever was appended.
 ///
 /// Without it the merge resumed at the boundary but the scanner read the open piece from its start
 /// at every chunk: 40,000 chunks of 8 characters through `serve` (`--store none`) took 4.3 s of
@@ -13,38 +13,52 @@
 /// - **Symbols** (`.other` at r and at the next character, r not '/'): only alternative 4's run
 ///   (` ?[^\s\p{L}\p{N}]+`) holds such characters past a piece's first, and at r every letter
 ///   alternative fails (no letter or mark follows) — so from r the run is read to the same end,
-///   then the same `[\r\n/]*`.
+///   then the same `[\r\n/]*`. A '/' may be o200k's trailing `[\r\n/]*` ("!?\n///", then "!").
 /// - **Whitespace** (the piece's first two characters whitespace, and r and the next): the piece
 ///   is one run of whitespace (each letter or symbol alternative needs a letter, mark or symbol
 ///   second). o200k's `\s*[\r\n]+|\s+(?!\S)|\s+` ends after the run's last line break — an open
 ///   piece has its last one at its end, so after r — or at the run's end, less one character when a
 ///   non-space follows: the same from r. cl100k's `\s*[\r\n]` takes only up to one line break: a
 ///   run that had one before r could end there once a non-space follows, so there r must have no
-///   line break before it (`OpenPieceCut.restartable`).
+///   line break before it (`OpenPieceCut.turned`).
 /// - **Letters, cl100k** (any letter at r): `\p{L}+` from r ends where it ends from the start.
 /// - **Letters, o200k, a lower-case letter at r**: the piece is alternative 1 and its second class
 ///   had begun at or before r (a lower-case letter is in no first class), so it reads on from r
 ///   to the same end; from r the first class takes nothing.
-/// - **Letters, o200k, a capital or an Lm/Lo letter at r, no lower-case letter before it**
-///   (`OpenPieceCut.restartable`): the first class's greedy run from 0 and from r ends at the same
-///   character, and the places where the second class may start are tried in the same order from
-///   the right, those at or after r first from both. One of those succeeds whenever the piece ran
-///   past r (a letter at r is one; after a capital, the piece had a second-class character later,
-///   or none at all and alternative 2 reads the same first class from both), so the match from 0
-///   never gives back past r.
-/// A mark gets no restart (o200k takes a mark after a symbol as a piece of its own), nor a digit: a
-/// letter or symbol is at most a few characters back.
+/// - **Letters, o200k, an Lm/Lo letter or a mark at r after a lower-case letter**
+///   (`OpenPieceCut.turned`; the walk back meets that letter first if it lies between r and the
+///   boundary): the second class has begun before r and takes r, so the piece ends at the first
+///   character after r that it does not take, then a contraction (`readsSecondClass`). The
+///   pattern's own match from r would not: in "abcمرحبا" + "XYZd" its first class takes "XYZ".
+/// - **Letters, o200k, a capital or an Lm/Lo letter at r, no lower-case letter before it**: the
+///   first class's greedy run from 0 and from r ends at the same character, and the places where
+///   the second class may start are tried in the same order from the right, those at or after r
+///   first from both. One of those succeeds whenever the piece ran past r (a letter at r is one;
+///   after a capital, the piece had a second-class character later, or none at all and
+///   alternative 2 reads the same first class from both), so the match from 0 never gives back
+///   past r. Characters above plane 2, which the class table does not know, change nothing here:
+///   none is a cased letter (planes 3–16 hold ideographs, tags, variation selectors, private use).
+/// A mark gets no restart before the piece has turned (o200k takes a mark after a symbol as a
+/// piece of its own), nor a digit: a letter or symbol is at most a few characters back.
 enum OpenPieceRescan {
     /// Characters walked back from the boundary looking for a restart (a Devanagari or Thai
     /// boundary may sit on a mark; symbols and letters of one kind restart at once).
     static let lookBackCharacters = 16
 
-    /// A character start at or before `at` (a character start inside the open piece that begins
-    /// at 0 of `text`, as the last call saw it) from which to scan, or nil: from 0.
-    static func start(
-        _ text: UnsafePointer<UInt8>, _ count: Int, boundary at: Int, restartable: Bool, o200k: Bool,
+    struct Restart {
+        /// A character start at or before the boundary.
+        var at: Int
+        /// Read the o200k letter pattern's second class from `at` (`O200kUnicodeScanner
+        /// .secondClassEnd`), not the pattern from `at`.
+        var readsSecondClass: Bool
+    }
+
+    /// Where to scan from for the end of the open piece that begins at 0 of `text` and ran past
+    /// `at` (a character start) when the last call saw it; nil: from 0.
+    static func restart(
+        _ text: UnsafePointer<UInt8>, _ count: Int, boundary at: Int, turned: Bool, o200k: Bool,
         classes: CharacterClassTable
-    ) -> Int? {
+    ) -> Restart? {
         guard at > 0, at < count else { return nil }
         var position = at
         for _ in 0 ..< lookBackCharacters {
@@ -53,14 +67,22 @@ enum OpenPieceRescan {
             {
                 switch kind {
                 case .lower:
-                    return position
-                case .upper, .letter:
-                    if !o200k || restartable { return position }
+                    return Restart(at: position, readsSecondClass: false)
+                case .upper, .letter, .mark:
+                    if !o200k {
+                        if kind != .mark { return Restart(at: position, readsSecondClass: false) }
+                    } else if turned {
+                        if kind != .upper { return Restart(at: position, readsSecondClass: true) }
+                    } else if kind != .mark {
+                        return Restart(at: position, readsSecondClass: false)
+                    }
                 case .other:
-                    if next == .other && text[position] != 0x2F { return position }
+                    if next == .other && text[position] != 0x2F { return Restart(at: position, readsSecondClass: false) }
                 case .space, .newline:
-                    if isWhitespace(next) && (o200k || restartable) && startsWhitespacePiece(text, count, classes) { return position }
-                case .mark, .number, .unknown:
+                    if isWhitespace(next) && (o200k || !turned) && startsWhitespacePiece(text, count, classes) {
+                        return Restart(at: position, readsSecondClass: false)
+                    }
+                case .number, .unknown:
                     break
                 }
             }
@@ -70,19 +92,22 @@ enum OpenPieceRescan {
         return nil
     }
 
-    /// Whether `text[range]` holds nothing that ends `OpenPieceCut.restartable` as the boundary
-    /// moves from its lower bound to its upper: a lower-case letter (o200k) or a line break
-    /// (cl100k), or a character the class table does not know.
-    static func keepsRestarts(
+    /// Whether `text[range]` holds what sets `OpenPieceCut.turned` as the boundary moves from its
+    /// lower bound to its upper: a lower-case letter (o200k) or a line break (cl100k).
+    static func turns(
         _ text: UnsafePointer<UInt8>, _ count: Int, _ range: Range<Int>, o200k: Bool, classes: CharacterClassTable
     ) -> Bool {
-        let ends: CharacterClassTable.Class = o200k ? .lower : .newline
+        let turning: CharacterClassTable.Class = o200k ? .lower : .newline
         var position = range.lowerBound
         while position < range.upperBound {
-            guard let (kind, length) = classes.character(text, count, at: position), kind != ends, kind != .unknown else { return false }
+            guard let (kind, length) = classes.character(text, count, at: position) else {
+                position &+= 1  // a byte of a character the table does not know
+                continue
+            }
+            if kind == turning { return true }
             position &+= length
         }
-        return true
+        return false
     }
 
     @inline(__always)

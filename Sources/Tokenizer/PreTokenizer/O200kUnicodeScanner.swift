@@ -144,6 +144,19 @@ struct O200kUnicodeScanner {
         return .some(end)
     }
 
+    /// The end of a letter piece whose second class began before `start` and takes the character
+    /// there (`OpenPieceRescan`, a long open piece): that class read on, then a contraction; nil at
+    /// an undecidable character.
+    func secondClassEnd(_ text: UnsafePointer<UInt8>, _ count: Int, from start: Int) -> Int? {
+        var end = start
+        while end < count {
+            guard let (next, length) = table.knownCharacter(text, count, end) else { return nil }
+            if !O200kUnicodeScanner.inSecondClass(next) { break }
+            end &+= length
+        }
+        return contraction(text, count, end)
+    }
+
     /// `(?i:'s|'t|'re|'ve|'m|'ll|'d)?` after `end`; (?i) also lets U+017F LONG S stand for s.
     @inline(__always)
     private func contraction(_ text: UnsafePointer<UInt8>, _ count: Int, _ end: Int) -> Int {
