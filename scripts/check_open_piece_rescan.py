@@ -11,7 +11,7 @@ appended. Needs `pip install regex`.
 
 --mutate drops one condition: `letters` (o200k restarts the pattern at capitals, Lm/Lo letters and marks
 after a lower-case letter, instead of reading its second class on), `whitespace` (no check that the piece is a whitespace run), `slash` (restarts at
-'/', which may be o200k's trailing `[\\r\\n/]*`), `breaks` (cl100k restarts in whitespace after a line break),
+'/', which may be o200k's trailing `[\\r\\n/]*`), `breaks` (cl100k restarts the pattern in whitespace after a line break, instead of reading the run on),
 `marks` (o200k restarts at a mark before a lower-case letter came: a mark after a symbol is a piece of its
 own). --self-check runs the rule (no failure expected) and every mutation (failures
 expected: the check can fail), and exits 1 if either expectation does not hold.
@@ -64,8 +64,8 @@ def turned(text, at, o200k):
 
 
 def restart(text, at, o200k, mutation=None):
-    """OpenPieceRescan.restart: (a character index at or before `at`, whether o200k's second letter class is
-    read from there rather than the pattern), or None."""
+    """OpenPieceRescan.restart: (a character index at or before `at`, what is read from there: "pattern", o200k's
+    "second class" of letters, cl100k's "whitespace" run after a line break), or None."""
     has_turned = turned(text, at, o200k)
     whitespace = lambda k: k in ("space", "newline")
     starts_whitespace = len(text) >= 2 and whitespace(kind(text[0])) and whitespace(kind(text[1]))
@@ -76,21 +76,20 @@ def restart(text, at, o200k, mutation=None):
         if position + 1 < len(text):
             k, following = kind(text[position]), kind(text[position + 1])
             if k == "lower":
-                return position, False
+                return position, "pattern"
             if k in ("upper", "letter", "mark"):
                 if not o200k:
                     if k != "mark":
-                        return position, False
+                        return position, "pattern"
                 elif has_turned and mutation != "letters":
                     if k != "upper":
-                        return position, True
+                        return position, "second class"
                 elif k != "mark" or mutation == "marks":
-                    return position, False
+                    return position, "pattern"
             if k == "other" and following == "other" and (text[position] != "/" or mutation == "slash"):
-                return position, False
-            if (whitespace(k) and whitespace(following) and (o200k or not has_turned or mutation == "breaks")
-                    and (starts_whitespace or mutation == "whitespace")):
-                return position, False
+                return position, "pattern"
+            if whitespace(k) and whitespace(following) and (starts_whitespace or mutation == "whitespace"):
+                return position, "pattern" if o200k or not has_turned or mutation == "breaks" else "whitespace"
         position -= 1
     return None
 
@@ -110,6 +109,18 @@ def second_class_end(text, start):
     return contraction.end() if contraction else end
 
 
+def whitespace_run_end(text, start):
+    """Cl100kScanner.whitespaceRunEnd: the whitespace run from `start` to the text's end, else after its last
+    line break; None when it has none past `start`."""
+    end = start
+    while end < len(text) and kind(text[end]) in ("space", "newline"):
+        end += 1
+    if end == len(text):
+        return end
+    breaks = [i for i in range(start, end) if text[i] in "\r\n"]
+    return breaks[-1] + 1 if breaks else None
+
+
 def check(runs, mutation, seed=0):
     generator = random.Random(seed)
     failures, checked = 0, 0
@@ -126,14 +137,15 @@ def check(runs, mutation, seed=0):
             found = restart(text, at, o200k, mutation)
             if found is None:
                 continue
-            r, reads_second_class = found
+            r, reads = found
             for _ in range(8):
                 grown = text + "".join(generator.choice(SUFFIX) for _ in range(generator.randint(0, 5)))
                 checked += 1
                 whole = compiled.match(grown).end()
-                restarted = second_class_end(grown, r) if reads_second_class else compiled.match(grown, r).end()
+                restarted = {"pattern": lambda: compiled.match(grown, r).end(), "second class": lambda: second_class_end(grown, r),
+                             "whitespace": lambda: whitespace_run_end(grown, r)}[reads]()
                 if restarted is None:
-                    continue  # undecidable there: the engine scans from the start
+                    continue  # undecidable there, or the piece ended before: the engine scans from the start
                 if whole != restarted:
                     failures += 1
                     if failures <= 3 and mutation is None:

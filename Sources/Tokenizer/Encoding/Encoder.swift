@@ -139,13 +139,19 @@ public final class Encoder {
         guard let base = text.baseAddress, o200kScanner != nil || cl100kScanner != nil,
               let restart = OpenPieceRescan.restart(
                 base, text.count, boundary: open.at, turned: open.turned, o200k: o200kScanner != nil, classes: .shared),
-              let end = restart.readsSecondClass
-                ? o200kScanner?.secondClassEnd(base, text.count, from: restart.at) : pieceEnd(base, text.count, from: restart.at),
-              end > open.at
+              let end = openPieceEnd(base, text.count, from: restart), end > open.at
         else { return nil }
         encoding.openPieceRescans.add(1, ordering: .relaxed)
         let counted = countOpenPiece(UnsafeRawBufferPointer(start: base, count: end), resuming: open)
         return (end, counted.tokens, counted.cut)
+    }
+
+    private func openPieceEnd(_ base: UnsafePointer<UInt8>, _ count: Int, from restart: OpenPieceRescan.Restart) -> Int? {
+        switch restart.reads {
+        case .pattern: pieceEnd(base, count, from: restart.at)
+        case .secondLetterClass: o200kScanner?.secondClassEnd(base, count, from: restart.at)
+        case .whitespaceAfterLineBreak: cl100kScanner?.whitespaceRunEnd(base, count, from: restart.at)
+        }
     }
 
     /// The end of the pattern's first match from `start` (a piece starts there): the scanners',

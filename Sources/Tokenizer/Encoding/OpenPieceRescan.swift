@@ -19,8 +19,9 @@
 ///   second). o200k's `\s*[\r\n]+|\s+(?!\S)|\s+` ends after the run's last line break — an open
 ///   piece has its last one at its end, so after r — or at the run's end, less one character when a
 ///   non-space follows: the same from r. cl100k's `\s*[\r\n]` takes only up to one line break: a
-///   run that had one before r could end there once a non-space follows, so there r must have no
-///   line break before it (`OpenPieceCut.turned`).
+///   run that had one before r (`OpenPieceCut.turned`) ends where the run ends if that is the
+///   text's end (`\s++$`), else after its last line break — which, when none lies past r, is before
+///   the boundary: then the scan starts at 0 (once: the piece has ended).
 /// - **Letters, cl100k** (any letter at r): `\p{L}+` from r ends where it ends from the start.
 /// - **Letters, o200k, a lower-case letter at r**: the piece is alternative 1 and its second class
 ///   had begun at or before r (a lower-case letter is in no first class), so it reads on from r
@@ -28,7 +29,7 @@
 /// - **Letters, o200k, an Lm/Lo letter or a mark at r after a lower-case letter**
 ///   (`OpenPieceCut.turned`; the walk back meets that letter first if it lies between r and the
 ///   boundary): the second class has begun before r and takes r, so the piece ends at the first
-///   character after r that it does not take, then a contraction (`readsSecondClass`). The
+///   character after r that it does not take, then a contraction (`.secondLetterClass`). The
 ///   pattern's own match from r would not: in "abcمرحبا" + "XYZd" its first class takes "XYZ".
 /// - **Letters, o200k, a capital or an Lm/Lo letter at r, no lower-case letter before it**: the
 ///   first class's greedy run from 0 and from r ends at the same character, and the places where
@@ -48,9 +49,17 @@ enum OpenPieceRescan {
     struct Restart {
         /// A character start at or before the boundary.
         var at: Int
-        /// Read the o200k letter pattern's second class from `at` (`O200kUnicodeScanner
-        /// .secondClassEnd`), not the pattern from `at`.
-        var readsSecondClass: Bool
+        var reads: Reading = .pattern
+    }
+
+    enum Reading {
+        /// The pattern from `at`, as at a piece's start.
+        case pattern
+        /// o200k's second letter class from `at`, then a contraction (`O200kUnicodeScanner
+        /// .secondClassEnd`).
+        case secondLetterClass
+        /// cl100k's whitespace run after a line break (`Cl100kScanner.whitespaceRunEnd`).
+        case whitespaceAfterLineBreak
     }
 
     /// Where to scan from for the end of the open piece that begins at 0 of `text` and ran past
@@ -67,20 +76,20 @@ enum OpenPieceRescan {
             {
                 switch kind {
                 case .lower:
-                    return Restart(at: position, readsSecondClass: false)
+                    return Restart(at: position)
                 case .upper, .letter, .mark:
                     if !o200k {
-                        if kind != .mark { return Restart(at: position, readsSecondClass: false) }
+                        if kind != .mark { return Restart(at: position) }
                     } else if turned {
-                        if kind != .upper { return Restart(at: position, readsSecondClass: true) }
+                        if kind != .upper { return Restart(at: position, reads: .secondLetterClass) }
                     } else if kind != .mark {
-                        return Restart(at: position, readsSecondClass: false)
+                        return Restart(at: position)
                     }
                 case .other:
-                    if next == .other && text[position] != 0x2F { return Restart(at: position, readsSecondClass: false) }
+                    if next == .other && text[position] != 0x2F { return Restart(at: position) }
                 case .space, .newline:
-                    if isWhitespace(next) && (o200k || !turned) && startsWhitespacePiece(text, count, classes) {
-                        return Restart(at: position, readsSecondClass: false)
+                    if isWhitespace(next) && startsWhitespacePiece(text, count, classes) {
+                        return Restart(at: position, reads: o200k || !turned ? .pattern : .whitespaceAfterLineBreak)
                     }
                 case .number, .unknown:
                     break

@@ -72,5 +72,15 @@ struct Cl100kScanner {
         return run.end  // 8
     }
 
+    /// The end of a whitespace piece that had a line break before `start` and takes the character
+    /// there (`OpenPieceRescan`, a long open piece): the run's end when it ends the text (5), else
+    /// after its last line break (6) when that lies past `start`; nil otherwise (the piece ends
+    /// before `start`) or at an undecidable character.
+    func whitespaceRunEnd(_ text: UnsafePointer<UInt8>, _ count: Int, from start: Int) -> Int? {
+        guard let run = table.whitespaceRun(text, count, from: start) else { return nil }
+        if run.end == count { return run.end }
+        return run.lastNewline >= 0 ? run.lastNewline + 1 : nil
+    }
+
     @inline(__always) static func isLetter(_ kind: Class) -> Bool { kind == .upper || kind == .lower || kind == .letter }
 }
