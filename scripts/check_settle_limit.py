@@ -31,26 +31,28 @@ PATTERNS = {
 # Letters of every case class and runs of them, marks, apostrophes and contraction letters, digits,
 # symbols, Unicode whitespace and runs of it, line breaks, a character above plane 2.
 ALPHABET = [" ", "\n", "\t", "\r", "\u3000", "\u00a0", "    ", "\n   ", "x", "l", "s", "d", "m", "t", "r", "e", "v",
-            "L", "T", "S", "R", "A", "LTLT", "ABCD", "ǅ", "ʰ", "é", "ſ", "\u0301", "日", "'", "’", "!", "/", ".", ",",
+            "L", "T", "S", "R", "A", "LTLT", "ABCD", "ǅ", "ʰ", "é", "ſ", "\u0301", "\u064e", "\u093f", "م", "日", "'", "’", "!", "/", ".", ",",
             "1", "12", "😀", "\U00030001", "'s", "'re", "'ll", "'L", "'S"]
 
 
-def run_kind(character):
-    """The trailing runs SettleLimit takes back whole; above plane 2 counts as a letter, as there."""
+def run_kind(character, marks_are_letters=True):
+    """The trailing runs SettleLimit takes back whole; above plane 2 counts as a letter, as there. A mark is
+    in o200k's letter classes; cl100k's letter run (`\p{L}++`) ends before one, as before a symbol."""
     if regex.match(r"\s", character):
         return "whitespace"
-    if regex.match(r"[\p{L}\p{M}]", character) or ord(character) >= 0x30000:
+    if regex.match(r"\p{L}", character) or ord(character) >= 0x30000 or (marks_are_letters and regex.match(r"\p{M}", character)):
         return "letters"
     return "other"
 
 
-def settle_limit(text, lookahead, case_boundaries=False):
+def settle_limit(text, lookahead, case_boundaries=False, marks_are_letters=True):
     """`case_boundaries` (o200k_base): a lower-case letter before a capital inside the trailing letter run
     ends its piece, so the walk back stops there (the boundary before the capital)."""
     end = len(text)
-    if end and run_kind(text[-1]) != "other":
-        kind = run_kind(text[-1])
-        while end > 0 and run_kind(text[end - 1]) == kind:
+    run = lambda character: run_kind(character, marks_are_letters)
+    if end and run(text[-1]) != "other":
+        kind = run(text[-1])
+        while end > 0 and run(text[end - 1]) == kind:
             if (case_boundaries and kind == "letters" and end < len(text) and regex.match(r"\p{Ll}", text[end - 1])
                     and regex.match(r"[\p{Lu}\p{Lt}]", text[end])):
                 return end
@@ -99,6 +101,8 @@ def main():
     parser.add_argument("texts", nargs="?", type=int, default=100_000)
     parser.add_argument("--lookahead", type=int)
     parser.add_argument("--pieces", metavar="FOLDER")
+    parser.add_argument("--marks-as-others", action="store_true", help="o200k's marks too: fails (a mark joins its letters)")
+    parser.add_argument("--marks-as-letters", action="store_true", help="cl100k's marks too: passes, settling less")
     arguments = parser.parse_args()
     if arguments.pieces:
         pieces_counted(arguments.pieces, arguments.lookahead)
@@ -110,7 +114,10 @@ def main():
         checked = wrong = 0
         for _ in range(arguments.texts):
             text = "".join(random_source.choice(ALPHABET) for _ in range(random_source.randint(1, 12)))
-            limit = settle_limit(text, arguments.lookahead, case_boundaries=name == "o200k_base")
+            limit = settle_limit(text, arguments.lookahead, case_boundaries=name == "o200k_base",
+                                 marks_are_letters=name == "o200k_base" or arguments.marks_as_letters)
+            if arguments.marks_as_others:
+                limit = settle_limit(text, arguments.lookahead, case_boundaries=name == "o200k_base", marks_are_letters=False)
             final = [m.span() for m in compiled.finditer(text) if m.end() <= limit]
             for _ in range(3):
                 grown = text + "".join(random_source.choice(ALPHABET) for _ in range(random_source.randint(1, 4)))
