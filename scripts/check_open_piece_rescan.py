@@ -79,14 +79,15 @@ def restart(text, at, o200k, mutation=None):
                 return position, "pattern"
             if k in ("upper", "letter", "mark"):
                 if not o200k:
-                    if k != "mark":
+                    if k != "mark" or following in ("other", "mark"):
                         return position, "pattern"
                 elif has_turned and mutation != "letters":
                     if k != "upper":
                         return position, "second class"
                 elif k != "mark" or mutation == "marks":
                     return position, "pattern"
-            if k == "other" and following == "other" and (text[position] != "/" or mutation == "slash"):
+            if k == "other" and (following == "other" and (text[position] != "/" or not o200k or mutation == "slash")
+                                 or following == "mark" and not o200k):
                 return position, "pattern"
             if whitespace(k) and whitespace(following) and (starts_whitespace or mutation == "whitespace"):
                 return position, "pattern" if o200k or not has_turned or mutation == "breaks" else "whitespace"

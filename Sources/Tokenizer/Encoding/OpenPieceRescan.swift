@@ -14,6 +14,9 @@
 ///   (` ?[^\s\p{L}\p{N}]+`) holds such characters past a piece's first, and at r every letter
 ///   alternative fails (no letter or mark follows) — so from r the run is read to the same end,
 ///   then the same `[\r\n/]*`. A '/' may be o200k's trailing `[\r\n/]*` ("!?\n///", then "!").
+///   cl100k: marks too, at r or next (its letter pieces hold none past their first character, and
+///   `[^\r\n\p{L}\p{N}]?+\p{L}++` fails at r unless a letter follows), and '/' (its trailing
+///   part is `[\r\n]*`): "❤️❤️…" restarts.
 /// - **Whitespace** (the piece's first two characters whitespace, and r and the next): the piece
 ///   is one run of whitespace (each letter or symbol alternative needs a letter, mark or symbol
 ///   second). o200k's `\s*[\r\n]+|\s+(?!\S)|\s+` ends after the run's last line break — an open
@@ -39,8 +42,8 @@
 ///   alternative 2 reads the same first class from both), so the match from 0 never gives back
 ///   past r. Characters above plane 2, which the class table does not know, change nothing here:
 ///   none is a cased letter (planes 3–16 hold ideographs, tags, variation selectors, private use).
-/// A mark gets no restart before the piece has turned (o200k takes a mark after a symbol as a
-/// piece of its own), nor a digit: a letter or symbol is at most a few characters back.
+/// In o200k a mark gets no restart before the piece has turned (o200k takes a mark after a symbol
+/// as a piece of its own); nor does a digit: a letter or symbol is at most a few characters back.
 enum OpenPieceRescan {
     /// Characters walked back from the boundary looking for a restart (a Devanagari or Thai
     /// boundary may sit on a mark; symbols and letters of one kind restart at once).
@@ -79,14 +82,14 @@ enum OpenPieceRescan {
                     return Restart(at: position)
                 case .upper, .letter, .mark:
                     if !o200k {
-                        if kind != .mark { return Restart(at: position) }
+                        if kind != .mark || next == .other || next == .mark { return Restart(at: position) }
                     } else if turned {
                         if kind != .upper { return Restart(at: position, reads: .secondLetterClass) }
                     } else if kind != .mark {
                         return Restart(at: position)
                     }
                 case .other:
-                    if next == .other && text[position] != 0x2F { return Restart(at: position) }
+                    if next == .other && (text[position] != 0x2F || !o200k) || next == .mark && !o200k { return Restart(at: position) }
                 case .space, .newline:
                     if isWhitespace(next) && startsWhitespacePiece(text, count, classes) {
                         return Restart(at: position, reads: o200k || !turned ? .pattern : .whitespaceAfterLineBreak)
