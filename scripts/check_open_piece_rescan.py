@@ -2,19 +2,21 @@
 """Checks the rule of Sources/Tokenizer/Encoding/OpenPieceRescan.swift against tiktoken's own patterns, run by
 the `regex` module as tiktoken's reference does: for a text that is one piece from its start to its end (a long
 open piece, as the last chunk left it), wherever the rule lets the scan restart — at or up to 16 characters
-before a boundary — the pattern's first match from there ends where the match from the start ends, whatever is
-appended. Needs `pip install regex`.
+before a boundary — what it reads from there (the pattern, o200k's second letter class after a lower-case
+letter, cl100k's whitespace run after a line break) ends where the pattern's match from the start ends,
+whatever is appended. Needs `pip install regex`.
 
     python3 scripts/check_open_piece_rescan.py [runs]            # exit 1 on any failure
     python3 scripts/check_open_piece_rescan.py [runs] --mutate M # the rule with one condition dropped
     python3 scripts/check_open_piece_rescan.py [runs] --self-check
 
 --mutate drops one condition: `letters` (o200k restarts the pattern at capitals, Lm/Lo letters and marks
-after a lower-case letter, instead of reading its second class on), `whitespace` (no check that the piece is a whitespace run), `slash` (restarts at
-'/', which may be o200k's trailing `[\\r\\n/]*`), `breaks` (cl100k restarts the pattern in whitespace after a line break, instead of reading the run on),
-`marks` (o200k restarts at a mark before a lower-case letter came: a mark after a symbol is a piece of its
-own). --self-check runs the rule (no failure expected) and every mutation (failures
-expected: the check can fail), and exits 1 if either expectation does not hold.
+after a lower-case letter, instead of reading its second class on), `whitespace` (no check that the piece is
+a whitespace run), `slash` (o200k restarts at '/', which may be its trailing `[\r\n/]*`), `breaks` (cl100k
+restarts the pattern in whitespace after a line break, instead of reading the run on), `marks` (o200k
+restarts at a mark before a lower-case letter came: a mark after a symbol is a piece of its own).
+--self-check runs the rule (no failure expected) and every mutation (failures expected: the check can
+fail), and exits 1 if either expectation does not hold.
 """
 import argparse
 import random
