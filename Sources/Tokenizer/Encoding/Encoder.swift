@@ -95,9 +95,9 @@ public final class Encoder {
 
     /// `countPieces` for a text of at least `OpenPieceCut.minPieceBytes` (what a long open piece
     /// needs; shorter texts take the loop above, which streamed held-out turns keep to: a second
-    /// kind of piece in that loop cost them 6 % more instructions, callgrind): its last piece, when
-    /// that long and ending where `text` ends, is counted from `open` if it starts at 0 and the pair
-    /// test there passes, and the boundary to resume from next time is reported when it starts at
+    /// kind of piece in that loop cost them 6 % more instructions, callgrind): a piece that long
+    /// starting at or before `settleBy` is counted from `open` if it starts at 0 and the pair test
+    /// there passes, and the boundary to resume from next time is reported when it starts at
     /// `settledAt` (offsets from the piece's start). No `RunCut` here: a cut settles that piece.
     func countPieces(
         _ text: UnsafeBufferPointer<UInt8>, settleBy: Int, resuming open: OpenPieceCut?
@@ -109,7 +109,7 @@ public final class Encoder {
         if let open, let rescanned = rescannedOpenPiece(text, open) {
             // The piece that starts at 0 (settled there: 0 ≤ settleBy), scanned from inside it.
             total = rescanned.tokens
-            if rescanned.end == text.count { nextOpen = rescanned.cut.map { (0, $0) } }
+            nextOpen = rescanned.cut.map { (0, $0) }
             scanFrom = rescanned.end
         }
         let base = text.baseAddress.map(UnsafeRawPointer.init)
@@ -119,7 +119,10 @@ public final class Encoder {
                 settledAt = start
                 settledTokens = total
             }
-            if piece.count >= OpenPieceCut.minPieceBytes && start + piece.count == text.count {
+            // Long and not past the settle limit: the settled prefix may stay at its start (mostly
+            // the last piece; also o200k's whitespace run before the spaces that end the text,
+            // "\n \n … \n ", which kept no boundary and was merged whole at every chunk).
+            if piece.count >= OpenPieceCut.minPieceBytes && start <= settleBy {
                 let counted = countOpenPiece(piece, resuming: start == 0 ? open : nil)
                 total += counted.tokens
                 nextOpen = counted.cut.map { (start, $0) }
@@ -165,8 +168,8 @@ public final class Encoder {
         return match.upperBound
     }
 
-    /// The tokens of a long piece that ends where the text ends: from `open` when the pair test
-    /// there passes, else merged whole; and the last boundary of its merge at least
+    /// The tokens of a long piece the settled prefix may stay before (mostly one that ends where
+    /// the text ends): from `open` when the pair test there passes, else merged whole; and the last boundary of its merge at least
     /// `OpenPieceCut.margin` bytes before its end, at a character's start (the next call's `open`).
     @inline(never)
     private func countOpenPiece(_ piece: UnsafeRawBufferPointer, resuming open: OpenPieceCut?) -> (tokens: Int, cut: OpenPieceCut?) {

@@ -6,10 +6,11 @@
 /// at every chunk: 40,000 chunks of 8 characters through `serve` (`--store none`) took 4.3 s of
 /// spaces, 6.0 s of "!?", 22.1 s of emoji, 8.3 s of Arabic and 13.5 s of Devanagari letters, each
 /// ~10× the time of 10,000 chunks (a helper's audit). What holds, for the text before the chunk
-/// was appended, where the piece started at 0 and ran past the boundary to the text's end (so
-/// every position here is past the piece's first character and before its last ones, away from a
-/// contraction's suffix), and for tiktoken's patterns (checked against them with the `regex`
-/// module, `scripts/check_open_piece_rescan.py`):
+/// was appended, where the piece started at 0 and ran past the boundary — to the text's end, or
+/// ≥ 256 bytes past it when the settled prefix stayed at its start for another reason (o200k's
+/// whitespace run before trailing spaces) — so every position here is past the piece's first
+/// character and before its last ones, away from a contraction's suffix, and for tiktoken's
+/// patterns (checked against them with the `regex` module, `scripts/check_open_piece_rescan.py`):
 /// - **Symbols** (`.other` at r and at the next character, r not '/'): only alternative 4's run
 ///   (` ?[^\s\p{L}\p{N}]+`) holds such characters past a piece's first, and at r every letter
 ///   alternative fails (no letter or mark follows) — so from r the run is read to the same end,
@@ -19,9 +20,9 @@
 ///   part is `[\r\n]*`): "❤️❤️…" restarts.
 /// - **Whitespace** (the piece's first two characters whitespace, and r and the next): the piece
 ///   is one run of whitespace (each letter or symbol alternative needs a letter, mark or symbol
-///   second). o200k's `\s*[\r\n]+|\s+(?!\S)|\s+` ends after the run's last line break — an open
-///   piece has its last one at its end, so after r — or at the run's end, less one character when a
-///   non-space follows: the same from r. cl100k's `\s*[\r\n]` takes only up to one line break: a
+///   second). o200k's `\s*[\r\n]+|\s+(?!\S)|\s+` ends after the run's last line break — the
+///   piece's own last one is at its end, so after r — or at the run's end, less one character when
+///   a non-space follows: the same from r. cl100k's `\s*[\r\n]` takes only up to one line break: a
 ///   run that had one before r (`OpenPieceCut.turned`) ends where the run ends if that is the
 ///   text's end (`\s++$`), else after its last line break — which, when none lies past r, is before
 ///   the boundary: then the scan starts at 0 (once: the piece has ended).
