@@ -139,7 +139,7 @@ public final class Encoder {
     /// boundary for the next call. Nil: scan from 0.
     @inline(never)
     private func rescannedOpenPiece(_ text: UnsafeBufferPointer<UInt8>, _ open: OpenPieceCut) -> (end: Int, tokens: Int, cut: OpenPieceCut?)? {
-        guard let base = text.baseAddress, o200kScanner != nil || cl100kScanner != nil,
+        guard let base = text.baseAddress, scansItsPattern,
               let restart = OpenPieceRescan.restart(
                 base, text.count, boundary: open.at, turned: open.turned, o200k: o200kScanner != nil, classes: .shared),
               let end = openPieceEnd(base, text.count, from: restart), end > open.at
@@ -157,13 +157,25 @@ public final class Encoder {
         }
     }
 
+    /// Whether this encoding's pattern is one the hand-written scanners split (`OpenPieceRescan`'s
+    /// rules are proved for those patterns only).
+    private var scansItsPattern: Bool { o200kScanner != nil || cl100kScanner != nil }
+
+    /// The end of the piece that starts at `start` as the hand-written scanners decide it; nil when
+    /// they leave it to PCRE2 (or the pattern has no scanner). `forEachPiece` passes the scanners in
+    /// locals it read once.
+    @inline(__always)
+    private static func scannedPieceEnd(
+        _ base: UnsafePointer<UInt8>, _ count: Int, from start: Int, _ o200k: O200kUnicodeScanner?, _ cl100k: Cl100kScanner?
+    ) -> Int? {
+        if let o200k { return O200kASCIIScanner.pieceEnd(base, count, from: start) ?? o200k.pieceEnd(base, count, from: start) }
+        return cl100k?.pieceEnd(base, count, from: start)
+    }
+
     /// The end of the pattern's first match from `start` (a piece starts there): the scanners',
     /// else PCRE2's; nil if PCRE2 finds none starting there.
     private func pieceEnd(_ base: UnsafePointer<UInt8>, _ count: Int, from start: Int) -> Int? {
-        if let o200kScanner, let end = O200kASCIIScanner.pieceEnd(base, count, from: start) ?? o200kScanner.pieceEnd(base, count, from: start) {
-            return end
-        }
-        if let cl100kScanner, let end = cl100kScanner.pieceEnd(base, count, from: start) { return end }
+        if let end = Encoder.scannedPieceEnd(base, count, from: start, o200kScanner, cl100kScanner) { return end }
         guard let match = try? matcher.firstMatch(in: base, count: count, from: start), match.lowerBound == start else { return nil }
         return match.upperBound
     }
@@ -196,7 +208,7 @@ public final class Encoder {
             guard end <= limit else { break }
             if piece[end] & 0xC0 != 0x80 { cut = OpenPieceCut(at: end, tokens: tokens, last: id) }
         }
-        if o200kScanner != nil || cl100kScanner != nil, let found = cut, found.at != resumed?.at {
+        if scansItsPattern, let found = cut, found.at != resumed?.at {
             // Over the bytes the boundary moved past (the whole piece's when it did not resume).
             let from = resumed?.at ?? 0
             let text = piece.baseAddress!.assumingMemoryBound(to: UInt8.self)
@@ -438,15 +450,7 @@ public final class Encoder {
                 // Scan ahead: the ends of up to `batch` pieces the scanners decide.
                 var scanned = 0, ahead = offset
                 while scanned < batch && ahead < count {
-                    let end: Int?
-                    if let o200k {
-                        end = O200kASCIIScanner.pieceEnd(base, count, from: ahead) ?? o200k.pieceEnd(base, count, from: ahead)
-                    } else if let cl100k {
-                        end = cl100k.pieceEnd(base, count, from: ahead)
-                    } else {
-                        end = nil
-                    }
-                    guard let end else { break }
+                    guard let end = Encoder.scannedPieceEnd(base, count, from: ahead, o200k, cl100k) else { break }
                     let length = end &- ahead
                     let key = Encoder.memoKey(UnsafeRawBufferPointer(start: base + ahead, count: length))
                     if prefetching && length <= ShortPieceMemo.maxPieceBytes { memo.prefetch(key, count: length) }
